@@ -1,0 +1,41 @@
+# Two commands do all set-up on a fresh machine with python3 (3.11+) and make:
+#   make demo   - create .venv, install, run the main job on a bundled school
+#   make test   - same set-up, run the whole suite
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SCENARIO ?= scenarios/junior-middle.yaml
+OUT ?= out/demo
+
+.PHONY: demo test lint typecheck bench clean install
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24,<27"
+
+# constraints.txt pins every package version that was tested, so a clean install next month
+# behaves the same; pyproject.toml keeps the looser bounds for people installing the library.
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(BIN)/reopen-sim demo $(SCENARIO) -o $(OUT)
+
+test: install
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

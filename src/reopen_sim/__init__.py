@@ -1,0 +1,61 @@
+"""reopen-sim: plan and test staggered school reopening.
+
+The public API is listed by hand in ``__all__``. Names are imported on first use (PEP 562), so
+``import reopen_sim`` stays light and runs nothing else.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "load_scenario": "reopen_sim.scenario.load",
+    "scenario_from_dict": "reopen_sim.scenario.load",
+    "Scenario": "reopen_sim.scenario.schema",
+    "summarise": "reopen_sim.scenario.summary",
+    "InputError": "reopen_sim.errors",
+    "InfeasibleError": "reopen_sim.errors",
+    "Plan": "reopen_sim.plan",
+    "ClassAssignment": "reopen_sim.plan",
+    "read_timetable": "reopen_sim.plan",
+    "optimize": "reopen_sim.optimize.solve",
+    "baseline_plan": "reopen_sim.optimize.baseline",
+    "check_plan": "reopen_sim.optimize.check",
+    "Violation": "reopen_sim.optimize.check",
+    "simulate": "reopen_sim.simulate.run",
+    "SimulationResult": "reopen_sim.simulate.result",
+    "contacts": "reopen_sim.exposure.contacts",
+    "ContactGraph": "reopen_sim.exposure.graph",
+    "compare": "reopen_sim.experiment",
+    "Comparison": "reopen_sim.experiment",
+    "write_report": "reopen_sim.report.write",
+    "load_district": "reopen_sim.district.load",
+    "sweep": "reopen_sim.district.sweep",
+    "generate_district": "reopen_sim.district.generate",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'reopen_sim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from reopen_sim.errors import InfeasibleError, InputError
+    from reopen_sim.plan import ClassAssignment, Plan, read_timetable
+    from reopen_sim.scenario.load import load_scenario, scenario_from_dict
+    from reopen_sim.scenario.schema import Scenario

@@ -1,0 +1,119 @@
+"""The command line: ``reopen-sim COMMAND``. Exit codes: 0 success, 1 problems found / no plan, 2 bad input.
+
+Each command is a thin wrapper: parse arguments, call the public API, print with rich, write files
+through ``reopen_sim.report``. Errors the user can fix are printed plainly, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from reopen_sim.errors import InfeasibleError, InputError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Plan and test staggered school reopening.",
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+
+
+def print_summary(scenario_path: Path) -> None:
+    """Load a scenario and print its summary table (raises InputError on bad input)."""
+    from reopen_sim.scenario.load import load_scenario
+    from reopen_sim.scenario.summary import summarise
+
+    sc = load_scenario(scenario_path)
+    s = summarise(sc)
+    console.print(f"[bold]{s.school}[/bold] — {scenario_path}: valid")
+    console.print(
+        f"{s.students} students in {s.classes} classes ({s.boarders} boarders); "
+        f"arrivals {s.arrival_span} in {s.windows} windows of {sc.day.window_min} min"
+    )
+    t = Table(title="Students by grade")
+    t.add_column("grade", justify="right")
+    t.add_column("students", justify="right")
+    for g, n in s.students_by_grade.items():
+        t.add_row(str(g), str(n))
+    console.print(t)
+    t = Table(title="Gates")
+    for col in ("gate", "open to", "lanes", "screening/min", "per window", "queue places"):
+        t.add_column(col, justify="right")
+    for e in sc.entrances:
+        t.add_row(e.id, e.open_to.value, str(e.lanes), f"{s.gate_throughput_per_min[e.id]:.1f}",
+                  str(s.gate_window_capacity[e.id]), str(s.queue_places[e.id]))
+    console.print(t)
+    caps = s.room_capacity
+    console.print(
+        f"Rooms: {len(caps)} rooms, {sum(caps.values())} distanced seats "
+        f"(largest {max(caps.values())}, smallest {min(caps.values())})"
+    )
+    if sc.canteen.mode == "sittings":
+        console.print(
+            f"Canteen: {s.canteen_seats_per_sitting} distanced seats a sitting "
+            f"({sc.canteen.seating_rule}), up to {s.canteen_sittings} sittings"
+        )
+    else:
+        console.print("Canteen: meals delivered to classrooms")
+    t = Table(title="Resources (demand ÷ capacity)")
+    for col in ("resource", "demand", "capacity", "load"):
+        t.add_column(col, justify="right")
+    for r in sorted(s.resources, key=lambda r: -r.ratio):
+        t.add_row(r.name, str(r.demand), str(r.capacity), f"{r.ratio:.0%}")
+    console.print(t)
+    tight = s.tightest
+    console.print(f"Tightest resource: [bold]{tight.name}[/bold] at {tight.ratio:.0%}")
+
+
+@app.command()
+def validate(scenario: ScenarioArg) -> None:
+    """Check a scenario file and print a summary, or every error found in it."""
+    print_summary(scenario)
+
+
+@app.command()
+def demo(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path("out/demo"),
+) -> None:
+    """What `make demo` runs: validate and summarise the bundled schools."""
+    for path in sorted(Path("scenarios").glob("*.yaml")):
+        print_summary(path)
+        console.print()
+
+
+def main() -> None:
+    """Entry point: run the app, turning user-fixable errors into plain messages and exit codes."""
+    try:
+        app(standalone_mode=False)
+    except InputError as exc:
+        err_console.print(str(exc), markup=False, highlight=False)
+        sys.exit(2)
+    except InfeasibleError as exc:
+        err_console.print(str(exc), markup=False, highlight=False)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("Aborted.")
+        sys.exit(130)
+    except Exception as exc:
+        # Usage errors from click (vendored inside typer): show the usage line, exit 2 like click.
+        show = getattr(exc, "show", None)
+        if callable(show) and hasattr(exc, "exit_code"):
+            show()
+            sys.exit(2)
+        raise
+
+if __name__ == "__main__":
+    main()

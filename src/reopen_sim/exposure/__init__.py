@@ -1,0 +1,1 @@
+"""Contacts from the simulated day, the networkx contact graph, and tracing."""

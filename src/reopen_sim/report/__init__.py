@@ -1,0 +1,1 @@
+"""Figures, the HTML report, notices and translations. Only this package and cli.py write files."""

@@ -1,0 +1,1 @@
+"""The scenario: schema (pydantic), loading (YAML, roster CSV/XLSX), derived capacities."""

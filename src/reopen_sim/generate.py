@@ -1,0 +1,210 @@
+"""Synthetic schools for benchmarks, tests and district studies, drawn from a seed.
+
+The shapes follow shared/DOMAIN.md: classes of 40–50 (secondary) or 35–45 (primary), one student
+per desk in 48-desk (secondary) or 42-desk (primary) classrooms, labs and meeting rooms for the
+overflow, 10-minute windows with the older grades first, two staff per entrance, boarders through
+their own entrance, a canteen with staggered sittings where the school has boarders.
+
+Lanes are sized so that every generated school is *feasible by construction*: each grade group gets
+enough windows and each gate enough lanes to screen its share at the target utilisation with slack.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import numpy as np
+
+from reopen_sim.scenario.schema import format_hhmm
+
+SchoolKind = Literal["primary", "junior_middle", "high", "nine_year"]
+
+_GRADES: dict[str, tuple[int, ...]] = {
+    "primary": (1, 2, 3, 4, 5, 6),
+    "junior_middle": (7, 8, 9),
+    "high": (10, 11, 12),
+    "nine_year": (1, 2, 3, 4, 5, 6, 7, 8, 9),
+}
+
+# Screening methods and mean service times, seconds (DOMAIN: manual with recording ~30 s;
+# thermal kiosk 2–3 s; a handheld reading without writing it down is assumed ~10 s).
+_METHODS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("thermal_kiosk", {"dist": "lognormal", "mean": 3.0, "sd": 1.0}),
+    ("ear_thermometer", {"dist": "lognormal", "mean": 10.0, "sd": 3.0}),
+    ("manual_thermometer", {"dist": "lognormal", "mean": 30.0, "sd": 10.0}),
+)
+
+
+def _grade_groups(grades: tuple[int, ...]) -> list[list[int]]:
+    """Pairs of grades for six-grade schools (DOMAIN: 5–6, 3–4, 1–2), single grades otherwise."""
+    if len(grades) >= 6:
+        return [list(grades[i : i + 2]) for i in range(0, len(grades), 2)]
+    return [[g] for g in grades]
+
+
+def generate_school(
+    seed: int,
+    n_students: int | None = None,
+    n_classes: int | None = None,
+    n_gates: int | None = None,
+    n_rooms: int | None = None,
+    kind: SchoolKind = "junior_middle",
+    boarding_share: float = 0.0,
+    canteen: bool | None = None,
+    name: str | None = None,
+) -> dict[str, Any]:
+    """A raw scenario mapping (what a scenario YAML holds) for a realistic synthetic school.
+
+    Validate it with :func:`reopen_sim.scenario.load.scenario_from_dict`. Same seed and arguments,
+    same school. ``n_students`` defaults to a size typical of ``kind``; ``n_classes`` to
+    students ÷ 45 (÷ 40 in primary), rounded to whole classes per grade; ``n_rooms`` to the classes
+    plus 20 % labs and meeting rooms; ``n_gates`` to one per 600 students (at least 2).
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    grades = _GRADES[kind]
+    primary = kind == "primary"
+    mean_size = 40 if primary else 45
+    if n_students is None:
+        n_students = int(rng.integers(600, 2400)) if kind != "nine_year" else int(rng.integers(900, 2700))
+    if n_classes is None:
+        n_classes = max(len(grades), round(n_students / mean_size))
+    n_classes = max(n_classes, len(grades))
+    if n_gates is None:
+        n_gates = max(2, math.ceil(n_students / 600))
+    if n_rooms is None:
+        n_rooms = n_classes + max(2, math.ceil(0.2 * n_classes))
+    n_rooms = max(n_rooms, n_classes + 1)
+    boarding_share = float(min(max(boarding_share, 0.0), 1.0))
+    if canteen is None:
+        canteen = boarding_share > 0 or kind == "high"
+
+    # Classes: spread evenly over grades, sizes around the mean, summing exactly to n_students.
+    per_grade = [n_classes // len(grades) + (1 if i < n_classes % len(grades) else 0) for i in range(len(grades))]
+    sizes = rng.normal(1.0, 0.06, n_classes)
+    sizes = sizes / sizes.sum() * n_students
+    counts = np.floor(sizes).astype(int)
+    for i in np.argsort(sizes - counts)[::-1][: n_students - counts.sum()]:
+        counts[i] += 1
+    counts = np.clip(counts, 1, 120)
+    classes: list[dict[str, Any]] = []
+    k = 0
+    n_boarding_classes = round(boarding_share * n_classes)
+    boarding_idx = set(rng.choice(n_classes, size=n_boarding_classes, replace=False).tolist()) if n_boarding_classes else set()
+    for gi, g in enumerate(grades):
+        for c in range(1, per_grade[gi] + 1):
+            classes.append(
+                {
+                    "id": f"{g}-{c}",
+                    "grade": g,
+                    "students": int(counts[k]),
+                    "boarding": k in boarding_idx,
+                    "building": "",  # filled below
+                }
+            )
+            k += 1
+
+    # Rooms: classrooms (one per class), then labs and meeting rooms; ~30 rooms a building.
+    rows, cols = (7, 6) if primary else (8, 6)
+    buildings = [f"B{i + 1}" for i in range(max(1, math.ceil(n_rooms / 30)))]
+    rooms: list[dict[str, Any]] = []
+    for i in range(n_rooms):
+        b = buildings[min(i // 30, len(buildings) - 1)]
+        floor = 1 + (i % 30) // 8
+        if i < n_classes:
+            rooms.append({"id": f"{b}-{floor}{i % 8 + 1:02d}", "building": b, "floor": floor, "kind": "classroom",
+                          "area_m2": 72.0, "desk_grid": {"rows": rows, "cols": cols}})
+        else:
+            kind_r = "lab" if (i - n_classes) % 2 == 0 else "meeting_room"
+            rooms.append({"id": f"{b}-X{i - n_classes + 1:02d}", "building": b, "floor": 1, "kind": kind_r,
+                          "area_m2": 90.0, "desk_grid": {"rows": 6, "cols": 6}})
+    for c, r in zip(classes, rooms[:n_classes], strict=True):
+        c["building"] = r["building"]
+        c["floor"] = r["floor"]
+        c["home_room"] = r["id"]
+
+    # Windows: each grade group gets ceil(its students / per-window target) windows, older first.
+    groups = _grade_groups(grades)[::-1]
+    window_min = 10
+    n_boarders = sum(c["students"] for c in classes if c["boarding"])
+    n_day = n_students - n_boarders
+    n_board_gates = 0
+    if n_boarders and n_day:
+        n_board_gates = max(1, round(n_gates * n_boarders / n_students))
+        n_board_gates = min(n_board_gates, n_gates - 1)
+    n_day_gates = n_gates - n_board_gates
+    windows_per_group = 2 if len(groups) <= 3 else 1
+    n_windows = windows_per_group * len(groups) + 1
+    start = 6 * 60 + 40 if not primary else 7 * 60 + 40
+    latest = start + n_windows * window_min
+
+    # Gates: lanes sized so that the busiest window's share of each gate fits at 85 % load with
+    # 40 % slack (classes are indivisible, so the packing needs room).
+    def busiest(boarding: bool) -> float:
+        return max(
+            sum(c["students"] for c in classes if c["grade"] in grp and c["boarding"] == boarding)
+            for grp in groups
+        ) / windows_per_group
+
+    entrances: list[dict[str, Any]] = []
+    for gi in range(n_gates):
+        method, dist = _METHODS[int(rng.integers(0, len(_METHODS)))]
+        boarders_gate = gi >= n_day_gates
+        if not n_board_gates:
+            load = (busiest(False) + busiest(True)) / n_gates
+        elif boarders_gate:
+            load = busiest(True) / n_board_gates
+        else:
+            load = busiest(False) / n_day_gates
+        per_lane = 60.0 / dist["mean"] * window_min * 0.85
+        lanes = int(min(20, max(1, math.ceil(1.4 * max(load, 1.0) / per_lane))))
+        entrances.append({
+            "id": f"G{gi + 1}",
+            "name": f"Gate {gi + 1}",
+            "lanes": lanes,
+            "staff": max(2, lanes),  # DOMAIN: at least 2 staff per entrance
+            "screening_method": method,
+            "service_time_s": dist,
+            "queue_length_m": float(int(rng.integers(15, 40))),
+            "open_to": ("boarders" if boarders_gate else "day") if n_board_gates else "all",
+            "walk_m": {b: float(int(rng.integers(20, 250))) for b in buildings},
+        })
+
+    scenario: dict[str, Any] = {
+        "school": {"name": name or f"Generated {kind.replace('_', ' ')} school {seed}", "kind": kind},
+        "day": {
+            "earliest_arrival_at": format_hhmm(start),
+            "latest_arrival_at": format_hhmm(latest),
+            "window_min": window_min,
+            "first_class_at": format_hhmm(latest + 10),
+            "dismissal_start_at": "16:00" if primary else "17:00",
+            "dismissal_gap_min": 5,
+            "dismissal_slots": len(groups) + 2,
+        },
+        "policy": {
+            "queue_spacing_m": 1.0,
+            "arrival_order": groups,
+            "dismissal_order": groups[::-1],
+            "allow_split_classes": True,
+        },
+        "classes": classes,
+        "entrances": entrances,
+        "rooms": rooms,
+    }
+    if canteen:
+        seats = 8
+        per_table = seats // 2  # skip_offset on two sides of 4 seats: 4 distanced seats a table
+        sittings = 4
+        tables = math.ceil(1.25 * n_students / (per_table * sittings))
+        tables = max(tables, math.ceil(max(c["students"] for c in classes) / per_table))
+        scenario["canteen"] = {
+            "mode": "sittings",
+            "tables": int(tables),
+            "seats_per_table": seats,
+            "seating_rule": "skip_offset",
+            "serving_lanes": max(2, math.ceil(n_students / 400)),
+            "max_sittings": sittings,
+        }
+    else:
+        scenario["canteen"] = {"mode": "delivered"}
+    return scenario

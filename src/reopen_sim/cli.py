@@ -97,10 +97,11 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except InputError as exc:
-        err_console.print(str(exc), markup=False, highlight=False)
+        # Plain text, never wrapped: each problem stays on one line for copy, grep and tests.
+        sys.stderr.write(str(exc) + "\n")
         sys.exit(2)
     except InfeasibleError as exc:
-        err_console.print(str(exc), markup=False, highlight=False)
+        sys.stderr.write(str(exc) + "\n")
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

@@ -69,6 +69,26 @@ def _expected(err: Mapping[str, Any], model_fields: list[str] | None) -> str:
         return f"a number {sign} {bound}"
     if kind == "union_tag_invalid" or kind == "union_tag_not_found":
         return "dist: one of exponential, lognormal, deterministic, empirical"
+    simple = {
+        "int_parsing": "a whole number",
+        "int_type": "a whole number",
+        "int_from_float": "a whole number",
+        "float_parsing": "a number",
+        "float_type": "a number",
+        "bool_parsing": "true or false",
+        "bool_type": "true or false",
+        "string_type": "text",
+        "dict_type": "a mapping of key: value",
+        "model_type": "a mapping of key: value",
+        "tuple_type": "a list",
+        "list_type": "a list",
+        "too_short": f"at least {ctx.get('min_length', 1)} item(s)",
+        "too_long": f"at most {ctx.get('max_length', '?')} item(s)",
+        "string_too_short": "non-empty text",
+        "string_pattern_mismatch": "an id of letters, digits, '-', '_' or '.'",
+    }
+    if kind in simple:
+        return simple[kind]
     if kind == "literal_error":
         return "one of " + str(ctx.get("expected", ""))
     if kind == "enum":
@@ -284,14 +304,21 @@ def scenario_from_dict(
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
-        for err in exc.errors():
+        errors = exc.errors()
+        deeper = {tuple(e["loc"])[:n] for e in errors for n in range(1, len(e["loc"]))}
+        for err in errors:
             loc = tuple(err["loc"])
+            # A list whose items failed is also reported "too short" by pydantic: say it once.
+            if err["type"] == "too_short" and loc in deeper:
+                continue
             # Drop the discriminator tag pydantic inserts into union locations.
             loc = tuple(x for x in loc if x not in ("exponential", "lognormal", "deterministic", "empirical"))
             path = _loc_to_path(loc)
             if origins and len(loc) >= 2 and loc[0] == "classes" and isinstance(loc[1], int) and loc[1] < len(origins):
                 path = f"{origins[loc[1]]} ({path})"
-            value = "" if err["type"] == "missing" else _show(err.get("input", ""))
+            raw_value = err.get("input", "")
+            # A rule across several fields (a model validator) names them in its message.
+            value = "" if err["type"] == "missing" or isinstance(raw_value, dict) else _show(raw_value)
             issues.append(InputIssue(file, path, value, _expected(err, _fields_at(loc))))
         raise InputError(issues) from None
 

@@ -31,16 +31,16 @@ _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 def parse_hhmm(value: Any) -> int:
     """Parse ``"HH:MM"`` (or an int of minutes since midnight) into minutes since midnight."""
     if isinstance(value, bool):
-        raise ValueError("expected a time of day as HH:MM, e.g. 07:50")
+        raise ValueError("a time of day as HH:MM, e.g. 07:50")
     if isinstance(value, int):
         if 0 <= value < 24 * 60:
             return value
-        raise ValueError("expected a time of day as HH:MM, e.g. 07:50")
+        raise ValueError("a time of day as HH:MM, e.g. 07:50")
     if isinstance(value, str):
         m = _HHMM.match(value.strip())
         if m:
             return int(m.group(1)) * 60 + int(m.group(2))
-    raise ValueError("expected a time of day as HH:MM, e.g. 07:50")
+    raise ValueError("a time of day as HH:MM, e.g. 07:50")
 
 
 def format_hhmm(minutes: float) -> str:
@@ -123,7 +123,7 @@ class Empirical(_Model):
     @classmethod
     def _positive(cls, v: tuple[float, ...]) -> tuple[float, ...]:
         if any(x <= 0 for x in v):
-            raise ValueError("every sample must be a positive number")
+            raise ValueError("positive numbers only")
         return v
 
     @property
@@ -197,7 +197,7 @@ class Entrance(_Model):
     def _walk_nonnegative(cls, v: dict[str, float]) -> dict[str, float]:
         bad = {k: d for k, d in v.items() if d < 0 or d > 5000}
         if bad:
-            raise ValueError(f"walking distances must be between 0 and 5000 m, got {bad}")
+            raise ValueError(f"walking distances between 0 and 5000 m (got {bad})")
         return v
 
 
@@ -251,10 +251,10 @@ class Canteen(_Model):
     @model_validator(mode="after")
     def _tables_when_sittings(self) -> Canteen:
         if self.mode == "sittings" and self.tables < 1:
-            raise ValueError("a canteen with sittings needs tables >= 1 (or mode: delivered)")
+            raise ValueError("tables >= 1 for a canteen with sittings (or mode: delivered)")
         if self.seats_per_table % self.sides:
             raise ValueError(
-                f"seats_per_table ({self.seats_per_table}) must split evenly over {self.sides} sides"
+                f"seats_per_table ({self.seats_per_table}) that splits evenly over {self.sides} sides"
             )
         return self
 
@@ -274,16 +274,16 @@ class Day(_Model):
     def _order(self) -> Day:
         span = self.latest_arrival_at - self.earliest_arrival_at
         if span <= 0:
-            raise ValueError("latest_arrival_at must be after earliest_arrival_at")
+            raise ValueError("latest_arrival_at after earliest_arrival_at")
         if span % self.window_min:
             raise ValueError(
-                f"the arrival span ({span} min) must be a whole number of windows of "
-                f"{self.window_min} min"
+                f"an arrival span (now {span} min) that is a whole number of windows of "
+                f"window_min = {self.window_min} min"
             )
         if self.first_class_at < self.latest_arrival_at:
-            raise ValueError("first_class_at must not be before latest_arrival_at")
+            raise ValueError("first_class_at not before latest_arrival_at")
         if self.dismissal_start_at <= self.first_class_at:
-            raise ValueError("dismissal_start_at must be after first_class_at")
+            raise ValueError("dismissal_start_at after first_class_at")
         return self
 
     @property
@@ -321,7 +321,7 @@ class ArrivalBehaviour(_Model):
     @model_validator(mode="after")
     def _shares(self) -> ArrivalBehaviour:
         if self.early_share + self.late_share > 1:
-            raise ValueError("early_share + late_share must not exceed 1")
+            raise ValueError("early_share + late_share of at most 1")
         return self
 
 
@@ -379,7 +379,7 @@ class Policy(_Model):
         seen: list[int] = [g for group in v for g in group]
         dup = sorted({g for g in seen if seen.count(g) > 1})
         if dup:
-            raise ValueError(f"grade(s) {dup} appear in more than one group")
+            raise ValueError(f"each grade in one group only (grade(s) {dup} appear twice)")
         return v
 
 

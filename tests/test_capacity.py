@@ -1,0 +1,136 @@
+"""Derived capacities on hand-computed cases."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from reopen_sim.scenario import capacity as cap
+from reopen_sim.scenario.schema import Canteen, DeskGrid, Entrance, Policy, Room, RoomDistancing
+
+
+def test_desk_grid_one_per_desk_without_spacing() -> None:
+    # 8 rows x 6 cols, pitch 1.2 m > desk: every desk used -> 48 (DOMAIN: one student per desk).
+    assert cap.desk_grid_capacity(DeskGrid(rows=8, cols=6), 0.0) == 48
+
+
+def test_desk_grid_with_spacing_skips_desks() -> None:
+    # desk 0.6 wide + 1 m = 1.6 > 1.2 pitch -> every 2nd desk in a row: ceil(6/2)=3;
+    # desk 0.4 deep + 1 m = 1.4 > 1.2 pitch -> every 2nd row: ceil(8/2)=4 -> 12 students.
+    assert cap.desk_grid_capacity(DeskGrid(rows=8, cols=6), 1.0) == 12
+    # with 0.5 m: (0.6+0.5)/1.2 -> 1 (every desk along a row); (0.4+0.5)/1.2 -> 1 -> 48.
+    assert cap.desk_grid_capacity(DeskGrid(rows=8, cols=6), 0.5) == 48
+
+
+def test_dimension_capacity_formula() -> None:
+    # 9 m x 8 m free room, 0.6 x 0.4 desks, 1 m apart: floor(9/1.4)=6 x floor(8/1.6)=5 = 30.
+    assert cap.dimension_capacity(9.0, 8.0, 0.6, 0.4, 1.0) == 30
+
+
+def test_area_capacity() -> None:
+    # DOMAIN: at least 3 m² per student: 64 m² -> 21 students.
+    assert cap.area_capacity(64.0, 3.0) == 21
+    assert cap.area_capacity(63.0, 3.0) == 21  # exact multiple, no float trouble
+
+
+def test_room_capacity_takes_the_smaller_rule() -> None:
+    room = Room(id="R", building="B", area_m2=60.0, desk_grid=DeskGrid(rows=8, cols=6))
+    only_desks = Policy()
+    assert cap.room_capacity(room, only_desks) == 48
+    with_area = Policy(room_distancing=RoomDistancing(min_area_per_student_m2=3.0))
+    assert cap.room_capacity(room, with_area) == 20  # min(48, floor(60/3)=20)
+
+
+def test_room_capacity_free_room_and_standard() -> None:
+    free = Room(id="R", building="B", area_m2=72.0, length_m=9.0, width_m=8.0)
+    spaced = Policy(room_distancing=RoomDistancing(desk_spacing_m=1.0))
+    assert cap.room_capacity(free, spaced) == 30
+    # No rule applies: GB 50099-2011 design standard, 72 / 1.39 = 51.8 -> 51.
+    assert cap.room_capacity(free, Policy()) == 51
+
+
+@pytest.mark.parametrize(
+    ("rule", "seats", "sides", "expected"),
+    [
+        ("every_seat", 8, 2, 8),
+        ("skip_a_seat", 8, 2, 4),  # 2 sides x ceil(4/2)
+        ("skip_a_seat", 6, 2, 4),  # 2 sides x ceil(3/2)=2
+        ("skip_offset", 8, 2, 4),  # one side 1,3; the other 2,4 -> 4
+        ("skip_offset", 6, 2, 3),  # 2 + 1
+        ("one_side", 8, 2, 2),  # one side of 4, every other seat
+        ("skip_offset", 4, 1, 2),  # single-sided bench of 4
+    ],
+)
+def test_seats_per_table(rule: str, seats: int, sides: int, expected: int) -> None:
+    assert cap.seats_per_table(seats, sides, rule) == expected
+
+
+def test_canteen_capacity_and_sittings() -> None:
+    c = Canteen(tables=50, seats_per_table=8, seating_rule="skip_offset", first_sitting_at="11:40",
+                sitting_min=25, cleaning_min=15)
+    assert cap.canteen_capacity(c) == 200
+    assert cap.sitting_start_min(c, 1) == 11 * 60 + 40
+    assert cap.sitting_start_min(c, 3) == 11 * 60 + 40 + 2 * 40
+    assert cap.canteen_capacity(Canteen(mode="delivered")) == 0
+
+
+def test_queue_places_per_lane() -> None:
+    assert cap.queue_places_per_lane(20.0, 1.0) == 20
+    assert cap.queue_places_per_lane(20.0, 1.5) == 13  # DOMAIN: some plans mark every 1.5 m
+    assert cap.queue_places_per_lane(4.5, 1.5) == 3  # exact division
+
+
+def test_gate_throughput_manual_screening() -> None:
+    # DOMAIN: ~30 s a person -> 2 a minute, ~120 an hour per lane.
+    assert cap.gate_throughput_per_min(1, 30.0) == pytest.approx(2.0)
+    assert cap.gate_throughput_per_min(3, 30.0) * 60 == pytest.approx(360.0)
+
+
+def test_open_lanes_limited_by_staff() -> None:
+    e = Entrance(id="A", lanes=4, staff=3)
+    assert cap.open_lanes(e, 1) == 3
+    assert cap.open_lanes(e, 2) == 1
+
+
+def test_erlang_c_known_values() -> None:
+    # M/M/1: P(wait) = rho.
+    assert cap.erlang_c(1, 0.7) == pytest.approx(0.7)
+    # M/M/2 with a = 1 (rho = 0.5): C = 1/3 (textbook value).
+    assert cap.erlang_c(2, 1.0) == pytest.approx(1 / 3)
+    # Direct formula check for c = 5, a = 4.
+    c, a = 5, 4.0
+    top = a**c / math.factorial(c) * c / (c - a)
+    direct = top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
+    assert cap.erlang_c(c, a) == pytest.approx(direct)
+
+
+def test_gate_window_capacity_throughput_bound() -> None:
+    # 2 lanes x 2/min x 10 min x 0.85 = 34; roomy queue space so throughput binds.
+    e = Entrance(id="A", lanes=2, staff=2, queue_length_m=100.0,
+                 service_time_s={"dist": "deterministic", "value": 30.0})
+    assert cap.gate_window_capacity(e, Policy(), 10) == 34
+
+
+def test_gate_window_capacity_queue_space_bound() -> None:
+    # Only 1 marked place per lane: the 95th-percentile queue must stay <= 2 people, which
+    # cuts the load below the throughput bound.
+    e = Entrance(id="A", lanes=2, staff=2, queue_length_m=1.0,
+                 service_time_s={"dist": "exponential", "mean": 30.0})
+    tight = cap.gate_window_capacity(e, Policy(), 10)
+    assert 0 < tight < 34
+    rho = tight / 40
+    assert cap.queue_quantile_people(2, rho, 1.0) <= 2
+    assert cap.queue_quantile_people(2, (tight + 1) / 40, 1.0) > 2
+
+
+def test_exit_rate() -> None:
+    # 2 lanes, 1.2 m/s, 1 m apart: 1.2 people/s per lane -> 144 a minute.
+    e = Entrance(id="A", lanes=2)
+    assert cap.exit_rate_per_min(e, Policy()) == pytest.approx(144.0)
+
+
+def test_split_over_rooms() -> None:
+    assert cap.split_over_rooms(55, [48, 36]) == [48, 7]
+    assert cap.split_over_rooms(40, [48]) == [40]
+    assert cap.split_over_rooms(90, [48, 36]) == [48, 42]  # overflow stays visible in the last room

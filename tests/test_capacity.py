@@ -67,8 +67,14 @@ def test_seats_per_table(rule: str, seats: int, sides: int, expected: int) -> No
 
 
 def test_canteen_capacity_and_sittings() -> None:
-    c = Canteen(tables=50, seats_per_table=8, seating_rule="skip_offset", first_sitting_at="11:40",
-                sitting_min=25, cleaning_min=15)
+    c = Canteen(
+        tables=50,
+        seats_per_table=8,
+        seating_rule="skip_offset",
+        first_sitting_at="11:40",
+        sitting_min=25,
+        cleaning_min=15,
+    )
     assert cap.canteen_capacity(c) == 200
     assert cap.sitting_start_min(c, 1) == 11 * 60 + 40
     assert cap.sitting_start_min(c, 3) == 11 * 60 + 40 + 2 * 40
@@ -107,16 +113,22 @@ def test_erlang_c_known_values() -> None:
 
 def test_gate_window_capacity_throughput_bound() -> None:
     # 2 lanes x 2/min x 10 min x 0.85 = 34; roomy queue space so throughput binds.
-    e = Entrance(id="A", lanes=2, staff=2, queue_length_m=100.0,
-                 service_time_s={"dist": "deterministic", "value": 30.0})
+    e = Entrance(
+        id="A",
+        lanes=2,
+        staff=2,
+        queue_length_m=100.0,
+        service_time_s={"dist": "deterministic", "value": 30.0},
+    )
     assert cap.gate_window_capacity(e, Policy(), 10) == 34
 
 
 def test_gate_window_capacity_queue_space_bound() -> None:
     # Only 1 marked place per lane: the 95th-percentile queue must stay <= 2 people, which
     # cuts the load below the throughput bound.
-    e = Entrance(id="A", lanes=2, staff=2, queue_length_m=1.0,
-                 service_time_s={"dist": "exponential", "mean": 30.0})
+    e = Entrance(
+        id="A", lanes=2, staff=2, queue_length_m=1.0, service_time_s={"dist": "exponential", "mean": 30.0}
+    )
     tight = cap.gate_window_capacity(e, Policy(), 10)
     assert 0 < tight < 34
     rho = tight / 40

@@ -77,4 +77,6 @@ def test_missing_header_column(tmp_path: Path) -> None:
     path.write_text("class_id,grade\n1-1,1\n", encoding="utf-8")
     with pytest.raises(InputError) as info:
         read_timetable(path)
-    assert str(info.value.issues[0]).startswith(f"{path}: header: got 'class_id,grade'; expected columns class_id")
+    assert str(info.value.issues[0]).startswith(
+        f"{path}: header: got 'class_id,grade'; expected columns class_id"
+    )

@@ -18,7 +18,8 @@ def write_scenario(tmp_path: Path, base: dict[str, Any], roster: str) -> Path:
     data.pop("classes")
     data["roster"] = roster
     data["rooms"] = [
-        {"id": f"R{i}", "building": "Main", "area_m2": 60, "desk_grid": {"rows": 6, "cols": 6}} for i in range(6)
+        {"id": f"R{i}", "building": "Main", "area_m2": 60, "desk_grid": {"rows": 6, "cols": 6}}
+        for i in range(6)
     ]
     data["entrances"][0]["lanes"] = 6
     data["entrances"][0]["staff"] = 6
@@ -90,7 +91,9 @@ def test_roster_missing_column_and_file(tmp_path: Path, base: dict[str, Any]) ->
         load_scenario(write_scenario(tmp_path, base, "roster.csv"))
     got = [str(i) for i in info.value.issues]
     assert got[0].startswith(f"{tmp_path / 'roster.csv'}: header, column 2: got 'klass'; expected one of")
-    assert got[1] == f"{tmp_path / 'roster.csv'}: header: got 'grade,klass,students'; expected a column 'class'"
+    assert (
+        got[1] == f"{tmp_path / 'roster.csv'}: header: got 'grade,klass,students'; expected a column 'class'"
+    )
     path = write_scenario(tmp_path, base, "absent.csv")
     with pytest.raises(InputError) as info:
         load_scenario(path)

@@ -106,7 +106,9 @@ def test_broken_cross_reference(base: dict[str, Any]) -> None:
 def test_duplicate_ids(base: dict[str, Any]) -> None:
     base["rooms"][1]["id"] = "R1"
     base["rooms"].append({"id": "R3", "building": "Main", "area_m2": 50})
-    assert messages(base) == ["school.yaml: rooms[0].id: got 'R1'; expected a unique id (used twice in rooms)"]
+    assert messages(base) == [
+        "school.yaml: rooms[0].id: got 'R1'; expected a unique id (used twice in rooms)"
+    ]
 
 
 def test_class_larger_than_every_room_without_splitting(base: dict[str, Any]) -> None:

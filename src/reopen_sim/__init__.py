@@ -55,7 +55,11 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from reopen_sim.errors import InfeasibleError, InputError
-    from reopen_sim.plan import ClassAssignment, Plan, read_timetable
-    from reopen_sim.scenario.load import load_scenario, scenario_from_dict
-    from reopen_sim.scenario.schema import Scenario
+    from reopen_sim.errors import InfeasibleError as InfeasibleError
+    from reopen_sim.errors import InputError as InputError
+    from reopen_sim.plan import ClassAssignment as ClassAssignment
+    from reopen_sim.plan import Plan as Plan
+    from reopen_sim.plan import read_timetable as read_timetable
+    from reopen_sim.scenario.load import load_scenario as load_scenario
+    from reopen_sim.scenario.load import scenario_from_dict as scenario_from_dict
+    from reopen_sim.scenario.schema import Scenario as Scenario

@@ -80,7 +80,9 @@ def generate_school(
         canteen = boarding_share > 0 or kind == "high"
 
     # Classes: spread evenly over grades, sizes around the mean, summing exactly to n_students.
-    per_grade = [n_classes // len(grades) + (1 if i < n_classes % len(grades) else 0) for i in range(len(grades))]
+    per_grade = [
+        n_classes // len(grades) + (1 if i < n_classes % len(grades) else 0) for i in range(len(grades))
+    ]
     sizes = rng.normal(1.0, 0.06, n_classes)
     sizes = sizes / sizes.sum() * n_students
     counts = np.floor(sizes).astype(int)
@@ -90,7 +92,11 @@ def generate_school(
     classes: list[dict[str, Any]] = []
     k = 0
     n_boarding_classes = round(boarding_share * n_classes)
-    boarding_idx = set(rng.choice(n_classes, size=n_boarding_classes, replace=False).tolist()) if n_boarding_classes else set()
+    boarding_idx = (
+        set(rng.choice(n_classes, size=n_boarding_classes, replace=False).tolist())
+        if n_boarding_classes
+        else set()
+    )
     for gi, g in enumerate(grades):
         for c in range(1, per_grade[gi] + 1):
             classes.append(
@@ -112,16 +118,32 @@ def generate_school(
         b = buildings[min(i // 30, len(buildings) - 1)]
         floor = 1 + (i % 30) // 8
         if i < n_classes:
-            rooms.append({"id": f"{b}-{floor}{i % 8 + 1:02d}", "building": b, "floor": floor, "kind": "classroom",
-                          "area_m2": 72.0, "desk_grid": {"rows": rows, "cols": cols}})
+            rooms.append(
+                {
+                    "id": f"{b}-{floor}{i % 8 + 1:02d}",
+                    "building": b,
+                    "floor": floor,
+                    "kind": "classroom",
+                    "area_m2": 72.0,
+                    "desk_grid": {"rows": rows, "cols": cols},
+                }
+            )
         else:
             kind_r = "lab" if (i - n_classes) % 2 == 0 else "meeting_room"
-            rooms.append({"id": f"{b}-X{i - n_classes + 1:02d}", "building": b, "floor": 1, "kind": kind_r,
-                          "area_m2": 90.0, "desk_grid": {"rows": 6, "cols": 6}})
-    for c, r in zip(classes, rooms[:n_classes], strict=True):
-        c["building"] = r["building"]
-        c["floor"] = r["floor"]
-        c["home_room"] = r["id"]
+            rooms.append(
+                {
+                    "id": f"{b}-X{i - n_classes + 1:02d}",
+                    "building": b,
+                    "floor": 1,
+                    "kind": kind_r,
+                    "area_m2": 90.0,
+                    "desk_grid": {"rows": 6, "cols": 6},
+                }
+            )
+    for cls_item, room_item in zip(classes, rooms[:n_classes], strict=True):
+        cls_item["building"] = room_item["building"]
+        cls_item["floor"] = room_item["floor"]
+        cls_item["home_room"] = room_item["id"]
 
     # Windows: each grade group gets ceil(its students / per-window target) windows, older first.
     groups = _grade_groups(grades)[::-1]
@@ -141,10 +163,13 @@ def generate_school(
     # Gates: lanes sized so that the busiest window's share of each gate fits at 85 % load with
     # 40 % slack (classes are indivisible, so the packing needs room).
     def busiest(boarding: bool) -> float:
-        return max(
-            sum(c["students"] for c in classes if c["grade"] in grp and c["boarding"] == boarding)
-            for grp in groups
-        ) / windows_per_group
+        return (
+            max(
+                sum(c["students"] for c in classes if c["grade"] in grp and c["boarding"] == boarding)
+                for grp in groups
+            )
+            / windows_per_group
+        )
 
     entrances: list[dict[str, Any]] = []
     for gi in range(n_gates):
@@ -158,17 +183,19 @@ def generate_school(
             load = busiest(False) / n_day_gates
         per_lane = 60.0 / dist["mean"] * window_min * 0.85
         lanes = int(min(20, max(1, math.ceil(1.4 * max(load, 1.0) / per_lane))))
-        entrances.append({
-            "id": f"G{gi + 1}",
-            "name": f"Gate {gi + 1}",
-            "lanes": lanes,
-            "staff": max(2, lanes),  # DOMAIN: at least 2 staff per entrance
-            "screening_method": method,
-            "service_time_s": dist,
-            "queue_length_m": float(int(rng.integers(15, 40))),
-            "open_to": ("boarders" if boarders_gate else "day") if n_board_gates else "all",
-            "walk_m": {b: float(int(rng.integers(20, 250))) for b in buildings},
-        })
+        entrances.append(
+            {
+                "id": f"G{gi + 1}",
+                "name": f"Gate {gi + 1}",
+                "lanes": lanes,
+                "staff": max(2, lanes),  # DOMAIN: at least 2 staff per entrance
+                "screening_method": method,
+                "service_time_s": dist,
+                "queue_length_m": float(int(rng.integers(15, 40))),
+                "open_to": ("boarders" if boarders_gate else "day") if n_board_gates else "all",
+                "walk_m": {b: float(int(rng.integers(20, 250))) for b in buildings},
+            }
+        )
 
     scenario: dict[str, Any] = {
         "school": {"name": name or f"Generated {kind.replace('_', ' ')} school {seed}", "kind": kind},

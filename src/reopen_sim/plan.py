@@ -131,16 +131,18 @@ def plan_from_rows(
         missing = [c for c in TIMETABLE_COLUMNS if c not in row]
         if missing:
             issues.append(
-                InputIssue(file, f"line {i}", ",".join(missing), "all columns " + ", ".join(TIMETABLE_COLUMNS))
+                InputIssue(
+                    file, f"line {i}", ",".join(missing), "all columns " + ", ".join(TIMETABLE_COLUMNS)
+                )
             )
             continue
         bad = len(issues)
 
-        def cell(col: str, conv: Any, expected: str) -> Any:
+        def cell(col: str, conv: Any, expected: str, row: dict[str, str] = row, line: int = i) -> Any:
             try:
                 return conv(row[col])
             except (ValueError, TypeError):
-                issues.append(InputIssue(file, f"line {i}, column {col}", row[col], expected))
+                issues.append(InputIssue(file, f"line {line}, column {col}", row[col], expected))
                 return None
 
         cid = row["class_id"]
@@ -156,14 +158,18 @@ def plan_from_rows(
             issues.append(InputIssue(file, f"line {i}, column gate", "", "an entrance id"))
         rooms = tuple(r.strip() for r in row["rooms"].split(";") if r.strip())
         if not rooms:
-            issues.append(InputIssue(file, f"line {i}, column rooms", row["rooms"], "one or more room ids joined by ;"))
+            issues.append(
+                InputIssue(file, f"line {i}, column rooms", row["rooms"], "one or more room ids joined by ;")
+            )
         sitting = None
         if row["canteen_sitting"]:
             sitting = cell("canteen_sitting", int, "a sitting number 1, 2, … or empty")
         dismissal = cell("dismissal_time", parse_hhmm, "a time HH:MM")
         if cid in seen:
             issues.append(
-                InputIssue(file, f"line {i}, column class_id", cid, f"each class once (also on line {seen[cid]})")
+                InputIssue(
+                    file, f"line {i}, column class_id", cid, f"each class once (also on line {seen[cid]})"
+                )
             )
         seen.setdefault(cid, i)
         if len(issues) == bad:
@@ -196,10 +202,16 @@ def read_timetable(path: str | Path, scenario: Scenario | None = None) -> Plan:
         raise InputError([InputIssue(str(p), "", "", "a UTF-8 encoded CSV file")]) from None
     reader = csv.DictReader(io.StringIO(text))
     if reader.fieldnames is None:
-        raise InputError([InputIssue(str(p), "header", "", "a header row with " + ", ".join(TIMETABLE_COLUMNS))])
+        raise InputError(
+            [InputIssue(str(p), "header", "", "a header row with " + ", ".join(TIMETABLE_COLUMNS))]
+        )
     missing = [c for c in TIMETABLE_COLUMNS if c not in [f.strip() for f in reader.fieldnames]]
     if missing:
         raise InputError(
-            [InputIssue(str(p), "header", ",".join(reader.fieldnames), "columns " + ", ".join(TIMETABLE_COLUMNS))]
+            [
+                InputIssue(
+                    str(p), "header", ",".join(reader.fieldnames), "columns " + ", ".join(TIMETABLE_COLUMNS)
+                )
+            ]
         )
     return plan_from_rows(reader, file=str(p), scenario=scenario)

@@ -131,9 +131,7 @@ def canteen_capacity(canteen: Canteen) -> int:
     """Distanced seats in one sitting: tables × seats per table under the seating rule (0 if delivered)."""
     if canteen.mode != "sittings":
         return 0
-    return canteen.tables * seats_per_table(
-        canteen.seats_per_table, canteen.sides, canteen.seating_rule
-    )
+    return canteen.tables * seats_per_table(canteen.seats_per_table, canteen.sides, canteen.seating_rule)
 
 
 def sitting_start_min(canteen: Canteen, sitting: int) -> int:

@@ -64,7 +64,9 @@ def _expected(err: Mapping[str, Any], model_fields: list[str] | None) -> str:
     if kind == "missing":
         return "this field (it is required)"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        sign = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}[kind]
+        sign = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}[
+            kind
+        ]
         bound = next(iter(ctx.values())) if ctx else "?"
         return f"a number {sign} {bound}"
     if kind == "union_tag_invalid" or kind == "union_tag_not_found":
@@ -96,7 +98,7 @@ def _expected(err: Mapping[str, Any], model_fields: list[str] | None) -> str:
     msg = str(err["msg"])
     for prefix in ("Value error, ", "Input should be "):
         if msg.startswith(prefix):
-            msg = msg[len(prefix):]
+            msg = msg[len(prefix) :]
     return msg
 
 
@@ -163,12 +165,19 @@ def _roster_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
         ws = wb.worksheets[0]
         table = []
         for r in ws.iter_rows(values_only=True):
-            table.append(["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)) for v in r])
+            table.append(
+                [
+                    "" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+                    for v in r
+                ]
+            )
         wb.close()
     else:
         raise InputError([InputIssue(str(path), "", path.suffix, "a roster ending .csv or .xlsx")])
     if not table:
-        raise InputError([InputIssue(str(path), "header", "", "a header row: grade, class, students, boarding")])
+        raise InputError(
+            [InputIssue(str(path), "header", "", "a header row: grade, class, students, boarding")]
+        )
     header = [h.strip().lower() for h in table[0]]
     cols: dict[int, str] = {}
     issues = []
@@ -179,7 +188,12 @@ def _roster_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
             cols[j] = _ROSTER_ALIASES[h]
         else:
             issues.append(
-                InputIssue(str(path), f"header, column {j + 1}", h, "one of " + ", ".join(sorted(set(_ROSTER_ALIASES.values()))))
+                InputIssue(
+                    str(path),
+                    f"header, column {j + 1}",
+                    h,
+                    "one of " + ", ".join(sorted(set(_ROSTER_ALIASES.values()))),
+                )
             )
     for need in _ROSTER_REQUIRED:
         if need not in cols.values():
@@ -204,7 +218,10 @@ def _classes_from_roster(path: Path) -> tuple[list[dict[str, Any]], list[str], l
     for line, row in _roster_rows(path):
         bad = len(issues)
         item: dict[str, Any] = {}
-        for key, expected in (("grade", "a whole number (grade 1-12)"), ("students", "a whole number of students")):
+        for key, expected in (
+            ("grade", "a whole number (grade 1-12)"),
+            ("students", "a whole number of students"),
+        ):
             try:
                 item[key] = int(row[key])
             except ValueError:
@@ -213,12 +230,16 @@ def _classes_from_roster(path: Path) -> tuple[list[dict[str, Any]], list[str], l
             try:
                 item["boarding"] = parse_bool(row["boarding"])
             except ValueError:
-                issues.append(InputIssue(str(path), f"line {line}, column boarding", row["boarding"], "yes or no"))
+                issues.append(
+                    InputIssue(str(path), f"line {line}, column boarding", row["boarding"], "yes or no")
+                )
         if row.get("floor", ""):
             try:
                 item["floor"] = int(row["floor"])
             except ValueError:
-                issues.append(InputIssue(str(path), f"line {line}, column floor", row["floor"], "a whole number"))
+                issues.append(
+                    InputIssue(str(path), f"line {line}, column floor", row["floor"], "a whole number")
+                )
         for key in ("building", "home_room"):
             if row.get(key, ""):
                 item[key] = row[key]
@@ -261,7 +282,13 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
         problem = getattr(exc, "problem", None) or str(exc)
         raise InputError([InputIssue(str(p), where, "", f"valid YAML ({problem})")]) from None
     if not isinstance(data, dict):
-        raise InputError([InputIssue(str(p), "", _show(data), "a YAML mapping with school, day, classes, entrances, rooms")])
+        raise InputError(
+            [
+                InputIssue(
+                    str(p), "", _show(data), "a YAML mapping with school, day, classes, entrances, rooms"
+                )
+            ]
+        )
     if overrides:
         data = _deep_merge(data, overrides)
     digest = hashlib.sha256(raw_bytes).hexdigest()
@@ -289,7 +316,9 @@ def scenario_from_dict(
             if not rpath.is_absolute():
                 rpath = Path(base_dir or ".") / rpath
             if not rpath.exists():
-                issues.append(InputIssue(file, "roster", roster, f"an existing roster file (looked for {rpath})"))
+                issues.append(
+                    InputIssue(file, "roster", roster, f"an existing roster file (looked for {rpath})")
+                )
             else:
                 try:
                     classes, origins, roster_issues = _classes_from_roster(rpath)
@@ -314,7 +343,13 @@ def scenario_from_dict(
             # Drop the discriminator tag pydantic inserts into union locations.
             loc = tuple(x for x in loc if x not in ("exponential", "lognormal", "deterministic", "empirical"))
             path = _loc_to_path(loc)
-            if origins and len(loc) >= 2 and loc[0] == "classes" and isinstance(loc[1], int) and loc[1] < len(origins):
+            if (
+                origins
+                and len(loc) >= 2
+                and loc[0] == "classes"
+                and isinstance(loc[1], int)
+                and loc[1] < len(origins)
+            ):
                 path = f"{origins[loc[1]]} ({path})"
             raw_value = err.get("input", "")
             # A rule across several fields (a model validator) names them in its message.
@@ -354,7 +389,9 @@ def cross_reference_issues(sc: Scenario, file: str, origins: list[str] | None = 
         ("rooms", [r.id for r in sc.rooms]),
     ):
         for d in _duplicates(ids):
-            out.append(InputIssue(file, f"{kind}[{ids.index(d)}].id", d, f"a unique id (used twice in {kind})"))
+            out.append(
+                InputIssue(file, f"{kind}[{ids.index(d)}].id", d, f"a unique id (used twice in {kind})")
+            )
     class_ids = {c.id for c in sc.classes}
     gate_ids = {e.id for e in sc.entrances}
     room_ids = {r.id for r in sc.rooms}
@@ -371,7 +408,14 @@ def cross_reference_issues(sc: Scenario, file: str, origins: list[str] | None = 
     for i, e in enumerate(sc.entrances):
         for b in e.walk_m:
             if b not in buildings:
-                out.append(InputIssue(file, f"entrances[{i}].walk_m", b, "a building named by some room (" + ", ".join(sorted(buildings)) + ")"))
+                out.append(
+                    InputIssue(
+                        file,
+                        f"entrances[{i}].walk_m",
+                        b,
+                        "a building named by some room (" + ", ".join(sorted(buildings)) + ")",
+                    )
+                )
         if e.node is not None:
             nodes = {x for edge in (sc.campus.edges if sc.campus else ()) for x in (edge.a, edge.b)}
             if e.node not in nodes:
@@ -384,10 +428,21 @@ def cross_reference_issues(sc: Scenario, file: str, origins: list[str] | None = 
         cls = sc.class_by_id(pin.class_id)
         if pin.gate is not None:
             if pin.gate not in gate_ids:
-                out.append(InputIssue(file, f"pins[{i}].gate", pin.gate, "the id of an entrance (" + ", ".join(sorted(gate_ids)) + ")"))
+                out.append(
+                    InputIssue(
+                        file,
+                        f"pins[{i}].gate",
+                        pin.gate,
+                        "the id of an entrance (" + ", ".join(sorted(gate_ids)) + ")",
+                    )
+                )
             elif not sc.entrance_allows(sc.entrance_by_id(pin.gate), cls):
                 grp = "boarders" if cls.boarding else "day students"
-                out.append(InputIssue(file, f"pins[{i}].gate", pin.gate, f"an entrance open to {grp} (class {cls.id})"))
+                out.append(
+                    InputIssue(
+                        file, f"pins[{i}].gate", pin.gate, f"an entrance open to {grp} (class {cls.id})"
+                    )
+                )
         for r in pin.rooms or ():
             if r not in room_ids:
                 out.append(InputIssue(file, f"pins[{i}].rooms", r, "the id of a room in rooms"))
@@ -395,16 +450,48 @@ def cross_reference_issues(sc: Scenario, file: str, origins: list[str] | None = 
             off = pin.window_at - sc.day.earliest_arrival_at
             if off < 0 or off % sc.day.window_min or off // sc.day.window_min >= n_win:
                 starts = [format_hhmm(sc.day.window_start_min(w)) for w in range(n_win)]
-                out.append(InputIssue(file, f"pins[{i}].window_at", format_hhmm(pin.window_at), "a window start: " + ", ".join(starts)))
+                out.append(
+                    InputIssue(
+                        file,
+                        f"pins[{i}].window_at",
+                        format_hhmm(pin.window_at),
+                        "a window start: " + ", ".join(starts),
+                    )
+                )
         if pin.canteen_sitting is not None:
             if sc.canteen.mode != "sittings":
-                out.append(InputIssue(file, f"pins[{i}].canteen_sitting", str(pin.canteen_sitting), "no sitting (meals are delivered)"))
+                out.append(
+                    InputIssue(
+                        file,
+                        f"pins[{i}].canteen_sitting",
+                        str(pin.canteen_sitting),
+                        "no sitting (meals are delivered)",
+                    )
+                )
             elif pin.canteen_sitting > sc.canteen.max_sittings:
-                out.append(InputIssue(file, f"pins[{i}].canteen_sitting", str(pin.canteen_sitting), f"a sitting 1..{sc.canteen.max_sittings}"))
+                out.append(
+                    InputIssue(
+                        file,
+                        f"pins[{i}].canteen_sitting",
+                        str(pin.canteen_sitting),
+                        f"a sitting 1..{sc.canteen.max_sittings}",
+                    )
+                )
         if pin.dismissal_at is not None:
             off = pin.dismissal_at - sc.day.dismissal_start_at
-            if off < 0 or off % sc.day.dismissal_gap_min or off // sc.day.dismissal_gap_min >= sc.day.dismissal_slots:
-                out.append(InputIssue(file, f"pins[{i}].dismissal_at", format_hhmm(pin.dismissal_at), "a dismissal slot time"))
+            if (
+                off < 0
+                or off % sc.day.dismissal_gap_min
+                or off // sc.day.dismissal_gap_min >= sc.day.dismissal_slots
+            ):
+                out.append(
+                    InputIssue(
+                        file,
+                        f"pins[{i}].dismissal_at",
+                        format_hhmm(pin.dismissal_at),
+                        "a dismissal slot time",
+                    )
+                )
     for i, g in enumerate(sc.groups):
         for cid in g.classes:
             if cid not in class_ids:
@@ -414,7 +501,14 @@ def cross_reference_issues(sc: Scenario, file: str, origins: list[str] | None = 
         for j, group in enumerate(getattr(sc.policy, name)):
             for g in group:
                 if g not in grades:
-                    out.append(InputIssue(file, f"policy.{name}[{j}]", str(g), "a grade that has classes (" + ", ".join(map(str, sorted(grades))) + ")"))
+                    out.append(
+                        InputIssue(
+                            file,
+                            f"policy.{name}[{j}]",
+                            str(g),
+                            "a grade that has classes (" + ", ".join(map(str, sorted(grades))) + ")",
+                        )
+                    )
     return out
 
 
@@ -430,32 +524,64 @@ def impossibility_issues(sc: Scenario, file: str) -> list[InputIssue]:
     for i, c in enumerate(sc.classes):
         if c.students > best_k:
             if pol.allow_split_classes:
-                exp = (f"at most {best_k} students: the {k} largest rooms hold {best_k} under the distancing rule; "
-                       "add rooms, allow more rooms per class (policy.max_rooms_per_class) or relax the spacing")
+                exp = (
+                    f"at most {best_k} students: the {k} largest rooms hold {best_k} under the distancing rule; "
+                    "add rooms, allow more rooms per class (policy.max_rooms_per_class) or relax the spacing"
+                )
             else:
                 room = max(caps, key=lambda r: caps[r])
-                exp = (f"at most {largest} students: the largest room ({room}) holds {largest} under the distancing "
-                       "rule and splitting is off; set policy.allow_split_classes: true or add a larger room")
+                exp = (
+                    f"at most {largest} students: the largest room ({room}) holds {largest} under the distancing "
+                    "rule and splitting is off; set policy.allow_split_classes: true or add a larger room"
+                )
             out.append(InputIssue(file, f"classes[{i}].students", str(c.students), exp))
     if len(sc.classes) > len(sc.rooms):
-        out.append(InputIssue(file, "rooms", f"{len(sc.rooms)} rooms", f"at least one room per class ({len(sc.classes)} classes)"))
+        out.append(
+            InputIssue(
+                file,
+                "rooms",
+                f"{len(sc.rooms)} rooms",
+                f"at least one room per class ({len(sc.classes)} classes)",
+            )
+        )
     total_cap = sum(caps.values())
     if sc.n_students > total_cap:
-        out.append(InputIssue(file, "rooms", f"{total_cap} distanced seats", f"room for all {sc.n_students} students; add rooms or relax the spacing"))
+        out.append(
+            InputIssue(
+                file,
+                "rooms",
+                f"{total_cap} distanced seats",
+                f"room for all {sc.n_students} students; add rooms or relax the spacing",
+            )
+        )
 
     zero = [e for e in sc.entrances if cap.open_lanes(e, pol.staff_per_lane) == 0]
     for e in zero:
         i = sc.entrances.index(e)
-        out.append(InputIssue(file, f"entrances[{i}].staff", str(e.staff), f"at least {pol.staff_per_lane} staff to open one lane"))
+        out.append(
+            InputIssue(
+                file,
+                f"entrances[{i}].staff",
+                str(e.staff),
+                f"at least {pol.staff_per_lane} staff to open one lane",
+            )
+        )
     n_win = sc.day.n_windows
     span = f"{format_hhmm(sc.day.earliest_arrival_at)}–{format_hhmm(sc.day.latest_arrival_at)}"
     groups: list[tuple[str, list[Any]]] = [("students", list(sc.classes))]
     if any(c.boarding for c in sc.classes) and any(e.open_to != StudentGroup.ALL for e in sc.entrances):
-        groups += [("boarders", [c for c in sc.classes if c.boarding]), ("day students", [c for c in sc.classes if not c.boarding])]
+        groups += [
+            ("boarders", [c for c in sc.classes if c.boarding]),
+            ("day students", [c for c in sc.classes if not c.boarding]),
+        ]
     for label, members in groups:
         if not members:
             continue
-        gates = [e for e in sc.entrances if sc.entrance_allows(e, members[0])] if label != "students" else list(sc.entrances)
+        gates = (
+            [e for e in sc.entrances if sc.entrance_allows(e, members[0])]
+            if label != "students"
+            else list(sc.entrances)
+        )
         need = sum(c.students for c in members)
         if not gates:
             out.append(InputIssue(file, "entrances", "none", f"an entrance open to {label}"))
@@ -464,23 +590,55 @@ def impossibility_issues(sc: Scenario, file: str) -> list[InputIssue]:
         can = per_window * n_win
         if need > can:
             names = ", ".join(e.id for e in gates)
-            out.append(InputIssue(
-                file, "day.latest_arrival_at", format_hhmm(sc.day.latest_arrival_at),
-                f"time for all {need} {label}: gates {names} screen at most {can} between {span} at "
-                f"{pol.target_utilisation:.0%} load ({per_window} a window); add lanes, open later "
-                f"windows or speed up screening"))
+            out.append(
+                InputIssue(
+                    file,
+                    "day.latest_arrival_at",
+                    format_hhmm(sc.day.latest_arrival_at),
+                    f"time for all {need} {label}: gates {names} screen at most {can} between {span} at "
+                    f"{pol.target_utilisation:.0%} load ({per_window} a window); add lanes, open later "
+                    f"windows or speed up screening",
+                )
+            )
     for name in ("arrival_order",):
         groups_n = len(getattr(pol, name))
         if groups_n > n_win:
-            out.append(InputIssue(file, f"policy.{name}", f"{groups_n} groups", f"at most {n_win} groups, one window each ({span})"))
+            out.append(
+                InputIssue(
+                    file,
+                    f"policy.{name}",
+                    f"{groups_n} groups",
+                    f"at most {n_win} groups, one window each ({span})",
+                )
+            )
     if len(pol.dismissal_order) > sc.day.dismissal_slots:
-        out.append(InputIssue(file, "policy.dismissal_order", f"{len(pol.dismissal_order)} groups", f"at most {sc.day.dismissal_slots} groups (day.dismissal_slots)"))
+        out.append(
+            InputIssue(
+                file,
+                "policy.dismissal_order",
+                f"{len(pol.dismissal_order)} groups",
+                f"at most {sc.day.dismissal_slots} groups (day.dismissal_slots)",
+            )
+        )
     if sc.canteen.mode == "sittings":
         seats = cap.canteen_capacity(sc.canteen)
         if any(c.students > seats for c in sc.classes):
-            out.append(InputIssue(file, "canteen.tables", str(sc.canteen.tables), f"room for a whole class in one sitting ({seats} distanced seats)"))
+            out.append(
+                InputIssue(
+                    file,
+                    "canteen.tables",
+                    str(sc.canteen.tables),
+                    f"room for a whole class in one sitting ({seats} distanced seats)",
+                )
+            )
         if sc.n_students > seats * sc.canteen.max_sittings:
             need = math.ceil(sc.n_students / max(seats, 1))
-            out.append(InputIssue(file, "canteen.max_sittings", str(sc.canteen.max_sittings),
-                                  f"at least {need} sittings for {sc.n_students} students at {seats} distanced seats a sitting"))
+            out.append(
+                InputIssue(
+                    file,
+                    "canteen.max_sittings",
+                    str(sc.canteen.max_sittings),
+                    f"at least {need} sittings for {sc.n_students} students at {seats} distanced seats a sitting",
+                )
+            )
     return out

@@ -45,7 +45,7 @@ def parse_hhmm(value: Any) -> int:
 
 def format_hhmm(minutes: float) -> str:
     """Format minutes since midnight as ``HH:MM`` (rounded down to the minute)."""
-    total = int(math.floor(minutes + 1e-9))
+    total = math.floor(minutes + 1e-9)
     return f"{total // 60:02d}:{total % 60:02d}"
 
 

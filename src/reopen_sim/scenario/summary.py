@@ -57,7 +57,8 @@ def summarise(scenario: Scenario) -> ScenarioSummary:
     }
     win = {e.id: cap.gate_window_capacity(e, pol, sc.day.window_min) for e in sc.entrances}
     places = {
-        e.id: cap.open_lanes(e, pol.staff_per_lane) * cap.queue_places_per_lane(e.queue_length_m, pol.queue_spacing_m)
+        e.id: cap.open_lanes(e, pol.staff_per_lane)
+        * cap.queue_places_per_lane(e.queue_length_m, pol.queue_spacing_m)
         for e in sc.entrances
     }
     n = sc.n_students
@@ -68,7 +69,9 @@ def summarise(scenario: Scenario) -> ScenarioSummary:
     ]
     seats = cap.canteen_capacity(sc.canteen)
     if sc.canteen.mode == "sittings":
-        resources.append(Resource("canteen seats over all sittings", n, seats * sc.canteen.max_sittings, "seats"))
+        resources.append(
+            Resource("canteen seats over all sittings", n, seats * sc.canteen.max_sittings, "seats")
+        )
     return ScenarioSummary(
         school=sc.school.name,
         students=n,

@@ -146,3 +146,43 @@ def test_split_over_rooms() -> None:
     assert cap.split_over_rooms(55, [48, 36]) == [48, 7]
     assert cap.split_over_rooms(40, [48]) == [40]
     assert cap.split_over_rooms(90, [48, 36]) == [48, 42]  # overflow stays visible in the last room
+
+
+def test_walk_distance_table_graph_and_stairs() -> None:
+    from reopen_sim.scenario.load import scenario_from_dict
+
+    sc = scenario_from_dict(
+        {
+            "school": {"name": "W"},
+            "day": {
+                "earliest_arrival_at": "07:50",
+                "latest_arrival_at": "08:10",
+                "first_class_at": "08:30",
+                "dismissal_start_at": "16:00",
+            },
+            "classes": [{"id": "1-1", "grade": 1, "students": 10}],
+            "entrances": [
+                {"id": "A", "lanes": 1, "staff": 2, "walk_m": {"Main": 30}},
+                {"id": "B", "lanes": 1, "staff": 2, "node": "gateB"},
+            ],
+            "rooms": [
+                {"id": "R1", "building": "Main", "floor": 3, "area_m2": 50},
+                {"id": "R2", "building": "Annex", "floor": 1, "area_m2": 50},
+            ],
+            # gateB -> Main is shorter through the yard (50 + 20) than direct (100).
+            "campus": {
+                "edges": [
+                    {"a": "gateB", "b": "yard", "m": 50},
+                    {"a": "yard", "b": "Main", "m": 20},
+                    {"a": "gateB", "b": "Main", "m": 100},
+                    {"a": "yard", "b": "Annex", "m": 15},
+                ]
+            },
+        }
+    )
+    a, b = sc.entrances
+    r1, r2 = sc.rooms
+    assert cap.walk_m(sc, a, r1) == 30 + 2 * 4  # table + two storeys of stairs
+    assert cap.walk_m(sc, b, r1) == 70 + 8  # Dijkstra through the yard
+    assert cap.walk_m(sc, b, r2) == 65
+    assert cap.walk_m(sc, a, r2) == 0  # no table entry and no graph node: unknown, 0

@@ -1,0 +1,1 @@
+"""District scale: a district file of many schools, what-ifs to sweep, executors, resume."""

@@ -1,0 +1,427 @@
+"""The district file: many schools (paths or inline), shared defaults, and the what-ifs to sweep.
+
+A district file is YAML::
+
+    district: {name: East District}
+    defaults:                       # merged under every school (the school's own values win)
+      policy: {queue_spacing_m: 1.0}
+    schools:
+      - path: tiny-school.yaml      # relative to the district file
+      - name: Hillside Primary      # inline: the content of a scenario file under `scenario`
+        scenario: {school: {...}, day: {...}, ...}
+    what_ifs:
+      - name: baseline
+      - {name: spacing 1.5 m, overrides: {policy: {queue_spacing_m: 1.5}}}
+      - {name: largest gate closed, close_gates: [largest]}
+      - {name: graduating grades only, keep_grades: [6, 9, 12]}
+    phased_return:                  # expands into one what-if per day, grades cumulative
+      name: phased return
+      days:
+        - {day: 1, grades: [9, 12]}
+        - {day: 2, grades: [8, 11], school_kinds: [junior_middle, high]}
+
+A broken district file raises :class:`InputError`. A broken *school* does not: it is kept with its
+issues and every what-if of it is reported ``invalid`` by the sweep, so one bad file never stops a
+district. Each variant (school × what-if) is built as a raw scenario mapping and validated with
+:func:`reopen_sim.scenario.load.scenario_from_dict`, exactly like a file.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from reopen_sim.errors import InfeasibleError, InputError, InputIssue
+from reopen_sim.scenario.load import (
+    _classes_from_roster,
+    _deep_merge,
+    _loc_to_path,
+    _show,
+    cross_reference_issues,
+    scenario_from_dict,
+)
+from reopen_sim.scenario.schema import Scenario
+
+SchoolKind = Literal["primary", "junior_middle", "high", "nine_year", "other"]
+
+LARGEST_GATE = "largest"
+"""``close_gates: [largest]`` closes each school's entrance with the most lanes (first on ties)."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WhatIf(_Model):
+    """One what-if, applied to every school: keep some grades, close gates, then merge overrides.
+
+    - ``keep_grades``: only classes of these grades come (a phased return); schools with none of
+      them are ``skipped``.
+    - ``close_gates``: entrance ids to remove, or ``largest`` (the entrance with most lanes).
+      Schools with none of the named entrances are ``skipped``. Pins to a closed gate lose their gate.
+    - ``overrides``: a nested mapping merged into the scenario, e.g. ``{policy: {queue_spacing_m: 1.5}}``.
+    - ``school_kinds``: the what-if applies only to schools of these kinds (others are ``skipped``).
+    """
+
+    name: str = Field(min_length=1)
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    close_gates: tuple[str, ...] = ()
+    keep_grades: tuple[int, ...] | None = None
+    school_kinds: tuple[SchoolKind, ...] | None = None
+    day: int | None = Field(default=None, ge=1)
+
+    @field_validator("keep_grades")
+    @classmethod
+    def _grades(cls, v: tuple[int, ...] | None) -> tuple[int, ...] | None:
+        if v is not None and (not v or any(g < 1 or g > 12 for g in v)):
+            raise ValueError("grades 1-12, at least one")
+        return v
+
+
+class Phase(_Model):
+    """A day of a phased return: the grades (and optionally school kinds) that start that day."""
+
+    day: int = Field(ge=1)
+    grades: tuple[int, ...] = Field(min_length=1)
+    school_kinds: tuple[SchoolKind, ...] | None = None
+
+
+class PhasedReturn(_Model):
+    """DOMAIN: return in phases and batches (分期分批), graduating grades first.
+
+    Grades are cumulative: on day k every grade of days 1..k is in school. School kinds, if given
+    on a day, are cumulative too (a school takes part from the first day naming its kind).
+    """
+
+    name: str = Field(default="phased return", min_length=1)
+    days: tuple[Phase, ...] = Field(min_length=1)
+
+    def what_ifs(self) -> list[WhatIf]:
+        out: list[WhatIf] = []
+        grades: list[int] = []
+        kinds: list[str] | None = []
+        for phase in sorted(self.days, key=lambda p: p.day):
+            grades += [g for g in phase.grades if g not in grades]
+            if phase.school_kinds is None:
+                kinds = None
+            elif kinds is not None:
+                kinds += [k for k in phase.school_kinds if k not in kinds]
+            out.append(
+                WhatIf(
+                    name=f"{self.name} day {phase.day}",
+                    keep_grades=tuple(grades),
+                    school_kinds=None if kinds is None else tuple(kinds),
+                    day=phase.day,
+                )
+            )
+        return out
+
+
+class _SchoolEntry(_Model):
+    name: str | None = Field(default=None, min_length=1)
+    path: str | None = None
+    scenario: dict[str, Any] | None = None
+
+
+class _DistrictFile(_Model):
+    district: dict[str, str] = Field(default_factory=dict)
+    defaults: dict[str, Any] = Field(default_factory=dict)
+    schools: tuple[_SchoolEntry, ...] = Field(min_length=1)
+    what_ifs: tuple[WhatIf, ...] = ()
+    phased_return: PhasedReturn | None = None
+
+
+@dataclass(frozen=True)
+class SchoolSource:
+    """One school of a district, before validation: its raw scenario mapping (defaults merged in).
+
+    ``issues`` holds what made the school unreadable (missing file, bad YAML); ``raw`` is then None.
+    """
+
+    name: str
+    file: str
+    base_dir: str
+    raw: Mapping[str, Any] | None
+    issues: tuple[InputIssue, ...] = ()
+
+
+@dataclass(frozen=True)
+class District:
+    """Schools and what-ifs to sweep. Build with :func:`load_district` or :func:`generate_district`."""
+
+    name: str
+    schools: tuple[SchoolSource, ...]
+    what_ifs: tuple[WhatIf, ...] = (WhatIf(name="baseline"),)
+    source_path: str | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def school(self, name: str) -> SchoolSource:
+        for s in self.schools:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def what_if(self, name: str) -> WhatIf:
+        for w in self.what_ifs:
+            if w.name == name:
+                return w
+        raise KeyError(name)
+
+
+class WhatIfSkipped(Exception):
+    """The what-if does not concern this school (no such grade, gate or school kind)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------
+
+
+def _read_yaml(p: Path, what: str) -> tuple[Any, list[InputIssue]]:
+    """YAML content of ``p``, or the issue that stops reading it (named like the scenario loader)."""
+    try:
+        text = p.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        return None, [InputIssue(str(p), "", "", f"an existing {what} file")]
+    except IsADirectoryError:
+        return None, [InputIssue(str(p), "", "", f"a {what} file, not a folder")]
+    except UnicodeDecodeError:
+        return None, [InputIssue(str(p), "", "", "a UTF-8 encoded YAML file")]
+    try:
+        return yaml.safe_load(text), []
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        return None, [InputIssue(str(p), where, "", f"valid YAML ({problem})")]
+
+
+def _school_name(raw: Any, fallback: str) -> str:
+    if isinstance(raw, Mapping):
+        school = raw.get("school")
+        if isinstance(school, Mapping) and isinstance(school.get("name"), str) and school["name"].strip():
+            return str(school["name"]).strip()
+    return fallback
+
+
+def make_school(
+    name: str | None,
+    raw: Mapping[str, Any] | None,
+    file: str,
+    base_dir: str | Path = ".",
+    defaults: Mapping[str, Any] | None = None,
+    issues: tuple[InputIssue, ...] = (),
+) -> SchoolSource:
+    """A district school from a raw scenario mapping; ``defaults`` go under it (the school wins)."""
+    if raw is not None and not isinstance(raw, Mapping):
+        issues = (
+            *issues,
+            InputIssue(file, "", _show(raw), "a YAML mapping with school, day, classes, entrances, rooms"),
+        )
+        raw = None
+    merged = None if raw is None else _deep_merge(dict(defaults or {}), raw)
+    return SchoolSource(
+        name=name or _school_name(raw, Path(file).stem),
+        file=file,
+        base_dir=str(base_dir),
+        raw=merged,
+        issues=tuple(issues),
+    )
+
+
+def district_from_dict(data: Any, file: str = "<district>", base_dir: str | Path = ".") -> District:
+    """Validate a district given as a mapping (the content of a district YAML)."""
+    if not isinstance(data, Mapping):
+        raise InputError([InputIssue(file, "", _show(data), "a YAML mapping with schools and what_ifs")])
+    try:
+        spec = _DistrictFile.model_validate(data)
+    except ValidationError as exc:
+        bad: list[InputIssue] = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            value = "" if err["type"] == "missing" else _show(err.get("input", ""))
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "no such field"
+            elif err["type"] == "missing":
+                msg = "this field (it is required)"
+            bad.append(InputIssue(file, _loc_to_path(loc), value, msg))
+        raise InputError(bad) from None
+
+    issues: list[InputIssue] = []
+    schools: list[SchoolSource] = []
+    base = Path(base_dir)
+    for i, entry in enumerate(spec.schools):
+        if (entry.path is None) == (entry.scenario is None):
+            issues.append(
+                InputIssue(
+                    file,
+                    f"schools[{i}]",
+                    _show(entry.model_dump(exclude_none=True)),
+                    "either path (a scenario file) or scenario (inline), not both",
+                )
+            )
+            continue
+        if entry.path is not None:
+            p = Path(entry.path)
+            if not p.is_absolute():
+                p = base / p
+            raw, read_issues = _read_yaml(p, "scenario")
+            schools.append(make_school(entry.name, raw, str(p), p.parent, spec.defaults, tuple(read_issues)))
+        else:
+            label = f"{file}: schools[{i}].scenario"
+            schools.append(make_school(entry.name, entry.scenario, label, base, spec.defaults))
+    names = [s.name for s in schools]
+    for i, n in enumerate(names):
+        if names.index(n) != i:
+            issues.append(
+                InputIssue(file, f"schools[{i}]", n, "a unique school name (add name: to tell them apart)")
+            )
+
+    what_ifs = list(spec.what_ifs) or [WhatIf(name="baseline")]
+    if spec.phased_return is not None:
+        what_ifs += spec.phased_return.what_ifs()
+    wnames = [w.name for w in what_ifs]
+    for i, n in enumerate(wnames):
+        if wnames.index(n) != i:
+            issues.append(InputIssue(file, "what_ifs", n, "a unique what-if name"))
+    if issues:
+        raise InputError(issues)
+    return District(
+        name=spec.district.get("name", Path(file).stem),
+        schools=tuple(schools),
+        what_ifs=tuple(what_ifs),
+        source_path=file,
+    )
+
+
+def load_district(path: str | Path) -> District:
+    """Load a district file. Raises :class:`InputError` for a broken district file (not a broken school)."""
+    p = Path(path)
+    data, issues = _read_yaml(p, "district")
+    if issues:
+        raise InputError(issues)
+    return district_from_dict(data, file=str(p), base_dir=p.parent)
+
+
+# --------------------------------------------------------------------------------------------
+# Building a variant (school × what-if)
+# --------------------------------------------------------------------------------------------
+
+
+def _validate(data: Mapping[str, Any], file: str, base_dir: str) -> Scenario:
+    return scenario_from_dict(data, file=file, base_dir=base_dir)
+
+
+def is_impossibility(data: Mapping[str, Any], base_dir: str) -> bool:
+    """True when ``data`` is well formed (schema and references) but no plan can fit it.
+
+    The scenario loader reports both kinds as :class:`InputError`; a district report separates
+    "the file is wrong" (``invalid``) from "the school cannot fit" (``infeasible``).
+    """
+    d = dict(data)
+    if "roster" in d:
+        roster = d.pop("roster")
+        if not isinstance(roster, str) or "classes" in d:
+            return False
+        rpath = Path(roster) if Path(roster).is_absolute() else Path(base_dir) / roster
+        try:
+            classes, _origins, roster_issues = _classes_from_roster(rpath)
+        except (InputError, OSError):
+            return False
+        if roster_issues:
+            return False
+        d["classes"] = classes
+    try:
+        sc = Scenario.model_validate(d)
+    except ValidationError:
+        return False
+    return not cross_reference_issues(sc, "")
+
+
+def _keep_grades(data: dict[str, Any], grades: tuple[int, ...]) -> None:
+    keep = set(grades)
+    classes = [c for c in data["classes"] if c["grade"] in keep]
+    if not classes:
+        have = sorted({c["grade"] for c in data["classes"]})
+        raise WhatIfSkipped(f"no class of grades {sorted(keep)} at this school (grades {have})")
+    ids = {c["id"] for c in classes}
+    data["classes"] = classes
+    data["pins"] = [p for p in data.get("pins", ()) if p["class_id"] in ids]
+    groups = []
+    for g in data.get("groups", ()):
+        members = [c for c in g["classes"] if c in ids]
+        if len(members) >= 2:
+            groups.append({**g, "classes": members})
+    data["groups"] = groups
+    pol = data["policy"]
+    for key in ("arrival_order", "dismissal_order"):
+        pol[key] = [kept for grp in pol.get(key, ()) if (kept := [x for x in grp if x in keep])]
+
+
+def _close_gates(data: dict[str, Any], gates: tuple[str, ...]) -> list[str]:
+    entrances = data["entrances"]
+    ids = [e["id"] for e in entrances]
+    closed: list[str] = []
+    for g in gates:
+        if g == LARGEST_GATE:
+            widest = max(entrances, key=lambda e: e["lanes"])  # first on ties
+            closed.append(widest["id"])
+        elif g in ids:
+            closed.append(g)
+    if not closed:
+        raise WhatIfSkipped(f"no entrance {', '.join(gates)} at this school (entrances {', '.join(ids)})")
+    data["entrances"] = [e for e in entrances if e["id"] not in closed]
+    pins = []
+    for p in data.get("pins", ()):
+        if p.get("gate") in closed:
+            p = {**p, "gate": None}
+            if all(
+                p.get(k) is None for k in ("gate", "window_at", "rooms", "canteen_sitting", "dismissal_at")
+            ):
+                continue
+        pins.append(p)
+    data["pins"] = pins
+    return closed
+
+
+def variant_mapping(school: SchoolSource, what_if: WhatIf) -> tuple[dict[str, Any], str]:
+    """The raw scenario mapping of ``school`` under ``what_if`` and its label for error messages.
+
+    Raises :class:`InputError` when the school itself is broken, :class:`WhatIfSkipped` when the
+    what-if does not concern the school and :class:`InfeasibleError` when it closes every gate.
+    """
+    if school.raw is None:
+        raise InputError(school.issues)
+    if not (what_if.keep_grades or what_if.close_gates or what_if.overrides or what_if.school_kinds):
+        return copy.deepcopy(dict(school.raw)), school.file
+    base = _validate(school.raw, school.file, school.base_dir)
+    if what_if.school_kinds is not None and base.school.kind not in what_if.school_kinds:
+        raise WhatIfSkipped(
+            f"the what-if is for {', '.join(what_if.school_kinds)} schools; this is {base.school.kind}"
+        )
+    data: dict[str, Any] = base.model_dump()  # a roster is resolved into classes here
+    label = f"{school.file} (what-if {what_if.name!r})"
+    if what_if.keep_grades is not None:
+        _keep_grades(data, what_if.keep_grades)
+    if what_if.close_gates:
+        closed = _close_gates(data, what_if.close_gates)
+        if not data["entrances"]:
+            raise InfeasibleError(
+                [f"closing {', '.join(closed)} leaves this school without an entrance"], status="NO_ENTRANCE"
+            )
+    if what_if.overrides:
+        data = _deep_merge(data, what_if.overrides)
+    return data, label
+
+
+def build_variant(school: SchoolSource, what_if: WhatIf) -> Scenario:
+    """The validated scenario of ``school`` under ``what_if`` (see :func:`variant_mapping`)."""
+    data, label = variant_mapping(school, what_if)
+    return _validate(data, label, school.base_dir)

@@ -1,0 +1,347 @@
+"""Sweep a district: for every school × what-if, optimize and simulate; one tidy table of results.
+
+Determinism: the seed of a task comes from ``SeedSequence(seed, spawn_key=(h(school),))``
+(``h`` = the first 32 bits of SHA-256 of the school's name), so it depends on neither the order of
+schools nor the executor. All what-ifs of a school share that seed: common random numbers, so a
+difference between what-ifs is the what-if and not sampling noise (Law & Kelton, *Simulation
+Modeling and Analysis*, ch. 11). Results are put back in the district's order of schools ×
+what-ifs, whatever order they finish in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from reopen_sim.district.evaluate import Evaluator, optimize_and_simulate
+from reopen_sim.district.executors import run_tasks
+from reopen_sim.district.load import (
+    District,
+    SchoolSource,
+    WhatIf,
+    WhatIfSkipped,
+    is_impossibility,
+    variant_mapping,
+)
+from reopen_sim.district.store import TaskOutcome, TaskStore
+from reopen_sim.errors import InfeasibleError, InputError, InputIssue
+from reopen_sim.scenario.load import scenario_from_dict
+from reopen_sim.scenario.schema import Scenario
+
+STATUSES = ("ok", "invalid", "infeasible", "skipped", "error")
+SUMMARY_COLUMNS = ("school", "what_if", "metric", "mean", "lo", "hi", "n")
+STATUS_COLUMNS = ("school", "what_if", "status", "reason")
+CONFIDENCE = 0.95
+_WORST_GATE = ("max_queue_people", "max_queue_m", "p95_wait_min", "max_spill_people")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One school × what-if to evaluate (picklable: sent to worker processes)."""
+
+    school: str
+    what_if: str
+    scenario: Scenario
+    replications: int
+    seed: int
+    time_limit_s: float
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Results of a sweep, in the district's order of schools × what-ifs.
+
+    - ``summary``: tidy, one row per school × what-if × metric: mean over replications and its 95 %
+      t confidence interval ``lo``–``hi`` (NaN with one replication), ``n`` replications.
+    - ``status``: one row per school × what-if: ``ok``, ``invalid`` (the file or the what-if is
+      wrong), ``infeasible`` (no plan fits), ``skipped`` (the what-if does not concern the school),
+      ``error`` (an unexpected failure, with its message), and the reason.
+    - ``timetables``: ``{(school, what_if): timetable DataFrame}`` for every ``ok`` task.
+    """
+
+    summary: pd.DataFrame
+    status: pd.DataFrame
+    timetables: dict[tuple[str, str], pd.DataFrame]
+    schools: tuple[str, ...]
+    what_ifs: tuple[str, ...]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def timetable(self, school: str, what_if: str | None = None) -> pd.DataFrame:
+        """The timetable of ``school`` under ``what_if`` (default: the first what-if)."""
+        return self.timetables[(school, what_if or self.what_ifs[0])]
+
+    def table(self, metric: str, stat: str = "mean") -> pd.DataFrame:
+        """``stat`` of ``metric`` as a school × what-if table (district order)."""
+        rows = self.summary[self.summary["metric"] == metric]
+        wide = rows.pivot(index="school", columns="what_if", values=stat)
+        return wide.reindex(
+            index=[s for s in self.schools if s in wide.index],
+            columns=[w for w in self.what_ifs if w in wide.columns],
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Seeds, fingerprints, summaries
+# --------------------------------------------------------------------------------------------
+
+
+def _word(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:4], "little")
+
+
+def task_seed(seed: int, school: str) -> int:
+    """The seed of every task of ``school``: a 31-bit int (CP-SAT takes a signed 32-bit seed)."""
+    ss = np.random.SeedSequence(seed, spawn_key=(_word(school),))
+    return int(ss.generate_state(1)[0]) & 0x7FFFFFFF
+
+
+def _evaluator_name(evaluator: Callable[..., Any]) -> str:
+    fn = evaluator.func if isinstance(evaluator, partial) else evaluator
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', type(fn).__name__)}"
+
+
+def fingerprint(scenario: Scenario, replications: int, seed: int, time_limit_s: float, evaluator: str) -> str:
+    """Hash of everything a task's result depends on (for resume)."""
+    from reopen_sim import __version__
+
+    blob = json.dumps(
+        {
+            "scenario": scenario.model_dump(mode="json"),
+            "replications": replications,
+            "seed": seed,
+            "time_limit_s": time_limit_s,
+            "evaluator": evaluator,
+            "version": __version__,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def mean_ci(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
+    """Mean and Student-t confidence interval ``x̄ ± t(n-1) s/√n`` over replications."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    if n == 0:
+        return math.nan, math.nan, math.nan
+    m = float(x.mean())
+    if n == 1:
+        return m, math.nan, math.nan
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    return m, m - half, m + half
+
+
+def summarise_metrics(metrics: pd.DataFrame) -> list[dict[str, Any]]:
+    """Tidy rows ``metric, mean, lo, hi, n`` from per-replication × gate metrics.
+
+    Whole-school metrics come from the gate ``"all"`` rows; ``worst_gate_<metric>`` is, in each
+    replication, the largest value over the real gates (the gate a district planner worries about).
+    """
+    df = metrics
+    if "gate" not in df.columns:
+        df = df.assign(gate="all")
+    rep_col = "replication" if "replication" in df.columns else None
+    value_cols = [
+        c for c in df.columns if c not in ("gate", "replication") and pd.api.types.is_numeric_dtype(df[c])
+    ]
+    rows: list[dict[str, Any]] = []
+    whole = df[df["gate"] == "all"]
+    for col in value_cols:
+        m, lo, hi = mean_ci(whole[col].to_numpy(dtype=float))
+        rows.append({"metric": col, "mean": m, "lo": lo, "hi": hi, "n": int(whole[col].notna().sum())})
+    gates = df[df["gate"] != "all"]
+    if rep_col is not None and len(gates):
+        for col in (c for c in _WORST_GATE if c in value_cols):
+            worst = gates.groupby(rep_col, sort=True)[col].max().to_numpy(dtype=float)
+            m, lo, hi = mean_ci(worst)
+            rows.append({"metric": f"worst_gate_{col}", "mean": m, "lo": lo, "hi": hi, "n": len(worst)})
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# One task
+# --------------------------------------------------------------------------------------------
+
+
+def _issues_text(exc: InputError) -> str:
+    return "; ".join(str(i) for i in exc.issues)
+
+
+def run_task(evaluator: Evaluator, task: Task) -> TaskOutcome:
+    """Evaluate one school × what-if; an infeasible or failing task becomes an outcome, not a raise."""
+    t0 = time.perf_counter()
+    base = TaskOutcome(task.school, task.what_if, status="", seed=task.seed, fingerprint=task.fingerprint)
+    try:
+        ev = evaluator(task.scenario, task.replications, task.seed, task.time_limit_s)
+    except InfeasibleError as exc:
+        reason = "; ".join(exc.reasons) or str(exc)
+        return replace(base, status="infeasible", reason=reason, elapsed_s=time.perf_counter() - t0)
+    except InputError as exc:
+        return replace(base, status="invalid", reason=_issues_text(exc), elapsed_s=time.perf_counter() - t0)
+    except Exception as exc:  # one school's failure must not stop a district; it is reported
+        return replace(
+            base,
+            status="error",
+            reason=f"{type(exc).__name__}: {exc}",
+            elapsed_s=time.perf_counter() - t0,
+        )
+    return replace(
+        base,
+        status="ok",
+        summary=summarise_metrics(ev.metrics),
+        timetable=[dict(r) for r in ev.timetable],
+        elapsed_s=time.perf_counter() - t0,
+    )
+
+
+def prepare(school: SchoolSource, what_if: WhatIf) -> Scenario | TaskOutcome:
+    """The validated variant, or the outcome that says why there is none (no solver needed)."""
+    base = TaskOutcome(school.name, what_if.name, status="")
+    try:
+        data, label = variant_mapping(school, what_if)
+    except WhatIfSkipped as exc:
+        return replace(base, status="skipped", reason=str(exc))
+    except InfeasibleError as exc:
+        return replace(base, status="infeasible", reason="; ".join(exc.reasons))
+    except InputError as exc:
+        bad = school.raw is None or not is_impossibility(school.raw, school.base_dir)
+        return replace(base, status="invalid" if bad else "infeasible", reason=_issues_text(exc))
+    try:
+        return scenario_from_dict(data, file=label, base_dir=school.base_dir)
+    except InputError as exc:
+        bad = not is_impossibility(data, school.base_dir)
+        return replace(base, status="invalid" if bad else "infeasible", reason=_issues_text(exc))
+
+
+# --------------------------------------------------------------------------------------------
+# The sweep
+# --------------------------------------------------------------------------------------------
+
+
+def _progress(total: int, enabled: bool) -> tuple[Callable[[], None], Callable[[], None]]:
+    if not enabled:
+        return (lambda: None), (lambda: None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    tid = bar.add_task("sweep", total=total)
+    bar.start()
+    return (lambda: bar.advance(tid)), bar.stop
+
+
+def sweep(
+    district: District,
+    replications: int = 20,
+    seed: int = 1,
+    executor: str = "process",
+    scheduler: str | None = None,
+    workers: int | None = None,
+    out_dir: str | Path | None = None,
+    progress: bool = False,
+    time_limit_s: float = 10.0,
+    evaluator: Evaluator = optimize_and_simulate,
+) -> SweepResult:
+    """Optimize and simulate every school × what-if of ``district``.
+
+    ``executor``: ``"inprocess"``, ``"process"`` (a local process pool, the default) or ``"dask"``
+    (a ``LocalCluster`` started and closed here, or the cluster at ``scheduler``). With ``out_dir``
+    each finished task is stored under ``out_dir/tasks`` as it finishes, and a re-run skips the
+    tasks stored with the same inputs. Broken, infeasible and skipped tasks are reported in
+    ``status``; they never stop the others. Same district and seed → same result on any executor.
+    """
+    if replications < 1:
+        raise InputError([InputIssue("sweep", "replications", str(replications), "at least 1 replication")])
+    t_start = time.perf_counter()
+    store = TaskStore(out_dir) if out_dir is not None else None
+    ev_name = _evaluator_name(evaluator)
+    keys = [(s, w) for s in district.schools for w in district.what_ifs]
+    outcomes: list[TaskOutcome | None] = [None] * len(keys)
+    to_run: list[tuple[int, Task]] = []
+    n_resumed = 0
+    for k, (school, what_if) in enumerate(keys):
+        prepared = prepare(school, what_if)
+        if isinstance(prepared, TaskOutcome):
+            outcomes[k] = prepared
+            continue
+        s = task_seed(seed, school.name)
+        fp = fingerprint(prepared, replications, s, time_limit_s, ev_name)
+        stored = store.load(school.name, what_if.name, fp) if store is not None else None
+        if stored is not None:
+            outcomes[k] = stored
+            n_resumed += 1
+            continue
+        to_run.append((k, Task(school.name, what_if.name, prepared, replications, s, time_limit_s, fp)))
+
+    advance, stop = _progress(len(keys), progress)
+    for _ in range(len(keys) - len(to_run)):
+        advance()
+    try:
+        results: Iterator[tuple[int, TaskOutcome]] = run_tasks(
+            partial(run_task, evaluator),
+            [t for _, t in to_run],
+            executor=executor,
+            scheduler=scheduler,
+            workers=workers,
+        )
+        for i, outcome in results:
+            outcomes[to_run[i][0]] = outcome
+            if store is not None and outcome.status in ("ok", "infeasible"):
+                store.save(outcome)
+            advance()
+    finally:
+        stop()
+    done = [o for o in outcomes if o is not None]
+    assert len(done) == len(keys)
+    return assemble(
+        done,
+        schools=tuple(s.name for s in district.schools),
+        what_ifs=tuple(w.name for w in district.what_ifs),
+        meta={
+            "district": district.name,
+            "replications": replications,
+            "seed": seed,
+            "executor": "dask" if scheduler else executor,
+            "time_limit_s": time_limit_s,
+            "tasks": len(keys),
+            "evaluated": len(to_run),
+            "resumed": n_resumed,
+            "elapsed_s": time.perf_counter() - t_start,
+            "task_elapsed_s": {(o.school, o.what_if): o.elapsed_s for o in done},
+        },
+    )
+
+
+def assemble(
+    outcomes: list[TaskOutcome], schools: tuple[str, ...], what_ifs: tuple[str, ...], meta: dict[str, Any]
+) -> SweepResult:
+    """Tidy frames from outcomes already in district order."""
+    rows = [{"school": o.school, "what_if": o.what_if, **r} for o in outcomes for r in o.summary]
+    summary = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+    summary["n"] = summary["n"].astype("int64")
+    for c in ("mean", "lo", "hi"):
+        summary[c] = summary[c].astype("float64")
+    status = pd.DataFrame(
+        [
+            {"school": o.school, "what_if": o.what_if, "status": o.status, "reason": o.reason}
+            for o in outcomes
+        ],
+        columns=list(STATUS_COLUMNS),
+    )
+    timetables = {(o.school, o.what_if): pd.DataFrame(o.timetable) for o in outcomes if o.status == "ok"}
+    return SweepResult(
+        summary=summary, status=status, timetables=timetables, schools=schools, what_ifs=what_ifs, meta=meta
+    )

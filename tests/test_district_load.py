@@ -1,0 +1,179 @@
+"""District file, what-ifs and variants: hand-checked cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from reopen_sim.district.load import (
+    District,
+    PhasedReturn,
+    WhatIf,
+    WhatIfSkipped,
+    build_variant,
+    district_from_dict,
+    is_impossibility,
+    load_district,
+    variant_mapping,
+)
+from reopen_sim.errors import InfeasibleError, InputError
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def _write(tmp_path: Path, data: object, name: str = "district.yaml") -> Path:
+    p = tmp_path / name
+    p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return p
+
+
+def test_paths_relative_to_district_file_and_defaults_under_school(tmp_path: Path) -> None:
+    tiny = yaml.safe_load((SCENARIOS / "tiny-school.yaml").read_text(encoding="utf-8"))
+    (tmp_path / "sub").mkdir()
+    _write(tmp_path / "sub", tiny, "tiny.yaml")
+    inline = dict(tiny, school={"name": "Inline School", "kind": "primary"})
+    del inline["policy"]["queue_spacing_m"]
+    p = _write(
+        tmp_path,
+        {
+            "district": {"name": "Test District"},
+            "defaults": {"policy": {"queue_spacing_m": 1.5, "target_utilisation": 0.8}},
+            "schools": [{"path": "sub/tiny.yaml"}, {"name": "Renamed", "scenario": inline}],
+            "what_ifs": [{"name": "baseline"}],
+        },
+    )
+    d = load_district(p)
+    assert d.name == "Test District"
+    assert [s.name for s in d.schools] == ["Tiny Village School", "Renamed"]
+    a = build_variant(d.schools[0], d.what_ifs[0])
+    b = build_variant(d.schools[1], d.what_ifs[0])
+    # the school's own value wins over the default; the default fills what the school leaves out
+    assert a.policy.queue_spacing_m == 1.0 and a.policy.target_utilisation == 0.8
+    assert b.policy.queue_spacing_m == 1.5 and b.policy.target_utilisation == 0.8
+
+
+def test_roster_school_resolves_roster_relative_to_its_own_file(tmp_path: Path) -> None:
+    p = _write(
+        tmp_path,
+        {
+            "schools": [{"path": str(SCENARIOS / "junior-middle.yaml")}],
+            "what_ifs": [{"name": "grade 9", "keep_grades": [9]}],
+        },
+    )
+    d = load_district(p)
+    sc = build_variant(d.schools[0], d.what_ifs[0])
+    assert {c.grade for c in sc.classes} == {9}
+    assert sc.policy.arrival_order == ((9,),) and sc.policy.dismissal_order == ((9,),)
+
+
+def test_broken_school_is_kept_with_its_issue_not_raised(tmp_path: Path) -> None:
+    p = _write(
+        tmp_path, {"schools": [{"path": "missing.yaml"}, {"path": str(SCENARIOS / "tiny-school.yaml")}]}
+    )
+    d = load_district(p)
+    assert d.schools[0].raw is None and "existing scenario file" in str(d.schools[0].issues[0])
+    assert [w.name for w in d.what_ifs] == ["baseline"]
+    with pytest.raises(InputError, match="missing.yaml"):
+        build_variant(d.schools[0], d.what_ifs[0])
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        ({"schools": []}, "schools"),
+        ({"schools": [{"path": "a.yaml", "scenario": {}}]}, "either path"),
+        ({"schools": [{"path": "a.yaml"}], "what_ifs": [{"name": "x", "colour": 3}]}, "what_ifs[0].colour"),
+        ({"schools": [{"path": "a.yaml"}], "what_ifs": [{"name": "x"}, {"name": "x"}]}, "unique what-if"),
+        (
+            {"schools": [{"path": "a.yaml", "name": "A"}, {"path": "b.yaml", "name": "A"}]},
+            "unique school name",
+        ),
+        ({"schools": [{"path": "a.yaml"}], "what_ifs": [{"name": "x", "keep_grades": [13]}]}, "grades 1-12"),
+        ([1, 2], "a YAML mapping"),
+    ],
+)
+def test_broken_district_file_names_file_and_field(tmp_path: Path, data: object, needle: str) -> None:
+    p = _write(tmp_path, data)
+    with pytest.raises(InputError) as exc:
+        load_district(p)
+    assert str(p) in str(exc.value) and needle in str(exc.value)
+
+
+def test_bad_yaml_district(tmp_path: Path) -> None:
+    p = tmp_path / "d.yaml"
+    p.write_text("schools: [\n", encoding="utf-8")
+    with pytest.raises(InputError, match="valid YAML"):
+        load_district(p)
+
+
+def _tiny_district(**what_if: object) -> District:
+    return district_from_dict(
+        {
+            "schools": [
+                {"path": str(SCENARIOS / "tiny-school.yaml")},
+                {"path": str(SCENARIOS / "junior-middle.yaml")},
+            ],
+            "what_ifs": [dict({"name": "w"}, **what_if)],
+        },
+    )
+
+
+def test_close_gate_by_id_and_largest() -> None:
+    d = _tiny_district(close_gates=["east"])
+    data, label = variant_mapping(d.schools[1], d.what_ifs[0])
+    assert [e["id"] for e in data["entrances"]] == ["front", "north", "west"]
+    # three gates cannot screen 1084 students in the windows: well formed, but no plan fits
+    with pytest.raises(InputError, match="gates front, north, west screen at most"):
+        build_variant(d.schools[1], d.what_ifs[0])
+    assert is_impossibility(data, d.schools[1].base_dir)
+    with pytest.raises(WhatIfSkipped, match="no entrance east"):  # the tiny school has no gate "east"
+        build_variant(d.schools[0], d.what_ifs[0])
+    with pytest.raises(InfeasibleError, match="without an entrance"):  # its only gate
+        build_variant(d.schools[0], _tiny_district(close_gates=["largest"]).what_ifs[0])
+
+
+def test_overrides_are_validated_like_a_file() -> None:
+    d = _tiny_district(overrides={"policy": {"queue_spacing_m": 1.5}})
+    assert build_variant(d.schools[0], d.what_ifs[0]).policy.queue_spacing_m == 1.5
+    d = _tiny_district(overrides={"policy": {"queue_spacing_m": -1}})
+    with pytest.raises(InputError) as exc:
+        build_variant(d.schools[0], d.what_ifs[0])
+    msg = str(exc.value)
+    assert not is_impossibility(variant_mapping(d.schools[0], d.what_ifs[0])[0], ".")
+    assert "tiny-school.yaml (what-if 'w')" in msg and "policy.queue_spacing_m" in msg and "-1" in msg
+
+
+def test_keep_grades_skips_schools_without_them() -> None:
+    d = _tiny_district(keep_grades=[2])
+    sc = build_variant(d.schools[0], d.what_ifs[0])
+    assert [c.id for c in sc.classes] == ["2-1", "2-2"] and sc.policy.arrival_order == ((2,),)
+    with pytest.raises(WhatIfSkipped, match=r"no class of grades \[2\]"):
+        build_variant(d.schools[1], d.what_ifs[0])
+
+
+def test_phased_return_is_cumulative_by_day() -> None:
+    pr = PhasedReturn(
+        days=(
+            {"day": 2, "grades": (8,), "school_kinds": ("junior_middle",)},
+            {"day": 1, "grades": (9,), "school_kinds": ("high",)},
+            {"day": 3, "grades": (7,)},
+        )
+    )
+    ws = pr.what_ifs()
+    assert [w.name for w in ws] == ["phased return day 1", "phased return day 2", "phased return day 3"]
+    assert [w.keep_grades for w in ws] == [(9,), (9, 8), (9, 8, 7)]
+    assert [w.school_kinds for w in ws] == [("high",), ("high", "junior_middle"), None]
+    d = district_from_dict(
+        {"schools": [{"path": str(SCENARIOS / "junior-middle.yaml")}], "phased_return": pr.model_dump()}
+    )
+    assert [w.name for w in d.what_ifs] == ["baseline", *(w.name for w in ws)]
+    with pytest.raises(WhatIfSkipped, match="for high schools"):
+        build_variant(d.schools[0], d.what_ifs[1])
+    assert {c.grade for c in build_variant(d.schools[0], d.what_ifs[2]).classes} == {8, 9}
+
+
+def test_what_if_is_frozen_and_rejects_unknown_keys() -> None:
+    with pytest.raises(ValueError):
+        WhatIf.model_validate({"name": "x", "close_gate": ["a"]})

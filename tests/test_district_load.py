@@ -75,7 +75,7 @@ def test_broken_school_is_kept_with_its_issue_not_raised(tmp_path: Path) -> None
     d = load_district(p)
     assert d.schools[0].raw is None and "existing scenario file" in str(d.schools[0].issues[0])
     assert [w.name for w in d.what_ifs] == ["baseline"]
-    with pytest.raises(InputError, match="missing.yaml"):
+    with pytest.raises(InputError, match=r"missing\.yaml"):
         build_variant(d.schools[0], d.what_ifs[0])
 
 
@@ -122,7 +122,7 @@ def _tiny_district(**what_if: object) -> District:
 
 def test_close_gate_by_id_and_largest() -> None:
     d = _tiny_district(close_gates=["east"])
-    data, label = variant_mapping(d.schools[1], d.what_ifs[0])
+    data, _label = variant_mapping(d.schools[1], d.what_ifs[0])
     assert [e["id"] for e in data["entrances"]] == ["front", "north", "west"]
     # three gates cannot screen 1084 students in the windows: well formed, but no plan fits
     with pytest.raises(InputError, match="gates front, north, west screen at most"):

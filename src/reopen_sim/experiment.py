@@ -1,0 +1,330 @@
+"""Comparing plans: simulate each with common random numbers, summarise with 95% CIs and paired differences.
+
+``simulate(scenario, plan, replications, seed)`` gives replication ``r`` of every plan the same random
+streams (common random numbers, docs/design.md), so the difference of a metric between two plans in
+replication ``r`` is a paired observation. The paired t-interval on those differences
+(mean ± t_{0.975, n−1} · s_d/√n) is much narrower than comparing two independent intervals when the
+plans respond alike to the same draws (Law & Kelton, Simulation Modeling and Analysis, §10.2).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from reopen_sim.errors import InputError, InputIssue
+from reopen_sim.plan import Plan
+from reopen_sim.scenario.schema import Scenario
+
+# Metrics of the comparison table, in display order. The first eight come from
+# ``SimulationResult.metrics()`` for gate "all"; the contact ones from ``exposure.contacts``.
+SIMULATION_METRICS: tuple[str, ...] = (
+    "max_queue_people",
+    "max_queue_m",
+    "p95_wait_min",
+    "max_wait_min",
+    "last_through_min",
+    "max_spill_people",
+    "held",
+    "late",
+)
+CONTACT_METRICS: tuple[str, ...] = ("close_contacts", "cross_grade_contacts")
+COMPARED_METRICS: tuple[str, ...] = SIMULATION_METRICS + CONTACT_METRICS
+
+TABLE_COLUMNS: tuple[str, ...] = ("plan", "metric", "mean", "lo", "hi", "diff_mean", "diff_lo", "diff_hi")
+
+
+def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and Student-t interval mean ± t_{(1+level)/2, n−1}·s/√n; (mean, nan, nan) when n < 2.
+
+    NaN values (a metric undefined in some replication) are dropped first.
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = x.size
+    if n == 0:
+        return math.nan, math.nan, math.nan
+    m = float(x.mean())
+    if n < 2:
+        return m, math.nan, math.nan
+    sd = float(x.std(ddof=1))
+    half = float(stats.t.ppf((1 + level) / 2, n - 1)) * sd / math.sqrt(n)
+    return m, m - half, m + half
+
+
+def summarise_paired(per_replication: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """The comparison table from per-replication values.
+
+    ``per_replication`` has columns plan, replication, metric, value. The reference is the first
+    plan in order of appearance; each other plan's ``diff_*`` is the paired t-interval of
+    (plan − reference) over the replications both have. The reference's own diffs are NaN.
+    """
+    plans = list(dict.fromkeys(per_replication["plan"]))
+    metrics = list(dict.fromkeys(per_replication["metric"]))
+    wide = per_replication.pivot_table(
+        index=["metric", "replication"], columns="plan", values="value", aggfunc="first", dropna=False
+    )
+    ref = plans[0]
+    rows: list[dict[str, Any]] = []
+    for plan in plans:
+        for metric in metrics:
+            if metric not in wide.index.get_level_values(0):
+                continue
+            block = wide.loc[metric]
+            vals = block[plan].to_numpy(dtype=float) if plan in block else np.array([])
+            m, lo, hi = mean_ci(vals, level)
+            if plan == ref:
+                dm = dlo = dhi = math.nan
+            else:
+                d = block[plan].to_numpy(dtype=float) - block[ref].to_numpy(dtype=float)
+                dm, dlo, dhi = mean_ci(d, level)
+            rows.append(
+                {
+                    "plan": plan,
+                    "metric": metric,
+                    "mean": m,
+                    "lo": lo,
+                    "hi": hi,
+                    "diff_mean": dm,
+                    "diff_lo": dlo,
+                    "diff_hi": dhi,
+                }
+            )
+    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+
+
+@dataclass
+class Comparison:
+    """What :func:`compare` found. Everything the report needs, as plain DataFrames.
+
+    - ``table``: plan, metric, mean, lo, hi, diff_mean, diff_lo, diff_hi (see :func:`summarise_paired`);
+    - ``per_replication``: plan, replication, metric, value;
+    - ``timeseries``: plan + ``SimulationResult.timeseries()`` columns (replication, gate, minute,
+      queue_people, queue_m, spill_people, spill_m);
+    - ``waits``: plan, replication, gate, wait_min — one row per screened student;
+    - ``contacts``: plan, replication, setting, contacts — close-contact pairs by setting;
+    - ``gate_metrics``: plan + ``SimulationResult.metrics()`` rows (every gate, incl. "all");
+    - ``plans``, ``replications``, ``seed``; ``results``/``contact_results`` keep the raw objects
+      (empty when built from stored frames).
+    """
+
+    table: pd.DataFrame
+    per_replication: pd.DataFrame
+    plans: dict[str, Plan]
+    replications: int
+    seed: int
+    timeseries: pd.DataFrame = field(default_factory=pd.DataFrame)
+    waits: pd.DataFrame = field(default_factory=pd.DataFrame)
+    contacts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    gate_metrics: pd.DataFrame = field(default_factory=pd.DataFrame)
+    results: dict[str, Any] = field(default_factory=dict, repr=False)
+    contact_results: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def reference(self) -> str:
+        """The plan the differences are taken against (the first one given)."""
+        return next(iter(self.plans))
+
+    def value(self, plan: str, metric: str, column: str = "mean") -> float:
+        """One cell of the table, e.g. ``cmp.value("optimized", "max_queue_people")``."""
+        t = self.table
+        row = t[(t["plan"] == plan) & (t["metric"] == metric)]
+        if row.empty:
+            raise KeyError((plan, metric))
+        return float(row[column].iloc[0])
+
+
+# --------------------------------------------------------------------------------------------
+# Turning a simulation (and its contacts) into frames
+# --------------------------------------------------------------------------------------------
+
+
+def _simulation_frames(result: Any) -> dict[str, pd.DataFrame]:
+    """Per-replication metrics, gate metrics, queue time series and per-student waits of one result."""
+    metrics = result.metrics()
+    overall = metrics[metrics["gate"] == "all"]
+    present = [m for m in SIMULATION_METRICS if m in overall.columns]
+    per_rep = overall.melt(id_vars=["replication"], value_vars=present, var_name="metric", value_name="value")
+    ts = result.timeseries()
+    waits = _waits(result)
+    return {"per_rep": per_rep, "gate_metrics": metrics, "timeseries": ts, "waits": waits}
+
+
+def _waits(result: Any) -> pd.DataFrame:
+    """Per-student waits ``t_service_start − t_arrive`` (minutes) from the simulation trace."""
+    frames = []
+    for rep, trace in enumerate(_traces(result)):
+        ok = trace.dropna(subset=["t_service_start", "t_arrive"])
+        frames.append(
+            pd.DataFrame(
+                {
+                    "replication": rep,
+                    "gate": ok["gate"].to_numpy(),
+                    "wait_min": (ok["t_service_start"] - ok["t_arrive"]).to_numpy(dtype=float),
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=["replication", "gate", "wait_min"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _traces(result: Any) -> list[pd.DataFrame]:
+    traces = getattr(result, "traces", None)
+    if callable(traces):
+        traces = traces()
+    if traces is None:
+        return []
+    if isinstance(traces, pd.DataFrame):
+        return [g.drop(columns="replication") for _, g in traces.groupby("replication", sort=True)]
+    return list(traces)
+
+
+def _contact_frames(contact_result: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(per-replication contact metrics, contacts by setting) from a ContactResult's summary."""
+    summary = contact_result.summary
+    if callable(summary):
+        summary = summary()
+    s = pd.DataFrame(summary)
+    per_rep_rows = []
+    for metric in CONTACT_METRICS:
+        if metric in s.columns and "replication" in s.columns:
+            g = s.groupby("replication", sort=True)[metric].sum()
+            per_rep_rows.append(
+                pd.DataFrame({"replication": g.index, "metric": metric, "value": g.to_numpy()})
+            )
+    per_rep = (
+        pd.concat(per_rep_rows, ignore_index=True)
+        if per_rep_rows
+        else pd.DataFrame(columns=["replication", "metric", "value"])
+    )
+    if {"replication", "setting", "close_contacts"} <= set(s.columns):
+        by_setting = s[["replication", "setting", "close_contacts"]].rename(
+            columns={"close_contacts": "contacts"}
+        )
+    else:
+        by_setting = pd.DataFrame(columns=["replication", "setting", "contacts"])
+    return per_rep, by_setting
+
+
+def _run_one(scenario: Scenario, plan: Plan, replications: int, seed: int) -> tuple[Any, Any]:
+    """Simulate one plan and count its contacts (module level so a process pool can pickle it)."""
+    from reopen_sim.exposure.contacts import contacts
+    from reopen_sim.simulate.run import simulate
+
+    result = simulate(scenario, plan, replications=replications, seed=seed)
+    return result, contacts(scenario, result)
+
+
+def compare(
+    scenario: Scenario,
+    plans: Mapping[str, Plan],
+    replications: int = 100,
+    seed: int = 1,
+    processes: int = 1,
+    progress: bool = False,
+) -> Comparison:
+    """Simulate every plan with the same seed (common random numbers) and compare them.
+
+    Returns a :class:`Comparison` whose ``table`` gives, per plan and metric, the mean with a 95%
+    t-interval over replications and the paired difference to the FIRST plan. ``processes`` > 1
+    simulates plans in parallel worker processes; results do not depend on it (each plan's streams
+    come from ``seed`` alone). ``progress`` shows a rich progress bar.
+    """
+    issues = []
+    if not plans:
+        issues.append(InputIssue("compare", "plans", "{}", "at least one plan"))
+    if replications < 2:
+        issues.append(
+            InputIssue("compare", "replications", str(replications), "at least 2 (for an interval)")
+        )
+    if processes < 1:
+        issues.append(InputIssue("compare", "processes", str(processes), "at least 1"))
+    if issues:
+        raise InputError(issues)
+    names = list(plans)
+    outcome: dict[str, tuple[Any, Any]] = {}
+    with _progress_bar(progress, len(names)) as advance:
+        if processes > 1 and len(names) > 1:
+            with ProcessPoolExecutor(max_workers=min(processes, len(names))) as pool:
+                futures = {n: pool.submit(_run_one, scenario, plans[n], replications, seed) for n in names}
+                for n in names:
+                    outcome[n] = futures[n].result()
+                    advance(n)
+        else:
+            for n in names:
+                outcome[n] = _run_one(scenario, plans[n], replications, seed)
+                advance(n)
+    per_rep, gate_metrics, ts, waits, contacts_by_setting = [], [], [], [], []
+    for n in names:
+        result, contact_result = outcome[n]
+        f = _simulation_frames(result)
+        c_rep, c_setting = _contact_frames(contact_result)
+        per_rep.append(pd.concat([f["per_rep"], c_rep], ignore_index=True).assign(plan=n))
+        gate_metrics.append(f["gate_metrics"].assign(plan=n))
+        ts.append(f["timeseries"].assign(plan=n))
+        waits.append(f["waits"].assign(plan=n))
+        contacts_by_setting.append(c_setting.assign(plan=n))
+    per_replication = pd.concat(per_rep, ignore_index=True)[["plan", "replication", "metric", "value"]]
+    metric_rank = {m: i for i, m in enumerate(COMPARED_METRICS)}
+    keys = pd.DataFrame(
+        {
+            "p": per_replication["plan"].map(names.index),
+            "m": per_replication["metric"].map(lambda m: metric_rank.get(m, len(metric_rank))),
+            "r": per_replication["replication"],
+        }
+    )
+    per_replication = per_replication.loc[keys.sort_values(["p", "m", "r"]).index].reset_index(drop=True)
+    return Comparison(
+        table=summarise_paired(per_replication),
+        per_replication=per_replication,
+        plans=dict(plans),
+        replications=replications,
+        seed=seed,
+        timeseries=pd.concat(ts, ignore_index=True),
+        waits=pd.concat(waits, ignore_index=True),
+        contacts=pd.concat(contacts_by_setting, ignore_index=True),
+        gate_metrics=pd.concat(gate_metrics, ignore_index=True),
+        results={n: outcome[n][0] for n in names},
+        contact_results={n: outcome[n][1] for n in names},
+    )
+
+
+class _progress_bar:
+    """A rich progress bar over plans (or nothing); ``advance(name)`` marks a plan done."""
+
+    def __init__(self, show: bool, total: int):
+        self.show = show
+        self.total = total
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Callable[[str], None]:
+        if not self.show:
+            return lambda name: None
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(
+            TextColumn("simulating {task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+        )
+        self._progress.__enter__()
+        self._task = self._progress.add_task("plans", total=self.total)
+
+        def advance(name: str) -> None:
+            self._progress.update(self._task, advance=1, description=name)
+
+        return advance
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(*exc)

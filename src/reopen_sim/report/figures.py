@@ -1,0 +1,301 @@
+"""Report figures. Each takes DataFrames of the documented shapes (or a Plan), an optional ``ax``, and
+returns the matplotlib Figure. Labels come from the translation catalogue ``t`` (English by default).
+
+Shapes (see :class:`reopen_sim.experiment.Comparison`): ``timeseries`` has plan, replication, gate,
+minute, queue_people; ``waits`` has plan, replication, gate, wait_min; ``contacts`` has plan,
+replication, setting, contacts. Times of day are minutes since midnight, shown ``HH:MM``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from reopen_sim.plan import Plan
+from reopen_sim.report.fonts import figure_rc
+from reopen_sim.report.i18n import Catalogue, load_catalogue
+from reopen_sim.scenario import capacity as cap
+from reopen_sim.scenario.schema import Scenario, format_hhmm
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+
+@contextmanager
+def figure_style() -> Iterator[None]:
+    """Draw (and save) inside this: CJK-capable font stack, reproducible SVG (see report.fonts)."""
+    import matplotlib.pyplot as plt
+
+    rc: Any = figure_rc()
+    with plt.rc_context(rc):
+        yield
+
+
+def _axes(ax: Axes | None, size: tuple[float, float] = (8.0, 4.0)) -> tuple[Figure, Axes]:
+    from matplotlib.figure import Figure
+
+    if ax is not None:
+        root = ax.get_figure(root=True)
+        assert isinstance(root, Figure)
+        return root, ax
+    fig = Figure(figsize=size, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _t(t: Catalogue | None) -> Catalogue:
+    return t if t is not None else load_catalogue("en")
+
+
+def plan_label(name: str, t: Catalogue) -> str:
+    """Display name of a plan: translated for the known names (baseline, optimized, current)."""
+    return t.get(f"plan.{name}", name)
+
+
+def _hhmm_axis(axis: Any) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda x, _pos: format_hhmm(x)))
+
+
+def _colours(n: int) -> list[Any]:
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab10"]
+    return [cmap(i % 10) for i in range(n)]
+
+
+def gantt_windows(
+    plan: Plan, scenario: Scenario, t: Catalogue | None = None, ax: Axes | None = None
+) -> Figure:
+    """Arrival windows by gate: one bar per gate and window, labelled with its classes and students."""
+    t = _t(t)
+    with figure_style():
+        gates = [e.id for e in scenario.entrances]
+        fig, ax = _axes(ax, (9.0, 0.8 + 0.7 * len(gates)))
+        grades = sorted({a.grade for a in plan.assignments})
+        colour = dict(zip(grades, _colours(len(grades)), strict=True))
+        cells: dict[tuple[str, int, int], list[Any]] = {}
+        for a in plan.assignments:
+            cells.setdefault((a.gate, a.arrival_start_min, a.arrival_end_min), []).append(a)
+        for (gate, start, end), group in sorted(cells.items()):
+            y = gates.index(gate) if gate in gates else len(gates)
+            main_grade = max(
+                {a.grade for a in group}, key=lambda g: sum(a.students for a in group if a.grade == g)
+            )
+            ax.barh(
+                y, end - start, left=start, height=0.6, color=colour[main_grade], alpha=0.8, edgecolor="black"
+            )
+            label = ", ".join(sorted(a.class_id for a in group))
+            n = sum(a.students for a in group)
+            ax.text(
+                start + (end - start) / 2,
+                y,
+                f"{label}\n{t('fig.students_n', n=n)}",
+                ha="center",
+                va="center",
+                fontsize=7,
+            )
+        ax.set_yticks(range(len(gates)), gates)
+        ax.invert_yaxis()
+        _hhmm_axis(ax.xaxis)
+        ax.set_xlabel(t("fig.time_of_day"))
+        ax.set_ylabel(t("fig.gate"))
+        ax.set_title(t("fig.gantt_title"))
+        from matplotlib.patches import Patch
+
+        ax.legend(
+            handles=[Patch(color=colour[g], alpha=0.8, label=t("fig.grade_n", grade=g)) for g in grades],
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+            fontsize=8,
+        )
+    return fig
+
+
+def queue_band(timeseries: pd.DataFrame, value: str = "queue_people", level: float = 0.95) -> pd.DataFrame:
+    """Mean and t-interval of ``value`` across replications, per plan, gate and minute.
+
+    Columns plan, gate, minute, mean, lo, hi. A replication without a row at a minute counts as 0
+    (nobody queuing), so every mean is over all replications.
+    """
+    ts = timeseries.assign(_v=timeseries[value].astype(float), _sq=timeseries[value].astype(float) ** 2)
+    reps = ts.groupby("plan")["replication"].nunique()
+    out = (
+        ts.groupby(["plan", "gate", "minute"])[["_v", "_sq"]]
+        .sum()
+        .reset_index()
+        .rename(columns={"_v": "sum", "_sq": "sumsq"})
+    )
+    n = out["plan"].map(reps).astype(float)
+    mean = out["sum"] / n
+    var = ((out["sumsq"] - n * mean**2) / (n - 1)).clip(lower=0)
+    half = stats.t.ppf((1 + level) / 2, (n - 1).clip(lower=1)) * np.sqrt(var / n)
+    out["mean"] = mean
+    out["lo"] = (mean - half).clip(lower=0)
+    out["hi"] = mean + half
+    return out[["plan", "gate", "minute", "mean", "lo", "hi"]]
+
+
+def queue_over_time(
+    timeseries: pd.DataFrame,
+    gate: str,
+    limit_people: float | None = None,
+    t: Catalogue | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Queue length (people) at one gate over time: mean per plan with its 95% band, and the
+    marked-space limit (open lanes × marked places per lane) as a dashed line."""
+    t = _t(t)
+    with figure_style():
+        fig, ax = _axes(ax)
+        band = queue_band(timeseries[timeseries["gate"] == gate])
+        plans = list(dict.fromkeys(timeseries["plan"]))
+        for plan, colour in zip(plans, _colours(len(plans)), strict=True):
+            b = band[band["plan"] == plan].sort_values("minute")
+            if b.empty:
+                continue
+            ax.plot(b["minute"], b["mean"], color=colour, label=plan_label(plan, t), lw=1.2)
+            ax.fill_between(b["minute"], b["lo"], b["hi"], color=colour, alpha=0.25, lw=0)
+        if limit_people is not None:
+            ax.axhline(limit_people, color="firebrick", ls="--", lw=1, label=t("fig.marked_limit"))
+        _hhmm_axis(ax.xaxis)
+        ax.set_title(t("fig.queue_title", gate=gate))
+        ax.set_xlabel(t("fig.time_of_day"))
+        ax.set_ylabel(t("fig.queue_people"))
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=8)
+    return fig
+
+
+def queue_grid(timeseries: pd.DataFrame, limits: Mapping[str, float], t: Catalogue | None = None) -> Figure:
+    """:func:`queue_over_time` for every gate of ``limits``, one panel each, two columns."""
+    from matplotlib.figure import Figure
+
+    gates = list(limits)
+    cols = 2 if len(gates) > 1 else 1
+    rows = math.ceil(len(gates) / cols)
+    with figure_style():
+        fig = Figure(figsize=(5.0 * cols, 3.2 * rows), layout="constrained")
+        axes = fig.subplots(rows, cols, squeeze=False)
+        for i, gate in enumerate(gates):
+            queue_over_time(timeseries, gate, limits[gate], t, ax=axes[i // cols][i % cols])
+        for j in range(len(gates), rows * cols):
+            axes[j // cols][j % cols].set_visible(False)
+    return fig
+
+
+def wait_distribution(waits: pd.DataFrame, t: Catalogue | None = None, ax: Axes | None = None) -> Figure:
+    """Distribution of each student's wait to be screened, per plan: empirical CDF over all replications."""
+    t = _t(t)
+    with figure_style():
+        fig, ax = _axes(ax)
+        plans = list(dict.fromkeys(waits["plan"])) if not waits.empty else []
+        for plan, colour in zip(plans, _colours(len(plans)), strict=True):
+            w = np.sort(waits.loc[waits["plan"] == plan, "wait_min"].to_numpy(dtype=float))
+            if w.size == 0:
+                continue
+            ax.step(
+                w, np.arange(1, w.size + 1) / w.size, where="post", color=colour, label=plan_label(plan, t)
+            )
+        ax.set_title(t("fig.wait_title"))
+        ax.set_xlabel(t("fig.wait_min"))
+        ax.set_ylabel(t("fig.share_students"))
+        ax.set_ylim(0, 1.01)
+        ax.set_xlim(left=0)
+        if plans:
+            ax.legend(fontsize=8)
+    return fig
+
+
+def canteen_occupancy(
+    plans: Mapping[str, Plan], scenario: Scenario, t: Catalogue | None = None, ax: Axes | None = None
+) -> Figure:
+    """Students per canteen sitting for each plan, against the distanced seats of a sitting
+    (``capacity.canteen_capacity``). When meals are delivered, says so."""
+    t = _t(t)
+    with figure_style():
+        fig, ax = _axes(ax)
+        ax.set_title(t("fig.canteen_title"))
+        if scenario.canteen.mode != "sittings":
+            ax.text(0.5, 0.5, t("fig.canteen_delivered"), ha="center", va="center", transform=ax.transAxes)
+            ax.set_axis_off()
+            return fig
+        names = list(plans)
+        sittings = sorted(
+            {a.canteen_sitting for p in plans.values() for a in p.assignments if a.canteen_sitting}
+        )
+        width = 0.8 / max(1, len(names))
+        for i, (name, colour) in enumerate(zip(names, _colours(len(names)), strict=True)):
+            counts = [
+                sum(a.students for a in plans[name].assignments if a.canteen_sitting == s) for s in sittings
+            ]
+            ax.bar(
+                np.arange(len(sittings)) + (i - (len(names) - 1) / 2) * width,
+                counts,
+                width,
+                color=colour,
+                label=plan_label(name, t),
+            )
+        seats = cap.canteen_capacity(scenario.canteen)
+        ax.axhline(seats, color="firebrick", ls="--", lw=1, label=t("fig.canteen_seats"))
+        ax.set_xticks(
+            range(len(sittings)),
+            [
+                f"{t('fig.sitting_n', n=s)}\n{format_hhmm(cap.sitting_start_min(scenario.canteen, s))}"
+                for s in sittings
+            ],
+        )
+        ax.set_ylabel(t("fig.students"))
+        ax.legend(fontsize=8)
+    return fig
+
+
+def contacts_by_setting(contacts: pd.DataFrame, t: Catalogue | None = None, ax: Axes | None = None) -> Figure:
+    """Close-contact pairs by setting (gate queue, room, canteen, dorm, …), mean per plan with 95% CI."""
+    t = _t(t)
+    with figure_style():
+        fig, ax = _axes(ax)
+        ax.set_title(t("fig.contacts_title"))
+        if contacts.empty:
+            ax.text(0.5, 0.5, t("fig.no_data"), ha="center", va="center", transform=ax.transAxes)
+            ax.set_axis_off()
+            return fig
+        names = list(dict.fromkeys(contacts["plan"]))
+        settings: Sequence[str] = list(dict.fromkeys(contacts["setting"]))
+        width = 0.8 / len(names)
+        for i, (name, colour) in enumerate(zip(names, _colours(len(names)), strict=True)):
+            sub = contacts[contacts["plan"] == name]
+            means, errs = [], []
+            for s in settings:
+                vals = sub.loc[sub["setting"] == s].groupby("replication")["contacts"].sum()
+                vals = vals.reindex(sorted(sub["replication"].unique()), fill_value=0).to_numpy(dtype=float)
+                m = float(vals.mean()) if vals.size else 0.0
+                half = (
+                    float(stats.t.ppf(0.975, vals.size - 1) * vals.std(ddof=1) / math.sqrt(vals.size))
+                    if vals.size > 1
+                    else 0.0
+                )
+                means.append(m)
+                errs.append(half)
+            ax.bar(
+                np.arange(len(settings)) + (i - (len(names) - 1) / 2) * width,
+                means,
+                width,
+                yerr=errs,
+                capsize=3,
+                color=colour,
+                label=plan_label(name, t),
+            )
+        ax.set_xticks(range(len(settings)), [t.get(f"setting.{s}", s) for s in settings])
+        ax.set_ylabel(t("fig.contact_pairs"))
+        ax.legend(fontsize=8)
+    return fig

@@ -1,0 +1,100 @@
+"""The fever path, a SimPy model: re-check station, single-person isolation rooms, holding area.
+
+DOMAIN (policy.fever): a student flagged at the gate (≥ 37.3 °C or symptoms; share
+``flagged_share``) leaves the lane for a staffed re-check station (``recheck_stations`` stations,
+duration ``recheck_time_s``, FIFO). If the re-check clears them (share 1 − ``confirmed_share``) they
+enter the school (``cleared_on_recheck``). If confirmed, they are refused entry and wait for a parent
+(delay ``parent_pickup_min`` from confirmation) in a single-person isolation room
+(``isolated``). When every isolation room is taken they wait in the holding area (``held``, counted)
+until a room frees or the parent comes, whichever is first. SimPy models the interaction here
+(stations and rooms are shared resources); few students take this path, so it costs little.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import simpy
+from numpy.typing import NDArray
+
+ENTERED = "entered"
+CLEARED = "cleared_on_recheck"
+ISOLATED = "isolated"
+HELD = "held"
+OUTCOMES: tuple[str, ...] = (ENTERED, CLEARED, ISOLATED, HELD)
+
+
+@dataclass(frozen=True)
+class FeverOutcome:
+    """Per flagged student (input order): outcome, re-check times, when they left the path."""
+
+    outcome: list[str]
+    t_recheck_start: NDArray[np.float64]
+    t_recheck_end: NDArray[np.float64]
+    t_done: NDArray[np.float64]  # entered after re-check, or collected by a parent
+    max_holding_people: int
+    max_isolation_in_use: int
+
+
+def fever_path(
+    t_flagged: NDArray[np.float64],
+    recheck_min: NDArray[np.float64],
+    confirmed: NDArray[np.bool_],
+    pickup_min: NDArray[np.float64],
+    recheck_stations: int,
+    isolation_rooms: int,
+) -> FeverOutcome:
+    """Run the fever path for the flagged students (times in minutes since midnight)."""
+    n = len(t_flagged)
+    outcome = [CLEARED] * n
+    r_start = np.full(n, np.nan)
+    r_end = np.full(n, np.nan)
+    done = np.full(n, np.nan)
+    if n == 0:
+        return FeverOutcome(outcome, r_start, r_end, done, 0, 0)
+    env = simpy.Environment(initial_time=float(t_flagged.min()))
+    stations = simpy.Resource(env, capacity=recheck_stations)
+    rooms = simpy.Resource(env, capacity=isolation_rooms) if isolation_rooms > 0 else None
+    state = {"holding": 0, "max_holding": 0, "max_rooms": 0}
+
+    def student(i: int) -> Generator[Any, Any, None]:
+        yield env.timeout(float(t_flagged[i]) - env.now)
+        with stations.request() as req:
+            yield req
+            r_start[i] = env.now
+            yield env.timeout(float(recheck_min[i]))
+            r_end[i] = env.now
+        if not confirmed[i]:
+            done[i] = env.now
+            return
+        collect_at = env.now + float(pickup_min[i])
+        if rooms is not None and rooms.count < rooms.capacity:
+            outcome[i] = ISOLATED
+            with rooms.request() as room:
+                yield room
+                state["max_rooms"] = max(state["max_rooms"], rooms.count)
+                yield env.timeout(collect_at - env.now)
+        else:
+            outcome[i] = HELD
+            state["holding"] += 1
+            state["max_holding"] = max(state["max_holding"], state["holding"])
+            parent = env.timeout(collect_at - env.now)
+            if rooms is None:
+                yield parent
+                state["holding"] -= 1
+            else:
+                with rooms.request() as room:
+                    got = yield room | parent
+                    state["holding"] -= 1
+                    if room in got and env.now < collect_at:
+                        state["max_rooms"] = max(state["max_rooms"], rooms.count)
+                        yield env.timeout(collect_at - env.now)
+        done[i] = env.now
+
+    for i in np.argsort(t_flagged, kind="stable"):
+        env.process(student(int(i)))
+    env.run()
+    return FeverOutcome(outcome, r_start, r_end, done, state["max_holding"], state["max_rooms"])

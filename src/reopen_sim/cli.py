@@ -81,15 +81,50 @@ def validate(scenario: ScenarioArg) -> None:
     print_summary(scenario)
 
 
+LangOpt = Annotated[str, typer.Option("--lang", help="Report language: en or zh (Simplified Chinese).")]
+RepsOpt = Annotated[int, typer.Option("-n", "--replications", min=2, help="Simulated mornings per plan.")]
+ProcOpt = Annotated[int, typer.Option("-j", "--processes", min=1, help="Worker processes (same results).")]
+
+
+@app.command()
+def run(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder (must not exist, or --force).")],
+    current: Annotated[
+        Path | None, typer.Option("--current", help="The school's current timetable CSV, compared too.")
+    ] = None,
+    replications: RepsOpt = 100,
+    seed: Annotated[int, typer.Option("--seed", help="Simulation seed.")] = 1,
+    lang: LangOpt = "en",
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing output folder.")] = False,
+    time_limit_s: Annotated[float, typer.Option("--time-limit", help="Optimizer time limit, seconds.")] = 30.0,
+    processes: ProcOpt = 1,
+) -> None:
+    """The main job: optimize, compare with the baseline (and --current), write report, notices, figures."""
+    from reopen_sim.report.job import run_main_job
+
+    run_main_job(
+        scenario, out, current=current, replications=replications, seed=seed, lang=lang, force=force,
+        time_limit_s=time_limit_s, processes=processes, console=console,
+    )
+
+
 @app.command()
 def demo(
-    scenario: ScenarioArg,
-    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path("out/demo"),
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")] = Path("scenarios/junior-middle.yaml"),
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder (replaced).")] = Path("out/demo"),
+    replications: RepsOpt = 30,
+    lang: LangOpt = "en",
+    processes: ProcOpt = 1,
 ) -> None:
-    """What `make demo` runs: validate and summarise the bundled schools."""
-    for path in sorted(Path("scenarios").glob("*.yaml")):
-        print_summary(path)
-        console.print()
+    """What `make demo` runs: the main job on a bundled school, replacing OUT, then where the report is."""
+    from reopen_sim.report.job import run_main_job
+
+    res = run_main_job(
+        scenario, out, replications=replications, lang=lang, force=True, time_limit_s=20.0,
+        processes=processes, console=console,
+    )
+    console.print(f"[bold]Open {res.out_dir / 'report.html'} in a browser.[/bold]", highlight=False)
 
 
 def main() -> None:

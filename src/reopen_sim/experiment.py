@@ -10,8 +10,7 @@ plans respond alike to the same draws (Law & Kelton, Simulation Modeling and Ana
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,9 +157,9 @@ def _simulation_frames(result: Any) -> dict[str, pd.DataFrame]:
 
 
 def _waits(result: Any) -> pd.DataFrame:
-    """Per-student waits ``t_service_start − t_arrive`` (minutes) from the simulation trace."""
+    """Per-student waits ``t_service_start − t_arrive`` (minutes) from every replication's trace."""
     frames = []
-    for rep, trace in enumerate(_traces(result)):
+    for rep, trace in result.traces():
         ok = trace.dropna(subset=["t_service_start", "t_arrive"])
         frames.append(
             pd.DataFrame(
@@ -176,50 +175,57 @@ def _waits(result: Any) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _traces(result: Any) -> list[pd.DataFrame]:
-    traces = getattr(result, "traces", None)
-    if callable(traces):
-        traces = traces()
-    if traces is None:
-        return []
-    if isinstance(traces, pd.DataFrame):
-        return [g.drop(columns="replication") for _, g in traces.groupby("replication", sort=True)]
-    return list(traces)
-
-
 def _contact_frames(contact_result: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(per-replication contact metrics, contacts by setting) from a ContactResult's summary."""
-    summary = contact_result.summary
-    if callable(summary):
-        summary = summary()
-    s = pd.DataFrame(summary)
-    per_rep_rows = []
-    for metric in CONTACT_METRICS:
-        if metric in s.columns and "replication" in s.columns:
-            g = s.groupby("replication", sort=True)[metric].sum()
-            per_rep_rows.append(
-                pd.DataFrame({"replication": g.index, "metric": metric, "value": g.to_numpy()})
-            )
-    per_rep = (
-        pd.concat(per_rep_rows, ignore_index=True)
-        if per_rep_rows
-        else pd.DataFrame(columns=["replication", "metric", "value"])
+    """(per-replication contact metrics, contact pairs by setting) from a ContactResult's ``stats``.
+
+    - close_contacts: student pairs close over the whole day (setting "any": within 1 m for 15 min
+      in total, or sharing a room; see exposure.contacts), staff pairs excluded;
+    - cross_grade_contacts: pairs of students of different grades in contact at all that day;
+    - by setting: pairs in contact per setting (queue, screening, canteen, room, dorm, exit).
+    A replication without a pair of some kind counts as 0.
+    """
+    from reopen_sim.exposure.model import ANY, CROSS_GRADE, SETTINGS, STAFF
+
+    stats_df = contact_result.stats
+    reps = list(contact_result.replications)
+    anyday = stats_df[stats_df["setting"] == ANY]
+    close = anyday[anyday["mixing"] != STAFF].groupby("replication")["close_pairs"].sum()
+    cross = anyday[anyday["mixing"] == CROSS_GRADE].groupby("replication")["contacts"].sum()
+    per_rep = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "replication": reps,
+                    "metric": "close_contacts",
+                    "value": close.reindex(reps, fill_value=0).to_numpy(dtype=float),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "replication": reps,
+                    "metric": "cross_grade_contacts",
+                    "value": cross.reindex(reps, fill_value=0).to_numpy(dtype=float),
+                }
+            ),
+        ],
+        ignore_index=True,
     )
-    if {"replication", "setting", "close_contacts"} <= set(s.columns):
-        by_setting = s[["replication", "setting", "close_contacts"]].rename(
-            columns={"close_contacts": "contacts"}
-        )
-    else:
-        by_setting = pd.DataFrame(columns=["replication", "setting", "contacts"])
+    by = stats_df[stats_df["setting"] != ANY].groupby(["replication", "setting"])["contacts"].sum()
+    grid = pd.MultiIndex.from_product([reps, list(SETTINGS)], names=["replication", "setting"])
+    by_setting = by.reindex(grid, fill_value=0).reset_index()
     return per_rep, by_setting
 
 
-def _run_one(scenario: Scenario, plan: Plan, replications: int, seed: int) -> tuple[Any, Any]:
-    """Simulate one plan and count its contacts (module level so a process pool can pickle it)."""
+def _run_one(
+    scenario: Scenario, plan: Plan, replications: int, seed: int, processes: int, progress: bool
+) -> tuple[Any, Any]:
+    """Simulate one plan (replications spread over ``processes``) and count its contacts."""
     from reopen_sim.exposure.contacts import contacts
     from reopen_sim.simulate.run import simulate
 
-    result = simulate(scenario, plan, replications=replications, seed=seed)
+    result = simulate(
+        scenario, plan, replications=replications, seed=seed, processes=processes, progress=progress
+    )
     return result, contacts(scenario, result)
 
 
@@ -235,8 +241,8 @@ def compare(
 
     Returns a :class:`Comparison` whose ``table`` gives, per plan and metric, the mean with a 95%
     t-interval over replications and the paired difference to the FIRST plan. ``processes`` > 1
-    simulates plans in parallel worker processes; results do not depend on it (each plan's streams
-    come from ``seed`` alone). ``progress`` shows a rich progress bar.
+    runs each plan's replications in worker processes (``simulate``); results do not depend on it
+    (replication r's streams come from ``seed`` alone). ``progress`` shows rich progress bars.
     """
     issues = []
     if not plans:
@@ -251,17 +257,8 @@ def compare(
         raise InputError(issues)
     names = list(plans)
     outcome: dict[str, tuple[Any, Any]] = {}
-    with _progress_bar(progress, len(names)) as advance:
-        if processes > 1 and len(names) > 1:
-            with ProcessPoolExecutor(max_workers=min(processes, len(names))) as pool:
-                futures = {n: pool.submit(_run_one, scenario, plans[n], replications, seed) for n in names}
-                for n in names:
-                    outcome[n] = futures[n].result()
-                    advance(n)
-        else:
-            for n in names:
-                outcome[n] = _run_one(scenario, plans[n], replications, seed)
-                advance(n)
+    for n in names:
+        outcome[n] = _run_one(scenario, plans[n], replications, seed, processes, progress)
     per_rep, gate_metrics, ts, waits, contacts_by_setting = [], [], [], [], []
     for n in names:
         result, contact_result = outcome[n]
@@ -295,36 +292,3 @@ def compare(
         results={n: outcome[n][0] for n in names},
         contact_results={n: outcome[n][1] for n in names},
     )
-
-
-class _progress_bar:
-    """A rich progress bar over plans (or nothing); ``advance(name)`` marks a plan done."""
-
-    def __init__(self, show: bool, total: int):
-        self.show = show
-        self.total = total
-        self._progress: Any = None
-        self._task: Any = None
-
-    def __enter__(self) -> Callable[[str], None]:
-        if not self.show:
-            return lambda name: None
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self._progress = Progress(
-            TextColumn("simulating {task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(),
-        )
-        self._progress.__enter__()
-        self._task = self._progress.add_task("plans", total=self.total)
-
-        def advance(name: str) -> None:
-            self._progress.update(self._task, advance=1, description=name)
-
-        return advance
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.__exit__(*exc)

@@ -1,0 +1,110 @@
+"""The main job behind ``reopen-sim run`` and ``make demo``: validate, optimize, compare with the
+baseline (and the school's current timetable), write the report. Progress and the final table go to
+a rich console; errors the user can fix are raised as InputError / InfeasibleError for the CLI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from reopen_sim.experiment import Comparison, compare
+from reopen_sim.report.figures import plan_label
+from reopen_sim.report.i18n import Catalogue, load_catalogue
+from reopen_sim.report.write import check_out_dir, comparison_rows, write_report
+
+
+@dataclass(frozen=True)
+class JobResult:
+    out_dir: Path
+    comparison: Comparison
+    violations: tuple[Any, ...]
+
+
+def comparison_table(comparison: Comparison, t: Catalogue) -> Table:
+    """The comparison as a rich table: mean [95% CI] per plan, and the paired difference to the first."""
+    ref = plan_label(comparison.reference, t)
+    table = Table(title=t("cli.table_title", reference=ref))
+    table.add_column(t("col.metric"), justify="left")
+    names = list(comparison.plans)
+    for i, n in enumerate(names):
+        table.add_column(plan_label(n, t), justify="right")
+        if i:
+            table.add_column(t("col.diff", reference=ref), justify="right")
+    for row in comparison_rows(comparison, t):
+        cells = [row["label"]]
+        for i, c in enumerate(row["cells"]):
+            cells.append(f"{c['value']} {c['ci']}")
+            if i:
+                cells.append(f"{c['diff']} {c['diff_ci']}")
+        table.add_row(*cells)
+    return table
+
+
+def run_main_job(
+    scenario_path: str | Path,
+    out_dir: str | Path,
+    *,
+    current: str | Path | None = None,
+    replications: int = 100,
+    seed: int = 1,
+    lang: str = "en",
+    force: bool = False,
+    time_limit_s: float = 30.0,
+    solver_seed: int = 0,
+    processes: int = 1,
+    console: Console | None = None,
+) -> JobResult:
+    """Plan, prove and report. Plans compared: baseline (reference), optimized, and current if given.
+
+    Bad arguments and bad files fail before any work (InputError); an impossible school raises
+    InfeasibleError with the optimizer's reasons. The output folder is written whole or not at all.
+    """
+    from reopen_sim.optimize.baseline import baseline_plan
+    from reopen_sim.optimize.check import check_plan
+    from reopen_sim.optimize.solve import optimize
+    from reopen_sim.plan import read_timetable
+    from reopen_sim.scenario.load import load_scenario
+
+    con = console or Console()
+    t = load_catalogue(lang)
+    check_out_dir(out_dir, force)
+    sc = load_scenario(scenario_path)
+    current_plan = read_timetable(current, sc) if current is not None else None
+    with con.status("optimizing (CP-SAT)…"):
+        plan = optimize(sc, time_limit_s=time_limit_s, seed=solver_seed, num_workers=max(1, processes))
+    violations = tuple(check_plan(sc, plan))
+    plans = {"baseline": baseline_plan(sc), "optimized": plan}
+    if current_plan is not None:
+        plans["current"] = current_plan
+    cmp = compare(sc, plans, replications=replications, seed=seed, processes=processes, progress=True)
+    with con.status("writing the report…"):
+        out = write_report(
+            sc,
+            cmp,
+            out_dir,
+            lang=lang,
+            force=force,
+            run_info={
+                "optimizer": {
+                    "time_limit_s": time_limit_s,
+                    "seed": solver_seed,
+                    "num_workers": max(1, processes),
+                },
+                "current_timetable": str(current) if current is not None else None,
+                "check_plan_violations": [str(v) for v in violations],
+            },
+        )
+    con.print(comparison_table(cmp, t))
+    status = plan.meta.get("status", "?")
+    con.print(f"{t('solver.status')}: {t.get(f'status.{status}', str(status))}")
+    if violations:
+        con.print(f"[red]check_plan: {len(violations)} problem(s)[/red]")
+        for v in violations:
+            con.print(f"  - {v}", markup=False)
+    con.print(t("cli.report_at", path=out / "report.html"), markup=False, highlight=False)
+    return JobResult(out, cmp, violations)

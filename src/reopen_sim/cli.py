@@ -97,21 +97,33 @@ def run(
     seed: Annotated[int, typer.Option("--seed", help="Simulation seed.")] = 1,
     lang: LangOpt = "en",
     force: Annotated[bool, typer.Option("--force", help="Replace an existing output folder.")] = False,
-    time_limit_s: Annotated[float, typer.Option("--time-limit", help="Optimizer time limit, seconds.")] = 30.0,
+    time_limit_s: Annotated[
+        float, typer.Option("--time-limit", help="Optimizer time limit, seconds.")
+    ] = 30.0,
     processes: ProcOpt = 1,
 ) -> None:
     """The main job: optimize, compare with the baseline (and --current), write report, notices, figures."""
     from reopen_sim.report.job import run_main_job
 
     run_main_job(
-        scenario, out, current=current, replications=replications, seed=seed, lang=lang, force=force,
-        time_limit_s=time_limit_s, processes=processes, console=console,
+        scenario,
+        out,
+        current=current,
+        replications=replications,
+        seed=seed,
+        lang=lang,
+        force=force,
+        time_limit_s=time_limit_s,
+        processes=processes,
+        console=console,
     )
 
 
 @app.command()
 def demo(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")] = Path("scenarios/junior-middle.yaml"),
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")] = Path(
+        "scenarios/junior-middle.yaml"
+    ),
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder (replaced).")] = Path("out/demo"),
     replications: RepsOpt = 30,
     lang: LangOpt = "en",
@@ -121,8 +133,14 @@ def demo(
     from reopen_sim.report.job import run_main_job
 
     res = run_main_job(
-        scenario, out, replications=replications, lang=lang, force=True, time_limit_s=20.0,
-        processes=processes, console=console,
+        scenario,
+        out,
+        replications=replications,
+        lang=lang,
+        force=True,
+        time_limit_s=20.0,
+        processes=processes,
+        console=console,
     )
     console.print(f"[bold]Open {res.out_dir / 'report.html'} in a browser.[/bold]", highlight=False)
 

@@ -177,3 +177,12 @@ def test_phased_return_is_cumulative_by_day() -> None:
 def test_what_if_is_frozen_and_rejects_unknown_keys() -> None:
     with pytest.raises(ValueError):
         WhatIf.model_validate({"name": "x", "close_gate": ["a"]})
+
+
+def test_every_entrance_changes_screening_at_all_gates() -> None:
+    kiosk = {"screening_method": "thermal_kiosk", "service_time_s": {"dist": "lognormal", "mean": 3, "sd": 1}}
+    d = _tiny_district(every_entrance=kiosk)
+    sc = build_variant(d.schools[1], d.what_ifs[0])
+    assert len(sc.entrances) == 4
+    assert {(e.screening_method, e.service_time_s.mean_value) for e in sc.entrances} == {("thermal_kiosk", 3.0)}
+    assert [e.queue_length_m for e in sc.entrances] == [30, 25, 25, 25]  # the rest of each gate is kept

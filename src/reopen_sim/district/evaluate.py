@@ -38,11 +38,16 @@ class Evaluator(Protocol):
 def optimize_and_simulate(
     scenario: Scenario, replications: int, seed: int, time_limit_s: float
 ) -> Evaluation:
-    """Optimize with CP-SAT (fixed seed and time limit), then simulate ``replications`` days."""
+    """Optimize with CP-SAT (fixed seed, deterministic time limit), then simulate ``replications`` days.
+
+    CP-SAT runs one search worker: a sweep is parallel across schools, not inside one solve, and
+    a single worker's search is deterministic. A district plan may therefore differ from
+    ``reopen-sim plan`` (two workers) for the same school; both are deterministic.
+    """
     from reopen_sim.optimize.solve import optimize
     from reopen_sim.simulate.run import simulate
 
-    plan = optimize(scenario, time_limit_s=time_limit_s, seed=seed)
+    plan = optimize(scenario, time_limit_s=time_limit_s, seed=seed, num_workers=1)
     result = simulate(scenario, plan, replications=replications, seed=seed)
     metrics: Any = result.metrics()
     return Evaluation(timetable=plan.rows(), metrics=metrics)

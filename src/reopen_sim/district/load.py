@@ -12,6 +12,8 @@ A district file is YAML::
     what_ifs:
       - name: baseline
       - {name: spacing 1.5 m, overrides: {policy: {queue_spacing_m: 1.5}}}
+      - {name: thermal kiosks, every_entrance: {screening_method: thermal_kiosk,
+                                                service_time_s: {dist: lognormal, mean: 3, sd: 1}}}
       - {name: largest gate closed, close_gates: [largest]}
       - {name: graduating grades only, keep_grades: [6, 9, 12]}
     phased_return:                  # expands into one what-if per day, grades cumulative
@@ -65,12 +67,15 @@ class WhatIf(_Model):
       them are ``skipped``.
     - ``close_gates``: entrance ids to remove, or ``largest`` (the entrance with most lanes).
       Schools with none of the named entrances are ``skipped``. Pins to a closed gate lose their gate.
+    - ``every_entrance``: a mapping merged into every (remaining) entrance, e.g. a screening method
+      ``{screening_method: thermal_kiosk, service_time_s: {dist: lognormal, mean: 3, sd: 1}}``.
     - ``overrides``: a nested mapping merged into the scenario, e.g. ``{policy: {queue_spacing_m: 1.5}}``.
     - ``school_kinds``: the what-if applies only to schools of these kinds (others are ``skipped``).
     """
 
     name: str = Field(min_length=1)
     overrides: dict[str, Any] = Field(default_factory=dict)
+    every_entrance: dict[str, Any] = Field(default_factory=dict)
     close_gates: tuple[str, ...] = ()
     keep_grades: tuple[int, ...] | None = None
     school_kinds: tuple[SchoolKind, ...] | None = None
@@ -399,7 +404,13 @@ def variant_mapping(school: SchoolSource, what_if: WhatIf) -> tuple[dict[str, An
     """
     if school.raw is None:
         raise InputError(school.issues)
-    if not (what_if.keep_grades or what_if.close_gates or what_if.overrides or what_if.school_kinds):
+    if not (
+        what_if.keep_grades
+        or what_if.close_gates
+        or what_if.overrides
+        or what_if.every_entrance
+        or what_if.school_kinds
+    ):
         return copy.deepcopy(dict(school.raw)), school.file
     base = _validate(school.raw, school.file, school.base_dir)
     if what_if.school_kinds is not None and base.school.kind not in what_if.school_kinds:
@@ -416,6 +427,8 @@ def variant_mapping(school: SchoolSource, what_if: WhatIf) -> tuple[dict[str, An
             raise InfeasibleError(
                 [f"closing {', '.join(closed)} leaves this school without an entrance"], status="NO_ENTRANCE"
             )
+    if what_if.every_entrance:
+        data["entrances"] = [_deep_merge(e, what_if.every_entrance) for e in data["entrances"]]
     if what_if.overrides:
         data = _deep_merge(data, what_if.overrides)
     return data, label

@@ -20,7 +20,6 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from reopen_sim.errors import InputError, InputIssue
 from reopen_sim.exposure.model import CANTEEN, DORM, EXIT, GROUP_LABELS, QUEUE, ROOM, SCREENING
 
 if TYPE_CHECKING:
@@ -147,21 +146,12 @@ class ContactGraph:
         return g
 
     # -------------------------------------------------------------------------------- tracing
-    def _check_person(self, person: str) -> None:
-        if self.graph.has_node(person) and self.graph.nodes[person]["kind"] in ("student", "staff"):
-            return
-        example = self.result.roster["student_id"].iloc[0]
-        raise InputError(
-            [
-                InputIssue(
-                    "--student",
-                    "student",
-                    person,
-                    f"a student id CLASSID-NN of the scenario (e.g. {example}) or a screening staff id "
-                    "STAFF-GATE-Lk",
-                )
-            ]
-        )
+    def _check_person(self, person: str) -> bool:
+        """Raise InputError for an id unknown to the scenario; False when known but without contacts."""
+        from reopen_sim.exposure.people import check_person
+
+        check_person(self.result.scenario, person)
+        return bool(self.graph.has_node(person))
 
     def _per_replication(self, person: str) -> pd.DataFrame:
         """Contacts of ``person`` per replication and setting (before averaging)."""
@@ -240,7 +230,8 @@ class ContactGraph:
         room" as close contacts (DOMAIN); for other settings ``close`` means p_close ≥ 0.5.
         Groups follow :data:`TRACE_ORDER`; within a group, close first, then by p_close and minutes.
         """
-        self._check_person(student_id)
+        if not self._check_person(student_id):
+            return pd.DataFrame(columns=TRACE_COLUMNS)
         n = len(self.replications)
         per = self._per_replication(student_id)
         res = self.result

@@ -7,9 +7,12 @@ order with ``policy.dorm_room_size`` each, screening staff ``STAFF-GATE-Lk`` (la
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
+from reopen_sim.errors import InputError, InputIssue
 from reopen_sim.exposure.model import CROSS_CLASS, CROSS_GRADE, SAME_CLASS, STAFF
 from reopen_sim.scenario.schema import Scenario
 
@@ -56,3 +59,35 @@ def mixing(
     out = np.where(same_class, SAME_CLASS, np.where(same_grade, CROSS_CLASS, CROSS_GRADE)).astype(object)
     out[staff] = STAFF
     return out
+
+
+_STAFF = re.compile(r"^STAFF-(?P<gate>.+)-L(?P<lane>\d+)$")
+
+
+def check_person(scenario: Scenario, person: str, source: str = "<arguments>", field: str = "student_id") -> str:
+    """Return ``"student"`` or ``"staff"`` for a known id, else raise InputError naming the id.
+
+    Students: ``CLASSID-NN`` of a class of the scenario, 1 ≤ NN ≤ class size. Staff:
+    ``STAFF-GATE-Lk`` of an entrance of the scenario with 1 ≤ k ≤ its lanes.
+    """
+    m = _STAFF.match(person)
+    if m:
+        gate, lane = m.group("gate"), int(m.group("lane"))
+        for e in scenario.entrances:
+            if e.id == gate and 1 <= lane <= e.lanes:
+                return "staff"
+    for c in scenario.classes:
+        number = person[len(c.id) + 1 :]
+        if person.startswith(f"{c.id}-") and number.isdigit() and 1 <= int(number) <= c.students:
+            if person == student_id(c.id, int(number), c.students):
+                return "student"
+    example = student_id(scenario.classes[0].id, 1, scenario.classes[0].students)
+    raise InputError(
+        [
+            InputIssue(
+                source, field, person,
+                f"a student id CLASSID-NN of the scenario (e.g. {example}; NN from 01 to the class size) "
+                "or a screening staff id STAFF-GATE-Lk",
+            )
+        ]
+    )

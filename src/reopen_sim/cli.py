@@ -145,6 +145,113 @@ def demo(
     console.print(f"[bold]Open {res.out_dir / 'report.html'} in a browser.[/bold]", highlight=False)
 
 
+@app.command()
+def trace(
+    scenario: ScenarioArg,
+    plan: Annotated[Path, typer.Option("--plan", help="Timetable CSV (as written by `reopen-sim plan`).")],
+    student: Annotated[str, typer.Option("--student", help="Student id CLASSID-NN (or staff STAFF-GATE-Lk).")],
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Write the contacts to this CSV file.")] = None,
+    replications: Annotated[int, typer.Option("-n", "--replications", min=1, help="Simulated days.")] = 10,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same list).")] = 1,
+    threshold_m: Annotated[float, typer.Option(help="Close below this distance (WHO: 1 m).")] = 1.0,
+    min_minutes: Annotated[float, typer.Option(help="…for at least these minutes (WHO: 15).")] = 15.0,
+) -> None:
+    """List a student's contacts: same class, dorm room, queue neighbours, canteen table, staff."""
+    import math
+    import os
+    import tempfile
+
+    import pandas as pd
+
+    from reopen_sim.exposure.contacts import contacts
+    from reopen_sim.exposure.people import check_person
+    from reopen_sim.plan import read_timetable
+    from reopen_sim.scenario.load import load_scenario
+    from reopen_sim.simulate.run import simulate
+
+    sc = load_scenario(scenario)
+    tt = read_timetable(plan, scenario=sc)
+    check_person(sc, student, "command line", "--student")  # before simulating: a typo fails fast (exit 2)
+    res = simulate(sc, tt, replications=replications, seed=seed, progress=True)
+    table = contacts(sc, res, threshold_m=threshold_m, min_minutes=min_minutes).close_contacts(student)
+    n_close = int(table.loc[table["close"], "contact_id"].nunique())
+    console.print(
+        f"[bold]{student}[/bold]: {table['contact_id'].nunique()} contacts, {n_close} close "
+        f"(over {replications} simulated days, seed {seed}; close = within {threshold_m:g} m for "
+        f"{min_minutes:g} min in total, or the same class or dorm room)",
+        highlight=False,
+    )
+    for _setting, rows in table.groupby("setting", sort=False):
+        t = Table(title=str(rows["group"].iloc[0]), title_justify="left")
+        for col in ("contact", "class", "minutes", "close min", "distance m", "share close", "close"):
+            t.add_column(col, justify="left" if col in ("contact", "class") else "right", no_wrap=col == "contact")
+        for r in rows.to_dict("records"):
+            cls, dist = r["class_id"], float(r["distance_m"])
+            t.add_row(
+                str(r["contact_id"]), "" if pd.isna(cls) else str(cls), f"{r['minutes']:.1f}",
+                f"{r['close_minutes']:.1f}", "" if math.isnan(dist) else f"{dist:.2f}",
+                f"{r['p_close']:.0%}", "yes" if r["close"] else "",
+            )
+        console.print(t)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                table.to_csv(fh, index=False, float_format="%.3f")
+            os.replace(tmp, out)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        console.print(f"Wrote {out}", highlight=False)
+
+
+@app.command()
+def sweep(
+    district: Annotated[Path, typer.Argument(help="District YAML file.", show_default=False)],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder (re-run to resume).")],
+    executor: Annotated[str, typer.Option(help="inprocess, process (local pool) or dask.")] = "process",
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (implies dask).")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: CPUs).")] = None,
+    replications: Annotated[int, typer.Option("-n", "--replications", min=1, help="Simulated days.")] = 20,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same results).")] = 1,
+    time_limit_s: Annotated[float, typer.Option("--time-limit", help="CP-SAT deterministic seconds a school.")] = 10.0,
+) -> None:
+    """Optimize and simulate every school × what-if of a district; write OUT/report/district.html.
+
+    Finished tasks are kept in OUT/tasks; running the same command again skips them. Exit code 1
+    when some school has no plan (infeasible, invalid file or error): see OUT/report/status.csv.
+    """
+    from reopen_sim.district.load import load_district
+    from reopen_sim.district.sweep import sweep as run_sweep
+    from reopen_sim.report.district import cannot_fit, risk_table, write_district_report
+
+    d = load_district(district)
+    res = run_sweep(
+        d, replications=replications, seed=seed, executor=executor, scheduler=scheduler, workers=workers,
+        out_dir=out, progress=True, time_limit_s=time_limit_s,
+    )
+    report = write_district_report(res, out / "report")
+    m = res.meta
+    console.print(
+        f"[bold]{d.name}[/bold]: {len(d.schools)} schools × {len(d.what_ifs)} what-ifs; "
+        f"{m['evaluated']} evaluated, {m['resumed']} resumed, in {m['elapsed_s']:.1f} s ({m['executor']})",
+        highlight=False,
+    )
+    t = Table(title=f"Riskiest schools ({res.what_ifs[0]})", title_justify="left")
+    for col in ("rank", "school", "risk score"):
+        t.add_column(col, justify="left" if col == "school" else "right")
+    for r in risk_table(res).head(10).itertuples(index=False):
+        t.add_row(str(r.rank), str(r.school), f"{r.risk_score:.1f}")
+    console.print(t)
+    problems = cannot_fit(res)
+    for r in problems.itertuples(index=False):
+        console.print(f"[red]{r.status}[/red] {r.school} / {r.what_if}: {r.reason}", highlight=False)
+    console.print(f"[bold]Open {report / 'district.html'} in a browser.[/bold]", highlight=False)
+    if len(problems):
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point: run the app, turning user-fixable errors into plain messages and exit codes."""
     try:

@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from reopen_sim.errors import InputError
-from reopen_sim.experiment import TABLE_COLUMNS, compare, mean_ci, summarise_paired
+from reopen_sim.experiment import COMPARED_METRICS, TABLE_COLUMNS, compare, mean_ci, summarise_paired
 
 
 def test_mean_ci_hand_worked() -> None:
@@ -92,3 +92,56 @@ def test_compare_rejects_bad_arguments() -> None:
         compare(None, {}, replications=1, processes=0)  # type: ignore[arg-type]
     text = str(exc.value)
     assert "plans" in text and "replications" in text and "processes" in text
+
+
+# --------------------------------------------------------------------------------------------
+# With the real simulation (a few replications: plumbing and pairing, not statistics)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def school_and_plans():  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+    from pathlib import Path
+
+    import reopen_sim as rs
+    from reopen_sim.plan import Plan
+
+    sc = rs.load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "junior-middle.yaml")
+    opt = rs.optimize(sc, time_limit_s=10, seed=0)
+    start = sc.day.earliest_arrival_at
+    crowd = Plan(
+        tuple(
+            replace(a, arrival_start_min=start, arrival_end_min=start + sc.day.window_min)
+            for a in opt.assignments
+        ),
+        meta={"status": "hand-made: everyone in the first window"},
+    )
+    return sc, {"crowd": crowd, "optimized": opt}
+
+
+def test_identical_plans_differ_by_exactly_zero(school_and_plans) -> None:  # type: ignore[no-untyped-def]
+    """Common random numbers: the same plan twice gives identical replications, so every paired
+    difference is exactly 0 (with independent streams it would not be)."""
+    sc, plans = school_and_plans
+    cmp = compare(sc, {"a": plans["optimized"], "b": plans["optimized"]}, replications=3, seed=5)
+    b = cmp.table[cmp.table["plan"] == "b"]
+    assert (b["diff_mean"] == 0).all() and (b["diff_lo"] == 0).all() and (b["diff_hi"] == 0).all()
+
+
+def test_compare_table_and_determinism(school_and_plans) -> None:  # type: ignore[no-untyped-def]
+    sc, plans = school_and_plans
+    one = compare(sc, plans, replications=3, seed=2)
+    again = compare(sc, plans, replications=3, seed=2, processes=2)
+    pd.testing.assert_frame_equal(one.table, again.table)
+    t = one.table
+    assert list(dict.fromkeys(t["plan"])) == ["crowd", "optimized"]
+    assert set(t["metric"]) == set(COMPARED_METRICS)
+    # Everyone in one window queues far longer than the optimized plan's spread (paired CI below 0).
+    row = t[(t["plan"] == "optimized") & (t["metric"] == "max_queue_people")].iloc[0]
+    assert row["diff_hi"] < 0
+    # Frames the report needs have the documented columns.
+    assert {"plan", "replication", "gate", "minute", "queue_people"} <= set(one.timeseries.columns)
+    assert {"plan", "replication", "gate", "wait_min"} <= set(one.waits.columns)
+    assert {"plan", "replication", "setting", "contacts"} <= set(one.contacts.columns)
+    assert len(one.waits[one.waits["plan"] == "crowd"]) > 0.9 * 3 * sc.n_students

@@ -58,8 +58,16 @@ def simple_plan(sc: Scenario, sittings: bool = True) -> Plan:
         k = min(day.dismissal_slots - 1, di)
         out.append(
             ClassAssignment(
-                c.id, c.grade, c.students, c.boarding, start, start + day.window_min, gate,
-                tuple(rooms), sitting, day.dismissal_slot_min(k),
+                c.id,
+                c.grade,
+                c.students,
+                c.boarding,
+                start,
+                start + day.window_min,
+                gate,
+                tuple(rooms),
+                sitting,
+                day.dismissal_slot_min(k),
             )
         )
     return Plan(tuple(out), meta={"source": "simple_plan"})

@@ -231,29 +231,70 @@ def run_day(
     for g, idx in enumerate(members):
         info = lay.gates[g]
         name = info.entrance.id
-        gl = _lines(t_arrive[idx], t_start[idx], lane[idx] - 1, info.open_lanes, info.places_per_lane, lane_choice)
+        gl = _lines(
+            t_arrive[idx], t_start[idx], lane[idx] - 1, info.open_lanes, info.places_per_lane, lane_choice
+        )
         xi = exit_members[g]
-        xl = _lines(t_x_join[xi], t_x_start[xi], exit_lane[xi] - 1, info.entrance.lanes, _NO_PLACES, "shortest")
+        xl = _lines(
+            t_x_join[xi], t_x_start[xi], exit_lane[xi] - 1, info.entrance.lanes, _NO_PLACES, "shortest"
+        )
         all_lines += gl
         all_exit_lines += xl
         busy = float(service[idx].sum())
         span = float(t_end[idx].max() - t_arrive[idx].min()) if idx.size else 0.0
         busy_total += busy
         capacity_total += info.open_lanes * span
-        rows.append(_gate_row(name, idx, xi, gl, xl, spacing, t_arrive, t_start, t_end, t_x_join, t_x_start,
-                              t_exit, flagged, outcome, late, busy, info.open_lanes * span))
+        rows.append(
+            _gate_row(
+                name,
+                idx,
+                xi,
+                gl,
+                xl,
+                spacing,
+                t_arrive,
+                t_start,
+                t_end,
+                t_x_join,
+                t_x_start,
+                t_exit,
+                flagged,
+                outcome,
+                late,
+                busy,
+                info.open_lanes * span,
+            )
+        )
         series.append(_series(name, queue_steps(gl, spacing), minutes))
     everyone = np.arange(n)
-    all_row = _gate_row(ALL, everyone, np.flatnonzero(present), all_lines, all_exit_lines, spacing, t_arrive,
-                        t_start, t_end, t_x_join, t_x_start, t_exit, flagged, outcome, late, busy_total,
-                        capacity_total)
+    all_row = _gate_row(
+        ALL,
+        everyone,
+        np.flatnonzero(present),
+        all_lines,
+        all_exit_lines,
+        spacing,
+        t_arrive,
+        t_start,
+        t_end,
+        t_x_join,
+        t_x_start,
+        t_exit,
+        flagged,
+        outcome,
+        late,
+        busy_total,
+        capacity_total,
+    )
     all_row.update(canteen)
     all_row["max_holding_people"] = float(fo.max_holding_people)
     all_row["max_isolation_rooms_in_use"] = float(fo.max_isolation_in_use)
     rows.append(all_row)
     series.append(_series(ALL, queue_steps(all_lines, spacing), minutes))
     metrics = pd.DataFrame(rows).reindex(columns=["gate", *METRICS])
-    return Replication(index=index, trace=trace, timeseries=pd.concat(series, ignore_index=True), metrics=metrics)
+    return Replication(
+        index=index, trace=trace, timeseries=pd.concat(series, ignore_index=True), metrics=metrics
+    )
 
 
 def _scatter(n: int, idx: NDArray[np.int64], values: NDArray[np.float64]) -> NDArray[np.float64]:

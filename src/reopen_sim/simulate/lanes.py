@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
+from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -137,7 +138,7 @@ def run_lanes_simpy(
         slots: list[tuple[float, int]] = [(-np.inf, j) for j in range(lanes)]
         heapq.heapify(slots)
 
-    def customer(i: int):  # type: ignore[no-untyped-def]
+    def customer(i: int) -> Generator[Any, Any, None]:
         yield env.timeout(float(t_arrive[i]) - env.now)
         if lane_choice == "shortest":
             sizes = [r.count + len(r.queue) for r in res]

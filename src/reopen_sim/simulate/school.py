@@ -65,7 +65,9 @@ def _plan_issues(scenario: Scenario, plan: Plan, file: str) -> list[InputIssue]:
         where = f"class {c.id}"
         if a.gate not in gate_ids:
             issues.append(
-                InputIssue(file, f"{where}, column gate", a.gate, "an entrance id: " + ", ".join(sorted(gate_ids)))
+                InputIssue(
+                    file, f"{where}, column gate", a.gate, "an entrance id: " + ", ".join(sorted(gate_ids))
+                )
             )
         for r in a.rooms:
             if r not in room_ids:
@@ -102,7 +104,11 @@ def layout(scenario: Scenario, plan: Plan) -> SchoolLayout:
         raise InputError(issues)
     pol = scenario.policy
     gates = tuple(
-        GateInfo(e, cap.open_lanes(e, pol.staff_per_lane), cap.queue_places_per_lane(e.queue_length_m, pol.queue_spacing_m))
+        GateInfo(
+            e,
+            cap.open_lanes(e, pol.staff_per_lane),
+            cap.queue_places_per_lane(e.queue_length_m, pol.queue_spacing_m),
+        )
         for e in scenario.entrances
     )
     gate_pos = {e.id: i for i, e in enumerate(scenario.entrances)}

@@ -286,7 +286,10 @@ def test_catalogues_have_the_same_keys_and_fields() -> None:
 def test_every_literal_key_in_templates_is_in_the_catalogue() -> None:
     en = load_catalogue("en").texts
     used = set()
-    for path in TEMPLATES.glob("*.j2"):
+    for path in [
+        TEMPLATES / n
+        for n in ("_base.html.j2", "report.html.j2", "notices_parents.html.j2", "notices_staff.html.j2")
+    ]:
         used |= set(
             re.findall(r"""\bt\(\s*["']([a-z_]+\.[A-Za-z0-9_.]+)["']""", path.read_text(encoding="utf-8"))
         )

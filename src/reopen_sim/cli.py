@@ -249,7 +249,75 @@ def sweep(
         console.print(f"[red]{r.status}[/red] {r.school} / {r.what_if}: {r.reason}", highlight=False)
     console.print(f"[bold]Open {report / 'district.html'} in a browser.[/bold]", highlight=False)
     if len(problems):
-        raise typer.Exit(1)
+        # sys.exit, not typer.Exit: with standalone_mode=False click returns Exit's code from app()
+        # instead of raising it, and main() does not look at that return value.
+        sys.exit(1)
+
+
+@app.command("simulate")
+def simulate_cmd(
+    scenario: ScenarioArg,
+    plan: Annotated[Path, typer.Option("--plan", help="Timetable CSV (as written by `reopen-sim plan`).")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder (must not exist, or --force).")],
+    replications: Annotated[int, typer.Option("-n", "--replications", min=1, help="Simulated days.")] = 100,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same figures).")] = 1,
+    processes: ProcOpt = 1,
+    lane_choice: Annotated[
+        str, typer.Option("--lanes", help="shortest (one line per lane) or shared (one line for all lanes).")
+    ] = "shortest",
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing output folder.")] = False,
+) -> None:
+    """Simulate a timetable: queues, waits, spill, fever path, lunch and dismissal, with 95% CIs.
+
+    Writes OUT/gate_summary.csv, metrics.csv (per replication and gate), timeseries.csv (queue each
+    minute), timeseries_summary.csv, trace_replication_0.csv and simulation.json, all or nothing.
+    """
+    import json
+
+    from reopen_sim.errors import InputIssue
+    from reopen_sim.plan import read_timetable
+    from reopen_sim.report.write import atomic_output
+    from reopen_sim.scenario.load import load_scenario
+    from reopen_sim.scenario.schema import format_hhmm
+    from reopen_sim.simulate.lanes import LANE_CHOICES
+    from reopen_sim.simulate.run import simulate
+
+    if lane_choice not in LANE_CHOICES:
+        raise InputError([InputIssue("command line", "--lanes", lane_choice, " or ".join(LANE_CHOICES))])
+    sc = load_scenario(scenario)
+    tt = read_timetable(plan, scenario=sc)
+    res = simulate(sc, tt, replications=replications, seed=seed, processes=processes, progress=True,
+                   lane_choice=lane_choice)  # type: ignore[arg-type]
+    summary = res.gate_summary()
+
+    def build(tmp: Path) -> None:
+        summary.to_csv(tmp / "gate_summary.csv", index=False, float_format="%.4f")
+        res.metrics().to_csv(tmp / "metrics.csv", index=False, float_format="%.4f")
+        res.timeseries().to_csv(tmp / "timeseries.csv", index=False, float_format="%.3f")
+        res.timeseries_summary().to_csv(tmp / "timeseries_summary.csv", index=False, float_format="%.3f")
+        res.replications[0].trace.to_csv(tmp / "trace_replication_0.csv", index=False, float_format="%.4f")
+        meta = {"scenario": str(scenario), "scenario_sha256": sc.source_sha256, "plan": str(plan),
+                "replications": replications, "seed": seed, "lane_choice": lane_choice,
+                "times": "minutes since midnight", "interval": "95% Student-t over replications"}
+        (tmp / "simulation.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+
+    written = atomic_output(out, force, build)
+    t = Table(title=f"{sc.school.name}: {replications} simulated days (mean ± 95% CI)", title_justify="left")
+    for col in ("gate", "max queue", "queue m", "spill", "p95 wait min", "last through", "late", "held"):
+        t.add_column(col, justify="left" if col == "gate" else "right", no_wrap=True)
+
+    def ci(row: object, name: str, fmt: str = "{:.1f}") -> str:
+        m, hi = (getattr(row, f"{name}_{k}") for k in ("mean", "hi"))
+        if hi != hi:  # NaN: a single replication
+            return fmt.format(m)
+        return f"{fmt.format(m)} ± {fmt.format(hi - m)}"
+
+    for r in summary.itertuples(index=False):
+        t.add_row(str(r.gate), ci(r, "max_queue_people"), ci(r, "max_queue_m"), ci(r, "max_spill_people"),
+                  ci(r, "p95_wait_min", "{:.2f}"), format_hhmm(float(r.last_through_min_mean)),
+                  ci(r, "late"), ci(r, "held"))
+    console.print(t)
+    console.print(f"Wrote {written}", highlight=False)
 
 
 def main() -> None:

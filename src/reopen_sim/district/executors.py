@@ -30,6 +30,17 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def check_executor(executor: str, scheduler: str | None, workers: int | None) -> str:
+    """The executor to use (``dask`` when a scheduler is given); InputError for a bad choice."""
+    if scheduler is not None:
+        executor = "dask"
+    if executor not in EXECUTORS:
+        raise InputError([InputIssue("sweep", "executor", str(executor), "one of " + ", ".join(EXECUTORS))])
+    if workers is not None and workers < 1:
+        raise InputError([InputIssue("sweep", "workers", str(workers), "at least 1 worker")])
+    return executor
+
+
 def run_tasks(
     fn: Callable[[T], R],
     items: Sequence[T],
@@ -42,12 +53,7 @@ def run_tasks(
     ``scheduler`` (a Dask scheduler address) implies the Dask executor; ``executor="dask"`` without
     one starts a ``LocalCluster`` of ``workers`` single-threaded worker processes and closes it after.
     """
-    if scheduler is not None:
-        executor = "dask"
-    if executor not in EXECUTORS:
-        raise InputError([InputIssue("sweep", "executor", str(executor), "one of " + ", ".join(EXECUTORS))])
-    if workers is not None and workers < 1:
-        raise InputError([InputIssue("sweep", "workers", str(workers), "at least 1 worker")])
+    executor = check_executor(executor, scheduler, workers)
     if not items:
         return
     if executor == "inprocess":

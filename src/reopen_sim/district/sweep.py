@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from reopen_sim.district.evaluate import Evaluator, optimize_and_simulate
-from reopen_sim.district.executors import run_tasks
+from reopen_sim.district.executors import check_executor, run_tasks
 from reopen_sim.district.load import (
     District,
     SchoolSource,
@@ -265,6 +265,7 @@ def sweep(
     """
     if replications < 1:
         raise InputError([InputIssue("sweep", "replications", str(replications), "at least 1 replication")])
+    check_executor(executor, scheduler, workers)
     t_start = time.perf_counter()
     store = TaskStore(out_dir) if out_dir is not None else None
     ev_name = _evaluator_name(evaluator)

@@ -1,0 +1,164 @@
+"""District report: risk ranking by hand, schools that cannot fit, files written whole; CLI sweep."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from reopen_sim.district.store import TaskOutcome
+from reopen_sim.district.sweep import SweepResult, assemble
+from reopen_sim.report.district import cannot_fit, risk_table, what_if_table, write_district_report
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def _row(metric: str, mean: float) -> dict[str, object]:
+    return {"metric": metric, "mean": mean, "lo": mean - 1, "hi": mean + 1, "n": 5}
+
+
+@pytest.fixture
+def result() -> SweepResult:
+    def ok(school: str, w: str, queue: float, spill: float, late: float) -> TaskOutcome:
+        return TaskOutcome(
+            school,
+            w,
+            "ok",
+            summary=[
+                _row("max_queue_people", queue + 10),
+                _row("worst_gate_max_queue_people", queue),
+                _row("max_spill_people", spill),
+                _row("late", late),
+            ],
+            timetable=[{"class_id": "1-1", "gate": "G1"}],
+        )
+
+    outcomes = [
+        ok("A", "base", 10, 0, 1),
+        ok("A", "wide", 12, 1, 1),
+        ok("B", "base", 30, 5, 0),
+        ok("B", "wide", 40, 9, 0),
+        ok("C", "base", 20, 5, 3),
+        TaskOutcome("C", "wide", "infeasible", "gate G1 cannot screen grade 9"),
+        TaskOutcome("D", "base", "invalid", "d.yaml: day: expected HH:MM"),
+        TaskOutcome("D", "wide", "invalid", "d.yaml: day: expected HH:MM"),
+    ]
+    return assemble(
+        outcomes,
+        schools=("A", "B", "C", "D"),
+        what_ifs=("base", "wide"),
+        meta={
+            "district": "Hand district",
+            "replications": 5,
+            "seed": 1,
+            "time_limit_s": 1.0,
+            "executor": "inprocess",
+        },
+    )
+
+
+def test_risk_is_mean_rank_over_metrics(result: SweepResult) -> None:
+    r = risk_table(result, "base").set_index("school")
+    # queue ranks B1 C2 A3; spill B1 C1 A3 (ties share the best rank); late C1 A2 B3
+    assert r.loc["B", "risk_score"] == pytest.approx((1 + 1 + 3) / 3)
+    assert r.loc["C", "risk_score"] == pytest.approx((2 + 1 + 1) / 3)
+    assert r.loc["A", "risk_score"] == pytest.approx((3 + 3 + 2) / 3)
+    assert list(r.index) == ["C", "B", "A"] and list(r["rank"]) == [1, 2, 3]
+    assert r.loc["B", "worst_gate_max_queue_people"] == 30  # the worst gate, not the whole-school figure
+    assert "D" not in r.index  # no plan: listed among the schools that cannot fit instead
+
+
+def test_cannot_fit_and_what_if_table(result: SweepResult) -> None:
+    cf = cannot_fit(result)
+    assert list(zip(cf["school"], cf["what_if"], cf["status"], strict=True)) == [
+        ("C", "wide", "infeasible"),
+        ("D", "base", "invalid"),
+        ("D", "wide", "invalid"),
+    ]
+    w = what_if_table(result).set_index("what_if")
+    assert w.loc["base", "ok"] == 3 and w.loc["wide", "infeasible"] == 1 and w.loc["wide", "invalid"] == 1
+    assert w.loc["base", "median_peak_queue_people"] == 20 and w.loc["wide", "worst_peak_queue_people"] == 40
+    assert w.loc["base", "late_students_total"] == 4
+
+
+def test_report_files_written_whole(result: SweepResult, tmp_path: Path) -> None:
+    out = write_district_report(result, tmp_path / "report")
+    html = (out / "district.html").read_text(encoding="utf-8")
+    assert "Hand district" in html and "gate G1 cannot screen grade 9" in html and "d.yaml: day" in html
+    for f in (
+        "summary.csv",
+        "status.csv",
+        "risk.csv",
+        "what_ifs.csv",
+        "results.xlsx",
+        "figures/peak_queue_by_what_if.png",
+        "timetables/A/base.csv",
+    ):
+        assert (out / f).is_file(), f
+    pd.testing.assert_frame_equal(pd.read_csv(out / "status.csv", keep_default_na=False), result.status)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no temporary folder left
+    # a failing build leaves the previous report in place
+    broken = SweepResult(
+        summary=result.summary,
+        status=result.status,
+        timetables=result.timetables,
+        schools=result.schools,
+        what_ifs=result.what_ifs,
+        meta={},
+    )
+    with pytest.raises(Exception):  # noqa: B017 - the template needs meta fields: any error will do
+        write_district_report(broken, tmp_path / "report")
+    assert "Hand district" in (out / "district.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reopen_sim.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={"MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin", "COLUMNS": "200"},
+    )
+
+
+def test_cli_sweep_reports_resumes_and_exits(tmp_path: Path) -> None:
+    from reopen_sim.generate import generate_school
+
+    data = {
+        "district": {"name": "CLI district"},
+        "schools": [
+            {"scenario": generate_school(31, n_students=100, kind="high", name="Small High")},
+            {"path": str(SCENARIOS / "tiny-school.yaml")},
+            {"path": "missing.yaml"},
+        ],
+        "what_ifs": [{"name": "baseline"}],
+    }
+    (tmp_path / "d.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = tmp_path / "out"
+    args = [
+        "sweep",
+        str(tmp_path / "d.yaml"),
+        "-o",
+        str(out),
+        "-n",
+        "2",
+        "--executor",
+        "inprocess",
+        "--time-limit",
+        "1",
+    ]
+    first = _cli(*args)
+    assert first.returncode == 1, first.stderr  # the tiny school has no plan, one file is missing
+    assert "2 evaluated, 0 resumed" in first.stdout and "missing.yaml" in first.stdout
+    st = pd.read_csv(out / "report" / "status.csv")
+    assert list(st["status"]) == ["ok", "infeasible", "invalid"]
+    second = _cli(*args)
+    assert second.returncode == 1 and "0 evaluated, 2 resumed" in second.stdout
+    assert _cli("sweep", str(tmp_path / "nope.yaml"), "-o", str(out)).returncode == 2
+    bad = _cli(*args[:-4], "--executor", "threads")
+    assert bad.returncode == 2 and "executor" in bad.stderr and "threads" in bad.stderr

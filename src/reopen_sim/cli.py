@@ -286,8 +286,15 @@ def simulate_cmd(
         raise InputError([InputIssue("command line", "--lanes", lane_choice, " or ".join(LANE_CHOICES))])
     sc = load_scenario(scenario)
     tt = read_timetable(plan, scenario=sc)
-    res = simulate(sc, tt, replications=replications, seed=seed, processes=processes, progress=True,
-                   lane_choice=lane_choice)  # type: ignore[arg-type]
+    res = simulate(
+        sc,
+        tt,
+        replications=replications,
+        seed=seed,
+        processes=processes,
+        progress=True,
+        lane_choice=lane_choice,  # type: ignore[arg-type]
+    )
     summary = res.gate_summary()
 
     def build(tmp: Path) -> None:
@@ -296,9 +303,16 @@ def simulate_cmd(
         res.timeseries().to_csv(tmp / "timeseries.csv", index=False, float_format="%.3f")
         res.timeseries_summary().to_csv(tmp / "timeseries_summary.csv", index=False, float_format="%.3f")
         res.replications[0].trace.to_csv(tmp / "trace_replication_0.csv", index=False, float_format="%.4f")
-        meta = {"scenario": str(scenario), "scenario_sha256": sc.source_sha256, "plan": str(plan),
-                "replications": replications, "seed": seed, "lane_choice": lane_choice,
-                "times": "minutes since midnight", "interval": "95% Student-t over replications"}
+        meta = {
+            "scenario": str(scenario),
+            "scenario_sha256": sc.source_sha256,
+            "plan": str(plan),
+            "replications": replications,
+            "seed": seed,
+            "lane_choice": lane_choice,
+            "times": "minutes since midnight",
+            "interval": "95% Student-t over replications",
+        }
         (tmp / "simulation.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
 
     written = atomic_output(out, force, build)
@@ -313,9 +327,16 @@ def simulate_cmd(
         return f"{fmt.format(m)} ± {fmt.format(hi - m)}"
 
     for r in summary.itertuples(index=False):
-        t.add_row(str(r.gate), ci(r, "max_queue_people"), ci(r, "max_queue_m"), ci(r, "max_spill_people"),
-                  ci(r, "p95_wait_min", "{:.2f}"), format_hhmm(float(r.last_through_min_mean)),
-                  ci(r, "late"), ci(r, "held"))
+        t.add_row(
+            str(r.gate),
+            ci(r, "max_queue_people"),
+            ci(r, "max_queue_m"),
+            ci(r, "max_spill_people"),
+            ci(r, "p95_wait_min", "{:.2f}"),
+            format_hhmm(float(r.last_through_min_mean)),
+            ci(r, "late"),
+            ci(r, "held"),
+        )
     console.print(t)
     console.print(f"Wrote {written}", highlight=False)
 

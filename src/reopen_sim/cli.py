@@ -273,6 +273,7 @@ def simulate_cmd(
     minute), timeseries_summary.csv, trace_replication_0.csv and simulation.json, all or nothing.
     """
     import json
+    from typing import Any
 
     from reopen_sim.errors import InputIssue
     from reopen_sim.plan import read_timetable
@@ -320,20 +321,20 @@ def simulate_cmd(
     for col in ("gate", "max queue", "queue m", "spill", "p95 wait min", "last through", "late", "held"):
         t.add_column(col, justify="left" if col == "gate" else "right", no_wrap=True)
 
-    def ci(row: object, name: str, fmt: str = "{:.1f}") -> str:
-        m, hi = (getattr(row, f"{name}_{k}") for k in ("mean", "hi"))
+    def ci(row: dict[str, Any], name: str, fmt: str = "{:.1f}") -> str:
+        m, hi = (float(row[f"{name}_{k}"]) for k in ("mean", "hi"))
         if hi != hi:  # NaN: a single replication
             return fmt.format(m)
         return f"{fmt.format(m)} ± {fmt.format(hi - m)}"
 
-    for r in summary.itertuples(index=False):
+    for r in summary.to_dict("records"):
         t.add_row(
-            str(r.gate),
+            str(r["gate"]),
             ci(r, "max_queue_people"),
             ci(r, "max_queue_m"),
             ci(r, "max_spill_people"),
             ci(r, "p95_wait_min", "{:.2f}"),
-            format_hhmm(float(r.last_through_min_mean)),
+            format_hhmm(float(r["last_through_min_mean"])),
             ci(r, "late"),
             ci(r, "held"),
         )

@@ -273,6 +273,7 @@ def simulate_cmd(
     minute), timeseries_summary.csv, trace_replication_0.csv and simulation.json, all or nothing.
     """
     import json
+    from collections.abc import Mapping
     from typing import Any
 
     from reopen_sim.errors import InputIssue
@@ -321,7 +322,7 @@ def simulate_cmd(
     for col in ("gate", "max queue", "queue m", "spill", "p95 wait min", "last through", "late", "held"):
         t.add_column(col, justify="left" if col == "gate" else "right", no_wrap=True)
 
-    def ci(row: dict[str, Any], name: str, fmt: str = "{:.1f}") -> str:
+    def ci(row: Mapping[Any, Any], name: str, fmt: str = "{:.1f}") -> str:
         m, hi = (float(row[f"{name}_{k}"]) for k in ("mean", "hi"))
         if hi != hi:  # NaN: a single replication
             return fmt.format(m)

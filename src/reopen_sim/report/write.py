@@ -88,6 +88,11 @@ def format_value(metric: str, value: float, diff: bool = False) -> str:
     return "0.0" if text in ("-0.0", "+0.0") and not diff else text
 
 
+def _floor(metric: str, lo: float) -> float:
+    """Counts, lengths and waits cannot be negative: show a t-interval's lower end as at least 0."""
+    return lo if metric in TIME_OF_DAY_METRICS or math.isnan(lo) else max(lo, 0.0)
+
+
 def comparison_rows(comparison: Comparison, t: Catalogue) -> list[dict[str, Any]]:
     """Rows of the report's comparison table: one per metric, one cell per plan (and its difference)."""
     table = comparison.table
@@ -106,7 +111,7 @@ def comparison_rows(comparison: Comparison, t: Catalogue) -> list[dict[str, Any]
             cells.append(
                 {
                     "value": format_value(metric, x["mean"]),
-                    "ci": f"[{format_value(metric, x['lo'])}, {format_value(metric, x['hi'])}]",
+                    "ci": f"[{format_value(metric, _floor(metric, x['lo']))}, {format_value(metric, x['hi'])}]",
                     "diff": ""
                     if name == comparison.reference
                     else format_value(metric, x["diff_mean"], diff=True),

@@ -114,3 +114,35 @@ def test_run_in_chinese(tmp_path: Path) -> None:
     html = (out / "report.html").read_text(encoding="utf-8")
     assert 'lang="zh-Hans"' in html and "方案对比" in html and "优化方案" in html
     assert "排队峰值" in res.stdout
+
+
+def test_current_timetable_is_compared_too(
+    run_en: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    out, _ = run_en
+    res = cli(
+        "run", str(SCENARIO), "-o", str(tmp_path / "cur"), "-n", "2", "--current", str(out / "timetable.csv")
+    )
+    assert res.returncode == 0, res.stderr
+    table = pd.read_csv(tmp_path / "cur" / "comparison.csv")
+    assert list(dict.fromkeys(table["plan"])) == ["baseline", "optimized", "current"]
+    # The current timetable is the optimized plan of the first run: same plan, same random mornings.
+    cur = table[table["plan"] == "current"].set_index("metric")["mean"]
+    opt = table[table["plan"] == "optimized"].set_index("metric")["mean"]
+    pd.testing.assert_series_equal(cur, opt, check_names=False)
+
+
+def test_bad_current_timetable_is_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "t.csv"
+    bad.write_text("class_id,grade\n7-1,7\n", encoding="utf-8")
+    res = cli("run", str(SCENARIO), "-o", str(tmp_path / "o"), "--current", str(bad))
+    assert res.returncode == 2 and str(bad) in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_demo_prints_where_the_report_is(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    res = cli("demo", "-o", str(out), "-n", "2")
+    assert res.returncode == 0, res.stderr
+    assert (out / "report.html").is_file()
+    assert str(out / "report.html") in res.stdout.replace("\n", "")

@@ -84,8 +84,8 @@ def format_value(metric: str, value: float, diff: bool = False) -> str:
         return "–"
     if metric in TIME_OF_DAY_METRICS and not diff:
         return format_hhmm(value)
-    text = f"{value:+.1f}" if diff else f"{value:.1f}"
-    return "0.0" if text in ("-0.0", "+0.0") and not diff else text
+    v = round(float(value), 1) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return f"{v:+.1f}" if diff else f"{v:.1f}"
 
 
 def _floor(metric: str, lo: float) -> float:

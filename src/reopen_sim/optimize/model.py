@@ -1,0 +1,682 @@
+"""The CP-SAT timetable model: variables, then one ``add_<rule>`` function per rule.
+
+Decisions per class ``c`` (indices into ``scenario.classes``):
+
+- ``x[c, g, w]`` — the class arrives through gate ``g`` in window ``w`` (exactly one per class). This
+  class × gate × window table is small (gates and windows are few); every other rule works on the
+  derived ``gate_b[c, g]``, ``win_idx[c]`` and linear sums of ``x``, so there is no class × room ×
+  gate × window cube.
+- rooms by **room type**: rooms with the same building, floor and distanced capacity are
+  interchangeable for every rule and objective term, so the model picks a type for the class's first
+  room (``prim[c, t]``) and how many overflow rooms of each type (``over[c, t]``); real room ids are
+  handed out afterwards (``solve.assign_room_ids``: previous room, then home room, then lowest id).
+  Pinned rooms are types of their own. This removes the room symmetry that would otherwise make
+  optimality proofs hopeless on 90-room schools.
+- ``sit[c, s]`` canteen sitting, ``dslot[c, k]`` dismissal slot.
+
+Explanations: when ``explain=True`` every relaxable rule is guarded by an assumption literal (one per
+rule family, gate, order pair, pin or group, see :class:`Relaxable`), entrances closed to a group
+and a few windows past the latest arrival exist but are switched off by their literals, so that
+``sufficient_assumptions_for_infeasibility`` can name the clashing rules.
+
+Rules shared with the checker are listed in ``docs/design.md``; capacities come from
+``scenario/capacity.py`` so both sides use the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from reopen_sim.plan import Plan
+from reopen_sim.scenario import capacity as cap
+from reopen_sim.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Objective weights (integers; the objective is Σ weight × term, minimised).
+
+    The order of magnitude sets the priorities: one window less of arrival period is worth
+    10,000 (= 10 km of class walks), one percentage point of peak gate utilisation 100 (per mille
+    weight 10), one overflow room 300, one changed field of a published timetable 2,000, walking
+    1 per metre of a class's walk from its gate to each of its rooms.
+    """
+
+    last_window: int = 10_000
+    peak_utilisation_permille: int = 10
+    walk_m: int = 1
+    split_rooms: int = 300
+    changes: int = 2_000
+
+
+@dataclass(frozen=True)
+class RoomType:
+    """Rooms interchangeable for the model: same building, floor and distanced capacity."""
+
+    index: int
+    building: str
+    floor: int
+    capacity: int
+    rooms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Relaxable:
+    """A rule the explanation may switch off: an assumption literal and what it stands for."""
+
+    family: str
+    key: tuple[Hashable, ...]
+    literal: cp_model.IntVar
+
+
+@dataclass
+class TimetableModel:
+    """The CP-SAT model and the variables the rules and the solution extraction need."""
+
+    scenario: Scenario
+    model: cp_model.CpModel
+    explain: bool
+    previous: Plan | None
+    weights: Weights
+    n_windows: int  # windows that exist in the model (more than the day's when explaining)
+    gate_ids: list[str]
+    gate_capacity: list[int]
+    room_types: list[RoomType]
+    x: dict[tuple[int, int, int], cp_model.IntVar] = field(default_factory=dict)
+    gate_b: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    win_idx: list[cp_model.IntVar] = field(default_factory=list)
+    prim: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    over: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    split: list[cp_model.IntVar] = field(default_factory=list)
+    sit: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    dslot: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    dis_idx: list[cp_model.IntVar] = field(default_factory=list)
+    terms: dict[str, tuple[cp_model.LinearExprT, int]] = field(default_factory=dict)
+    relax: dict[tuple[str, tuple[Hashable, ...]], Relaxable] = field(default_factory=dict)
+    parts: frozenset[str] = frozenset()
+    enforce: frozenset[tuple[str, tuple[Hashable, ...]]] | None = None
+
+    def guard(self, family: str, *key: Hashable) -> list[cp_model.IntVar]:
+        """Enforcement literals for a relaxable rule: ``[]`` normally, ``[assumption]`` when explaining."""
+        if not self.explain:
+            return []
+        k = (family, tuple(key))
+        if k not in self.relax:
+            lit = self.model.NewBoolVar(f"assume_{family}_{'_'.join(map(str, key))}")
+            self.relax[k] = Relaxable(family, tuple(key), lit)
+            if self.enforce is not None:  # a plain model: the rule is hard, or dropped
+                self.model.Add(lit == int(k in self.enforce))
+        return [self.relax[k].literal]
+
+    def gates_of(self, c: int) -> list[int]:
+        return sorted({g for (ci, g) in self.gate_b if ci == c})
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
+
+
+def room_types(scenario: Scenario) -> list[RoomType]:
+    """Group rooms of positive capacity by (building, floor, capacity); pinned rooms stand alone."""
+    caps = cap.room_capacities(scenario)
+    pinned = {r for p in scenario.pins for r in (p.rooms or ())}
+    groups: dict[tuple[object, ...], list[str]] = defaultdict(list)
+    for r in scenario.rooms:
+        if caps[r.id] <= 0:
+            continue
+        key: tuple[object, ...] = (r.building, r.floor, caps[r.id])
+        if r.id in pinned:
+            key = (*key, r.id)
+        groups[key].append(r.id)
+    out = []
+    for i, (key, ids) in enumerate(sorted(groups.items(), key=lambda kv: scenario_room_order(scenario, kv[1][0]))):
+        out.append(RoomType(i, str(key[0]), int(key[1]), int(key[2]), tuple(ids)))  # type: ignore[call-overload]
+    return out
+
+
+def scenario_room_order(scenario: Scenario, room_id: str) -> int:
+    return [r.id for r in scenario.rooms].index(room_id)
+
+
+def type_of_room(types: list[RoomType]) -> dict[str, int]:
+    return {r: t.index for t in types for r in t.rooms}
+
+
+def exit_capacity(scenario: Scenario, gate_index: int) -> int:
+    """Students who can leave by a gate in one dismissal slot: ⌊exit rate × gap⌋ (capacity.py)."""
+    e = scenario.entrances[gate_index]
+    return math.floor(cap.exit_rate_per_min(e, scenario.policy) * scenario.day.dismissal_gap_min + 1e-9)
+
+
+def walk_to_type(scenario: Scenario, gate_index: int, t: RoomType) -> int:
+    """Whole metres from a gate to a room of the type (capacity.walk_m, stairs included)."""
+    room = scenario.room_by_id(t.rooms[0])
+    return round(cap.walk_m(scenario, scenario.entrances[gate_index], room))
+
+
+# --------------------------------------------------------------------------------------------
+# Variables
+# --------------------------------------------------------------------------------------------
+
+
+def add_arrival_choice(tm: TimetableModel) -> None:
+    """Every class arrives exactly once: one gate, one window.
+
+    A class only uses entrances open to its group (boarders / day students); when explaining, the
+    closed entrances exist but are switched off by an ``open_to`` assumption per gate. Windows past
+    ``day.latest_arrival_at`` exist only when explaining, switched off by the ``arrival_span``
+    assumption.
+    """
+    sc, m = tm.scenario, tm.model
+    n_day = sc.day.n_windows
+    for c, cls in enumerate(sc.classes):
+        lits = []
+        for g, e in enumerate(sc.entrances):
+            allowed = sc.entrance_allows(e, cls)
+            if not allowed and not tm.explain:
+                continue
+            gl = m.NewBoolVar(f"gate_{c}_{g}")
+            tm.gate_b[c, g] = gl
+            row = []
+            for w in range(tm.n_windows):
+                v = m.NewBoolVar(f"x_{c}_{g}_{w}")
+                tm.x[c, g, w] = v
+                row.append(v)
+                if w >= n_day:
+                    m.Add(v == 0).OnlyEnforceIf(tm.guard("arrival_span"))
+            m.Add(sum(row) == gl)
+            if not allowed:
+                m.Add(gl == 0).OnlyEnforceIf(tm.guard("open_to", g))
+            lits.extend(row)
+        m.AddExactlyOne(lits)
+        wi = m.NewIntVar(0, tm.n_windows - 1, f"win_{c}")
+        m.Add(wi == sum(w * tm.x[c, g, w] for g in tm.gates_of(c) for w in range(tm.n_windows)))
+        tm.win_idx.append(wi)
+
+
+def add_room_choice(tm: TimetableModel) -> None:
+    """Rooms: each class sits in one room of its type, or — when it has more students than that
+    room's distanced capacity and splitting is allowed — also in overflow rooms (labs, meeting rooms
+    take the overflow in real plans) whose capacities cover the remainder, at most
+    ``policy.max_rooms_per_class`` rooms in all. A class is split only when its first room is too
+    small. Each room hosts at most one class (counted per room type; guarded as ``rooms``).
+    """
+    sc, m = tm.scenario, tm.model
+    pol = sc.policy
+    max_rooms = pol.max_rooms_per_class if pol.allow_split_classes else 1
+    types = tm.room_types
+    all_caps = sorted((t.capacity for t in types for _ in t.rooms), reverse=True)
+    for c, cls in enumerate(sc.classes):
+        prim = []
+        for t in types:
+            v = m.NewBoolVar(f"prim_{c}_{t.index}")
+            tm.prim[c, t.index] = v
+            prim.append(v)
+        m.AddExactlyOne(prim)
+        split = m.NewBoolVar(f"split_{c}")
+        tm.split.append(split)
+        first_cap = sum(t.capacity * tm.prim[c, t.index] for t in types)
+        if max_rooms == 1:
+            m.Add(split == 0)
+            m.Add(first_cap >= cls.students)
+            continue
+        m.Add(first_cap >= cls.students).OnlyEnforceIf(split.Not())
+        m.Add(first_cap <= cls.students - 1).OnlyEnforceIf(split)
+        overs = []
+        for t in types:
+            o = m.NewIntVar(0, min(max_rooms - 1, len(t.rooms)), f"over_{c}_{t.index}")
+            tm.over[c, t.index] = o
+            overs.append(o)
+        m.Add(sum(overs) >= 1).OnlyEnforceIf(split)
+        # Redundant but LP-tight: no class fits in fewer rooms than its largest rooms would need.
+        k_min, seats = 0, 0
+        for cap_t in all_caps:
+            if seats >= cls.students:
+                break
+            seats += cap_t
+            k_min += 1
+        if k_min > 1:
+            m.Add(split == 1)
+            m.Add(sum(overs) >= k_min - 1)
+        m.Add(sum(overs) <= (max_rooms - 1) * split)
+        m.Add(first_cap + sum(t.capacity * tm.over[c, t.index] for t in types) >= cls.students)
+    for t in types:
+        used = [tm.prim[c, t.index] for c in range(len(sc.classes))]
+        used += [tm.over[c, t.index] for c in range(len(sc.classes)) if (c, t.index) in tm.over]
+        m.Add(sum(used) <= len(t.rooms)).OnlyEnforceIf(tm.guard("rooms"))
+
+
+def add_canteen_choice(tm: TimetableModel) -> None:
+    """Canteen (when the school has sittings): each class eats in exactly one sitting, and the students
+    of a sitting fit its distanced seats (``capacity.canteen_capacity``; guarded as ``canteen``)."""
+    sc, m = tm.scenario, tm.model
+    if sc.canteen.mode != "sittings":
+        return
+    seats = cap.canteen_capacity(sc.canteen)
+    n_sit = sc.canteen.max_sittings
+    for c in range(len(sc.classes)):
+        m.AddExactlyOne([tm.sit.setdefault((c, s), m.NewBoolVar(f"sit_{c}_{s}")) for s in range(n_sit)])
+    for s in range(n_sit):
+        m.Add(sum(cls.students * tm.sit[c, s] for c, cls in enumerate(sc.classes)) <= seats).OnlyEnforceIf(
+            tm.guard("canteen")
+        )
+
+
+def add_dismissal_choice(tm: TimetableModel) -> None:
+    """Each class is dismissed in exactly one slot ``day.dismissal_start_at + k × gap``."""
+    sc, m = tm.scenario, tm.model
+    n = sc.day.dismissal_slots
+    for c in range(len(sc.classes)):
+        row = [m.NewBoolVar(f"dslot_{c}_{k}") for k in range(n)]
+        for k, v in enumerate(row):
+            tm.dslot[c, k] = v
+        m.AddExactlyOne(row)
+        d = m.NewIntVar(0, n - 1, f"dis_{c}")
+        m.Add(d == sum(k * v for k, v in enumerate(row)))
+        tm.dis_idx.append(d)
+
+
+# --------------------------------------------------------------------------------------------
+# Hard rules
+# --------------------------------------------------------------------------------------------
+
+
+def gate_load(tm: TimetableModel, g: int, w: int) -> cp_model.LinearExprT:
+    sc = tm.scenario
+    return sum(cls.students * tm.x[c, g, w] for c, cls in enumerate(sc.classes) if (c, g, w) in tm.x)
+
+
+def add_gate_capacity(tm: TimetableModel) -> None:
+    """Gate load: the students who arrive through a gate in one window are at most what its open
+    lanes screen in that window at the target utilisation, and no more than its marked queuing
+    places hold (``capacity.gate_window_capacity``). Guarded per gate."""
+    if not tm.x:
+        return
+    for g in range(len(tm.gate_ids)):
+        for w in range(tm.n_windows):
+            tm.model.Add(gate_load(tm, g, w) <= tm.gate_capacity[g]).OnlyEnforceIf(tm.guard("gate_capacity", g))
+
+
+def add_grades_per_gate_window(tm: TimetableModel) -> None:
+    """At most ``policy.max_grades_per_gate_window`` grades share a gate in one window (default 1:
+    one grade per gate and window). Guarded as one family."""
+    sc, m = tm.scenario, tm.model
+    if not tm.win_idx:
+        return
+    k_max = sc.policy.max_grades_per_gate_window
+    by_grade: dict[int, list[int]] = defaultdict(list)
+    for c, cls in enumerate(sc.classes):
+        by_grade[cls.grade].append(c)
+    if len(by_grade) <= k_max:
+        return
+    for g in range(len(tm.gate_ids)):
+        for w in range(tm.n_windows):
+            used = []
+            for grade, members in sorted(by_grade.items()):
+                xs = [tm.x[c, g, w] for c in members if (c, g, w) in tm.x]
+                if not xs:
+                    continue
+                u = m.NewBoolVar(f"grade_{grade}_{g}_{w}")
+                for v in xs:
+                    m.AddImplication(v, u)
+                m.Add(u <= sum(xs))
+                used.append(u)
+            if len(used) > k_max:
+                m.Add(sum(used) <= k_max).OnlyEnforceIf(tm.guard("grades_per_gate"))
+
+
+def add_boarder_separation(tm: TimetableModel) -> None:
+    """With ``policy.separate_boarders``, no entrance serves boarders and day students in the same
+    window (DOMAIN: their flows must not cross). Guarded as one family."""
+    sc, m = tm.scenario, tm.model
+    if not sc.policy.separate_boarders or not tm.win_idx:
+        return
+    boarders = [c for c, cls in enumerate(sc.classes) if cls.boarding]
+    day = [c for c, cls in enumerate(sc.classes) if not cls.boarding]
+    if not boarders or not day:
+        return
+    for g in range(len(tm.gate_ids)):
+        for w in range(tm.n_windows):
+            xb = [tm.x[c, g, w] for c in boarders if (c, g, w) in tm.x]
+            xd = [tm.x[c, g, w] for c in day if (c, g, w) in tm.x]
+            if not xb or not xd:
+                continue
+            b = m.NewBoolVar(f"boarders_{g}_{w}")
+            for v in xb:
+                m.AddImplication(v, b)
+            for v in xd:
+                m.AddImplication(v, b.Not()).OnlyEnforceIf(tm.guard("boarders"))
+
+
+def _add_order(tm: TimetableModel, groups: tuple[tuple[int, ...], ...], idx: list[cp_model.IntVar], family: str) -> None:
+    sc = tm.scenario
+    if not idx:
+        return
+    members = [[c for c, cls in enumerate(sc.classes) if cls.grade in grp] for grp in groups]
+    for i in range(len(groups) - 1):
+        for a in members[i]:
+            for b in members[i + 1]:
+                tm.model.Add(idx[a] + 1 <= idx[b]).OnlyEnforceIf(tm.guard(family, i))
+
+
+def add_arrival_order(tm: TimetableModel) -> None:
+    """Grade order: for consecutive groups of ``policy.arrival_order`` (graduating grade first), every
+    class of the earlier group arrives in a window strictly before every class of the later one.
+    Guarded per consecutive pair."""
+    _add_order(tm, tm.scenario.policy.arrival_order, tm.win_idx, "arrival_order")
+
+
+def add_dismissal_order(tm: TimetableModel) -> None:
+    """Dismissal order: consecutive groups of ``policy.dismissal_order`` (younger grades first) leave in
+    strictly earlier slots. Guarded per consecutive pair."""
+    _add_order(tm, tm.scenario.policy.dismissal_order, tm.dis_idx, "dismissal_order")
+
+
+def add_exit_capacity(tm: TimetableModel) -> None:
+    """Dismissal: a class leaves by the gate it arrived through, and the students leaving by a gate in
+    one slot are at most ``exit_rate_per_min × dismissal_gap_min``. Gate × slot products are built
+    only for gates whose possible users could exceed that. Guarded per gate."""
+    sc, m = tm.scenario, tm.model
+    if not tm.dis_idx or not tm.win_idx:
+        return
+    for g in range(len(tm.gate_ids)):
+        users = [c for c in range(len(sc.classes)) if (c, g) in tm.gate_b]
+        limit = exit_capacity(sc, g)
+        if sum(sc.classes[c].students for c in users) <= limit:
+            continue
+        for k in range(sc.day.dismissal_slots):
+            terms = []
+            for c in users:
+                e = m.NewBoolVar(f"exit_{c}_{g}_{k}")
+                m.AddBoolOr([tm.gate_b[c, g].Not(), tm.dslot[c, k].Not(), e])
+                terms.append(sc.classes[c].students * e)
+            m.Add(sum(terms) <= limit).OnlyEnforceIf(tm.guard("exit", g))
+
+
+def add_pins(tm: TimetableModel) -> None:
+    """Assignments the administrator pins by hand (gate, window, rooms, sitting, dismissal) are kept.
+    Pinned rooms are used exactly, in the pinned order. Guarded per pin."""
+    sc, m = tm.scenario, tm.model
+    idx = {cls.id: c for c, cls in enumerate(sc.classes)}
+    rtype = type_of_room(tm.room_types)
+    caps = cap.room_capacities(sc)
+    for i, pin in enumerate(sc.pins):
+        c = idx[pin.class_id]
+        lit = tm.guard("pin", i)
+        if pin.gate is not None and tm.win_idx:
+            g = tm.gate_ids.index(pin.gate)
+            if (c, g) in tm.gate_b:
+                m.Add(tm.gate_b[c, g] == 1).OnlyEnforceIf(lit)
+            else:
+                m.AddBoolOr([]).OnlyEnforceIf(lit)  # the gate is closed to this class: the pin clashes
+        if pin.window_at is not None and tm.win_idx:
+            m.Add(tm.win_idx[c] == (pin.window_at - sc.day.earliest_arrival_at) // sc.day.window_min).OnlyEnforceIf(lit)
+        if pin.rooms and tm.prim:
+            rooms = list(pin.rooms)
+            shares = cap.split_over_rooms(sc.classes[c].students, [caps[r] for r in rooms])
+            fits = all(0 < n <= caps[r] for n, r in zip(shares, rooms, strict=True)) and len(set(rooms)) == len(rooms)
+            max_rooms = sc.policy.max_rooms_per_class if sc.policy.allow_split_classes else 1
+            if not fits or len(rooms) > max_rooms or any(r not in rtype for r in rooms):
+                m.AddBoolOr([]).OnlyEnforceIf(lit)
+            else:
+                m.Add(tm.prim[c, rtype[rooms[0]]] == 1).OnlyEnforceIf(lit)
+                counts: dict[int, int] = defaultdict(int)
+                for r in rooms[1:]:
+                    counts[rtype[r]] += 1
+                for t in tm.room_types:
+                    if (c, t.index) in tm.over:
+                        m.Add(tm.over[c, t.index] == counts.get(t.index, 0)).OnlyEnforceIf(lit)
+        if pin.canteen_sitting is not None and tm.sit:
+            m.Add(tm.sit[c, pin.canteen_sitting - 1] == 1).OnlyEnforceIf(lit)
+        if pin.dismissal_at is not None and tm.dis_idx:
+            k = (pin.dismissal_at - sc.day.dismissal_start_at) // sc.day.dismissal_gap_min
+            m.Add(tm.dis_idx[c] == k).OnlyEnforceIf(lit)
+
+
+def add_arrival_groups(tm: TimetableModel) -> None:
+    """Classes of an arrival group (siblings, one school bus) arrive in the same window. Guarded per group."""
+    sc = tm.scenario
+    idx = {cls.id: c for c, cls in enumerate(sc.classes)}
+    if not tm.win_idx:
+        return
+    for i, grp in enumerate(sc.groups):
+        first = idx[grp.classes[0]]
+        for cid in grp.classes[1:]:
+            tm.model.Add(tm.win_idx[idx[cid]] == tm.win_idx[first]).OnlyEnforceIf(tm.guard("group", i))
+
+
+# --------------------------------------------------------------------------------------------
+# Objective terms (soft): each returns nothing and records a named term in tm.terms
+# --------------------------------------------------------------------------------------------
+
+
+def add_last_window_term(tm: TimetableModel) -> None:
+    """Finish the arrival period early: the index of the latest window any class uses."""
+    m = tm.model
+    last = m.NewIntVar(0, tm.n_windows - 1, "last_window")
+    for wi in tm.win_idx:
+        m.Add(last >= wi)
+    tm.terms["last_window"] = (last, tm.weights.last_window)
+
+
+def add_peak_utilisation_term(tm: TimetableModel) -> None:
+    """Level the gate loads: the peak over gates and windows of load ÷ window capacity, in per mille
+    (rounded up)."""
+    m = tm.model
+    peak = m.NewIntVar(0, 1000, "peak_permille")
+    for g, capacity in enumerate(tm.gate_capacity):
+        if capacity <= 0:
+            continue
+        for w in range(tm.n_windows):
+            m.Add(capacity * peak >= 1000 * gate_load(tm, g, w))
+    tm.terms["peak_utilisation_permille"] = (peak, tm.weights.peak_utilisation_permille)
+
+
+def walk_places(scenario: Scenario, types: list[RoomType]) -> tuple[list[list[int]], dict[int, int], dict[tuple[int, int], int]]:
+    """Split walks into a gate part and a room part: walk(g, t) = base(g, place(t)) + offset(t).
+
+    A place is a building when ``capacity.walk_m`` is separable there (the floors only add stairs,
+    the same from every gate); otherwise each room type is its own place. Returns the places (lists
+    of type indices), each type's offset, and base[g, place].
+    """
+    n_g = len(scenario.entrances)
+    w = {(g, t.index): walk_to_type(scenario, g, t) for g in range(n_g) for t in types}
+    by_building: dict[str, list[RoomType]] = defaultdict(list)
+    for t in types:
+        by_building[t.building].append(t)
+    places: list[list[int]] = []
+    offset: dict[int, int] = {}
+    base: dict[tuple[int, int], int] = {}
+    for members in by_building.values():
+        ref = min(members, key=lambda t: (t.floor, t.index))
+        offs = {t.index: w[0, t.index] - w[0, ref.index] for t in members}
+        separable = all(w[g, t.index] == w[g, ref.index] + offs[t.index] for g in range(n_g) for t in members)
+        groups = [members] if separable else [[t] for t in members]
+        for grp in groups:
+            p = len(places)
+            places.append([t.index for t in grp])
+            r = grp[0] if not separable else ref
+            for t in grp:
+                offset[t.index] = offs[t.index] if separable else 0
+            for g in range(n_g):
+                base[g, p] = w[g, r.index]
+    return places, offset, base
+
+
+def add_walk_term(tm: TimetableModel) -> None:
+    """Short walks: Σ over classes and their rooms of the walk (m) from the class's gate to the room
+    (``capacity.walk_m``, stairs included).
+
+    Exact and LP-tight without a gate × room product: the walk splits into a room part (stairs,
+    linear in the room-type choice) and a gate × place part (place = building, see
+    :func:`walk_places`); the latter uses ``y[c, g, p]`` whose row sums are the gate choice and
+    column sums the place of the first room (a transportation polytope: exact for one-hot choices),
+    and integer ``z[c, g, p]`` for overflow rooms.
+    """
+    sc, m = tm.scenario, tm.model
+    places, offset, base = walk_places(sc, tm.room_types)
+    max_over = (sc.policy.max_rooms_per_class - 1) if sc.policy.allow_split_classes else 0
+    parts: list[cp_model.LinearExprT] = []
+    for c in range(len(sc.classes)):
+        gates = tm.gates_of(c)
+        parts.append(sum(offset[t.index] * tm.prim[c, t.index] for t in tm.room_types))
+        parts.append(sum(offset[t.index] * tm.over[c, t.index] for t in tm.room_types if (c, t.index) in tm.over))
+        if len(gates) == 1:
+            g = gates[0]
+            for p, members in enumerate(places):
+                parts.append(base[g, p] * sum(tm.prim[c, t] for t in members))
+                parts.append(base[g, p] * sum(tm.over[c, t] for t in members if (c, t) in tm.over))
+            continue
+        y = {(g, p): m.NewBoolVar(f"walk_y_{c}_{g}_{p}") for g in gates for p in range(len(places))}
+        for g in gates:
+            m.Add(sum(y[g, p] for p in range(len(places))) == tm.gate_b[c, g])
+        for p, members in enumerate(places):
+            m.Add(sum(y[g, p] for g in gates) == sum(tm.prim[c, t] for t in members))
+        parts.append(sum(base[g, p] * v for (g, p), v in y.items()))
+        if max_over > 0:
+            z = {(g, p): m.NewIntVar(0, max_over, f"walk_z_{c}_{g}_{p}") for g in gates for p in range(len(places))}
+            for g in gates:
+                m.Add(sum(z[g, p] for p in range(len(places))) <= max_over * tm.gate_b[c, g])
+            for p, members in enumerate(places):
+                m.Add(sum(z[g, p] for g in gates) == sum(tm.over[c, t] for t in members if (c, t) in tm.over))
+            parts.append(sum(base[g, p] * v for (g, p), v in z.items()))
+    tm.terms["walk_m"] = (sum(parts), tm.weights.walk_m)
+
+
+def add_split_term(tm: TimetableModel) -> None:
+    """Few split classes: the number of overflow rooms in use."""
+    tm.terms["split_rooms"] = (sum(tm.over.values()), tm.weights.split_rooms)
+
+
+def add_changes_term(tm: TimetableModel) -> None:
+    """Few changes to a published timetable (``previous``): per class, one for each of window, gate,
+    rooms, canteen sitting and dismissal time that differs from it."""
+    if tm.previous is None:
+        return
+    sc, m = tm.scenario, tm.model
+    prev = tm.previous.by_class()
+    rtype = type_of_room(tm.room_types)
+    changes: list[cp_model.LinearExprT] = []
+    for c, cls in enumerate(sc.classes):
+        p = prev.get(cls.id)
+        if p is None:
+            continue
+        off = p.arrival_start_min - sc.day.earliest_arrival_at
+        w = off // sc.day.window_min if off >= 0 and off % sc.day.window_min == 0 else -1
+        same_w = [tm.x[c, g, w] for g in tm.gates_of(c) if (c, g, w) in tm.x] if w >= 0 else []
+        changes.append(1 - sum(same_w))
+        g = tm.gate_ids.index(p.gate) if p.gate in tm.gate_ids else -1
+        changes.append(1 - tm.gate_b[c, g] if (c, g) in tm.gate_b else 1)
+        if p.rooms and all(r in rtype for r in p.rooms):
+            same = m.NewBoolVar(f"same_rooms_{c}")
+            m.AddImplication(same, tm.prim[c, rtype[p.rooms[0]]])
+            counts: dict[int, int] = defaultdict(int)
+            for r in p.rooms[1:]:
+                counts[rtype[r]] += 1
+            for t in tm.room_types:
+                if (c, t.index) in tm.over:
+                    m.Add(tm.over[c, t.index] == counts.get(t.index, 0)).OnlyEnforceIf(same)
+                elif counts.get(t.index, 0):
+                    m.Add(same == 0)
+            changes.append(1 - same)
+        else:
+            changes.append(1)
+        if tm.sit:
+            s = (p.canteen_sitting or 0) - 1
+            changes.append(1 - tm.sit[c, s] if (c, s) in tm.sit else 1)
+        off = p.dismissal_min - sc.day.dismissal_start_at
+        k = off // sc.day.dismissal_gap_min if off >= 0 and off % sc.day.dismissal_gap_min == 0 else -1
+        changes.append(1 - tm.dslot[c, k] if (c, k) in tm.dslot else 1)
+    tm.terms["changes"] = (sum(changes), tm.weights.changes)
+
+
+# --------------------------------------------------------------------------------------------
+# Assembly
+# --------------------------------------------------------------------------------------------
+
+ALL_PARTS = frozenset({"arrival", "rooms", "canteen", "dismissal"})
+
+HARD_RULES = (
+    add_gate_capacity,
+    add_grades_per_gate_window,
+    add_boarder_separation,
+    add_arrival_order,
+    add_dismissal_order,
+    add_exit_capacity,
+    add_pins,
+    add_arrival_groups,
+)
+OBJECTIVE_TERMS = (
+    add_last_window_term,
+    add_peak_utilisation_term,
+    add_walk_term,
+    add_split_term,
+    add_changes_term,
+)
+
+
+def build_model(
+    scenario: Scenario,
+    previous: Plan | None = None,
+    weights: Weights | None = None,
+    explain: bool = False,
+    extra_windows: int = 0,
+    parts: frozenset[str] = ALL_PARTS,
+    enforce: frozenset[tuple[str, tuple[Hashable, ...]]] | None = None,
+) -> TimetableModel:
+    """Build the CP-SAT model of a school: choices, hard rules and (unless explaining) the objective.
+
+    ``parts`` (explanations only) builds a sub-model: rooms, the canteen and the arrival (gates,
+    windows) are independent of each other; dismissal depends on the arrival gate. ``enforce``
+    (explanations only) fixes the relaxable rules: those listed are hard, the others dropped; when
+    ``None`` they are left to assumption literals.
+    """
+    pol = scenario.policy
+    gate_caps = [cap.gate_window_capacity(e, pol, scenario.day.window_min) for e in scenario.entrances]
+    tm = TimetableModel(
+        scenario=scenario,
+        model=cp_model.CpModel(),
+        explain=explain,
+        previous=previous,
+        weights=weights or Weights(),
+        n_windows=scenario.day.n_windows + (extra_windows if explain else 0),
+        gate_ids=[e.id for e in scenario.entrances],
+        gate_capacity=gate_caps,
+        room_types=room_types(scenario),
+        parts=parts,
+        enforce=enforce,
+    )
+    if parts != ALL_PARTS and not explain:
+        raise ValueError("sub-models are for explanations only")
+    if "arrival" in parts:
+        add_arrival_choice(tm)
+    if "rooms" in parts:
+        add_room_choice(tm)
+    if "canteen" in parts:
+        add_canteen_choice(tm)
+    if "dismissal" in parts:
+        add_dismissal_choice(tm)
+    for rule in HARD_RULES:
+        rule(tm)
+    if not explain:
+        for term in OBJECTIVE_TERMS:
+            term(tm)
+        tm.model.Minimize(sum(weight * expr for expr, weight in tm.terms.values()))
+    return tm
+
+
+__all__ = [
+    "HARD_RULES",
+    "OBJECTIVE_TERMS",
+    "Relaxable",
+    "RoomType",
+    "TimetableModel",
+    "Weights",
+    "build_model",
+]

@@ -1,0 +1,239 @@
+"""Solve the timetable model and turn the solution into a :class:`~reopen_sim.plan.Plan`.
+
+Determinism (docs/design.md, "Optimizer: determinism"): CP-SAT runs ``num_workers`` workers with
+``interleave_search`` (the workers' tasks are interleaved in fixed batches, so the search does not
+depend on thread timing) and stops on a *deterministic* time budget (``max_deterministic_time``),
+never on the wall clock. Same scenario + seed + settings → the same plan on any machine load.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from reopen_sim.errors import InfeasibleError
+from reopen_sim.optimize.model import TimetableModel, Weights, build_model
+from reopen_sim.plan import ClassAssignment, Plan
+from reopen_sim.scenario import capacity as cap
+from reopen_sim.scenario.schema import Scenario, format_hhmm
+
+DEFAULT_NUM_WORKERS = 2  # the project's machines have 2 cores
+
+
+def make_solver(time_limit_s: float, seed: int, num_workers: int = DEFAULT_NUM_WORKERS) -> cp_model.CpSolver:
+    """A CP-SAT solver with deterministic settings: fixed seed and workers, interleaved search, and a
+    deterministic time limit of ``time_limit_s`` deterministic seconds."""
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.random_seed = int(seed)
+    p.num_workers = int(num_workers)
+    p.interleave_search = num_workers > 1
+    p.max_deterministic_time = float(time_limit_s)
+    p.log_search_progress = False
+    return solver
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    """Records (wall time s, objective) of every improving solution: time to first feasible plan."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.start = time.perf_counter()
+        self.solutions: list[tuple[float, float]] = []
+
+    def on_solution_callback(self) -> None:
+        self.solutions.append((time.perf_counter() - self.start, self.ObjectiveValue()))
+
+
+def _class_choice(tm: TimetableModel, solver: cp_model.CpSolver, c: int) -> tuple[int, int, int, dict[int, int]]:
+    g, w = next((g, w) for (ci, g, w), v in tm.x.items() if ci == c and solver.BooleanValue(v))
+    t = next(t.index for t in tm.room_types if solver.BooleanValue(tm.prim[c, t.index]))
+    over = {t.index: solver.Value(tm.over[c, t.index]) for t in tm.room_types if (c, t.index) in tm.over}
+    return g, w, t, {k: v for k, v in over.items() if v}
+
+
+def assign_room_ids(
+    scenario: Scenario,
+    tm: TimetableModel,
+    prim_type: list[int],
+    over_counts: list[dict[int, int]],
+    previous: Plan | None,
+) -> list[tuple[str, ...]]:
+    """Hand out real rooms for the chosen room types (rooms of a type are interchangeable).
+
+    Order of preference: pinned rooms; the class's room in the previous plan (when re-planning);
+    its home room; then the first free room of the type in scenario order. Overflow rooms are listed
+    largest first, and a room left without students is dropped (it can only happen when the solver
+    stops before optimality).
+    """
+    types = {t.index: t for t in tm.room_types}
+    free: dict[int, list[str]] = {t.index: list(t.rooms) for t in tm.room_types}
+    caps = cap.room_capacities(scenario)
+    prev = previous.by_class() if previous is not None else {}
+    n = len(scenario.classes)
+    first: list[str | None] = [None] * n
+    extra: list[list[str]] = [[] for _ in range(n)]
+    need: list[dict[int, int]] = [dict(o) for o in over_counts]
+    pinned = {p.class_id: p.rooms for p in scenario.pins if p.rooms}
+
+    def take(c: int, room: str, primary: bool) -> bool:
+        t = next(t for t in free if room in types[t].rooms)
+        if room not in free[t]:
+            return False
+        if primary and t == prim_type[c] and first[c] is None:
+            first[c] = room
+        elif not primary and need[c].get(t, 0) > 0:
+            need[c][t] -= 1
+            extra[c].append(room)
+        else:
+            return False
+        free[t].remove(room)
+        return True
+
+    for c, cls in enumerate(scenario.classes):
+        if cls.id in pinned:
+            rooms = pinned[cls.id] or ()
+            take(c, rooms[0], True)
+            for r in rooms[1:]:
+                take(c, r, False)
+    for c, cls in enumerate(scenario.classes):
+        p = prev.get(cls.id)
+        if p is None or not p.rooms or cls.id in pinned:
+            continue
+        if p.rooms[0] in caps:
+            take(c, p.rooms[0], True)
+        for r in p.rooms[1:]:
+            if r in caps:
+                take(c, r, False)
+    for c, cls in enumerate(scenario.classes):
+        if first[c] is None and cls.home_room is not None:
+            take(c, cls.home_room, True)
+    for c in range(n):
+        if first[c] is None:
+            take(c, free[prim_type[c]][0], True)
+        for t, k in sorted(need[c].items()):
+            for _ in range(k):
+                take(c, free[t][0], False)
+    out: list[tuple[str, ...]] = []
+    for c, cls in enumerate(scenario.classes):
+        head = first[c]
+        assert head is not None
+        if cls.id in pinned:
+            out.append(tuple(pinned[cls.id] or ()))
+            continue
+        p = prev.get(cls.id)
+        if p is not None and tuple(p.rooms[1:]) and sorted(p.rooms[1:]) == sorted(extra[c]):
+            tail = list(p.rooms[1:])
+        else:
+            tail = sorted(extra[c], key=lambda r: (-caps[r], [x.id for x in scenario.rooms].index(r)))
+        rooms = [head, *tail]
+        shares = cap.split_over_rooms(cls.students, [caps[r] for r in rooms])
+        out.append(tuple(r for r, s in zip(rooms, shares, strict=True) if s > 0 or r == head))
+    return out
+
+
+def extract_plan(tm: TimetableModel, solver: cp_model.CpSolver) -> list[ClassAssignment]:
+    """The solver's values as class assignments (times in minutes since midnight)."""
+    sc = tm.scenario
+    day = sc.day
+    choices = [_class_choice(tm, solver, c) for c in range(len(sc.classes))]
+    rooms = assign_room_ids(sc, tm, [ch[2] for ch in choices], [ch[3] for ch in choices], tm.previous)
+    out = []
+    for c, cls in enumerate(sc.classes):
+        g, w, _, _ = choices[c]
+        sitting = None
+        if tm.sit:
+            sitting = 1 + next(s for s in range(sc.canteen.max_sittings) if solver.BooleanValue(tm.sit[c, s]))
+        k = solver.Value(tm.dis_idx[c])
+        start = day.window_start_min(w)
+        out.append(
+            ClassAssignment(
+                class_id=cls.id,
+                grade=cls.grade,
+                students=cls.students,
+                boarding=cls.boarding,
+                arrival_start_min=start,
+                arrival_end_min=start + day.window_min,
+                gate=tm.gate_ids[g],
+                rooms=rooms[c],
+                canteen_sitting=sitting,
+                dismissal_min=day.dismissal_slot_min(k),
+            )
+        )
+    return out
+
+
+def optimize(
+    scenario: Scenario,
+    time_limit_s: float = 30,
+    seed: int = 0,
+    previous: Plan | None = None,
+    *,
+    num_workers: int = DEFAULT_NUM_WORKERS,
+    weights: Weights | None = None,
+) -> Plan:
+    """Assign every class a window, gate, room(s), canteen sitting and dismissal time (CP-SAT).
+
+    Minimises the weighted objective of :class:`~reopen_sim.optimize.model.Weights` under every hard
+    rule of ``docs/design.md``. ``previous`` (a published plan) adds the "few changes" term.
+    ``time_limit_s`` is a deterministic time budget (see the module docstring). ``Plan.meta`` records
+    status, objective, each term's value, best bound, gap, wall time, seed and workers.
+
+    Raises :class:`~reopen_sim.errors.InfeasibleError` with plain-language reasons when no plan exists
+    (or none was found in the budget).
+    """
+    tm = build_model(scenario, previous=previous, weights=weights)
+    solver = make_solver(time_limit_s, seed, num_workers)
+    progress = _Progress()
+    t0 = time.perf_counter()
+    status = solver.Solve(tm.model, progress)
+    wall = time.perf_counter() - t0
+    name = solver.StatusName(status)
+    if status == cp_model.INFEASIBLE:
+        from reopen_sim.optimize.explain import explain_infeasibility
+
+        raise InfeasibleError(explain_infeasibility(scenario), status="INFEASIBLE")
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if status == cp_model.MODEL_INVALID:  # a bug in the model, not the user's fault
+            raise RuntimeError(f"CP-SAT rejected the timetable model: {tm.model.Validate()}")
+        raise InfeasibleError(
+            [
+                f"No plan was found within the time budget of {time_limit_s:g} s "
+                f"({len(scenario.classes)} classes); the rules may clash or the search needs longer: "
+                "run again with a longer time limit, or relax a rule to let the explanation find the clash."
+            ],
+            status=name,
+        )
+    objective = solver.ObjectiveValue()
+    bound = solver.BestObjectiveBound()
+    terms = {k: int(solver.Value(expr)) for k, (expr, _) in tm.terms.items()}
+    last_w = terms["last_window"]
+    meta: dict[str, Any] = {
+        "status": name,
+        "objective": objective,
+        "best_bound": bound,
+        "gap": abs(objective - bound) / max(1.0, abs(objective)),
+        "terms": terms,
+        "term_weights": {k: w for k, (_, w) in tm.terms.items()},
+        "arrival_ends": format_hhmm(scenario.day.window_start_min(last_w) + scenario.day.window_min),
+        "peak_utilisation": terms["peak_utilisation_permille"] / 1000,
+        "wall_time_s": wall,
+        "deterministic_time": solver.deterministic_time,
+        "first_solution_s": progress.solutions[0][0] if progress.solutions else None,
+        "seed": seed,
+        "num_workers": num_workers,
+        "time_limit_s": time_limit_s,
+        "solver": "OR-Tools CP-SAT",
+    }
+    return Plan(tuple(extract_plan(tm, solver)), meta=meta)
+
+
+def summarise_by_gate_window(plan: Plan) -> dict[tuple[str, int], int]:
+    """Students per (gate, window start): a helper for reports and tests."""
+    out: dict[tuple[str, int], int] = defaultdict(int)
+    for a in plan.assignments:
+        out[a.gate, a.arrival_start_min] += a.students
+    return dict(out)

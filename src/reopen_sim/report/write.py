@@ -18,11 +18,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from reopen_sim.errors import InputError, InputIssue
-from reopen_sim.experiment import COMPARED_METRICS, Comparison
+from reopen_sim.experiment import COMPARED_METRICS, Comparison, mean_ci
 from reopen_sim.plan import Plan
 from reopen_sim.report import figures as figs
 from reopen_sim.report.i18n import Catalogue, load_catalogue
@@ -146,8 +145,6 @@ def gate_rows(scenario: Scenario, comparison: Comparison, plan_name: str) -> lis
         sub = gm[(gm["plan"] == plan_name) & (gm["gate"] == e.id)] if not gm.empty else gm
         for metric in ("max_queue_people", "max_queue_m", "last_through_min", "p95_wait_min"):
             if sub is not None and not sub.empty and metric in sub.columns:
-                from reopen_sim.experiment import mean_ci
-
                 m, lo, hi = mean_ci(sub[metric].to_numpy(dtype=float))
                 row[metric] = format_value(metric, m)
                 row[metric + "_ci"] = f"[{format_value(metric, lo)}, {format_value(metric, hi)}]"
@@ -225,9 +222,7 @@ def make_figures(scenario: Scenario, comparison: Comparison, plan_name: str, t: 
     plan = comparison.plans[plan_name]
     return {
         "gantt": figs.gantt_windows(plan, scenario, t),
-        "queues": figs.queue_grid(comparison.timeseries, gate_limits_people(scenario), t)
-        if not comparison.timeseries.empty
-        else figs.wait_distribution(pd.DataFrame(columns=["plan", "wait_min"]), t),
+        "queues": figs.queue_grid(comparison.timeseries, gate_limits_people(scenario), t),
         "waits": figs.wait_distribution(comparison.waits, t),
         "canteen": figs.canteen_occupancy(comparison.plans, scenario, t),
         "contacts": figs.contacts_by_setting(comparison.contacts, t),

@@ -178,7 +178,15 @@ def summarise_metrics(metrics: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _issues_text(exc: InputError) -> str:
-    return "; ".join(str(i) for i in exc.issues)
+    """Every issue on one line; the file named once when all issues share it."""
+    files = {i.file for i in exc.issues}
+    if len(files) != 1:
+        return "; ".join(str(i) for i in exc.issues)
+    parts = []
+    for i in exc.issues:
+        got = f"got {i.value!r}; " if i.value != "" else ""
+        parts.append(f"{i.path + ': ' if i.path else ''}{got}expected {i.expected}")
+    return f"{files.pop()}: " + "; ".join(parts)
 
 
 def run_task(evaluator: Evaluator, task: Task) -> TaskOutcome:

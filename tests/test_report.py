@@ -492,3 +492,23 @@ def test_notices_print_one_page_each(reports: dict[str, Path], scenario: rs.Scen
     assert "break-after: page" in text
     text = (reports["en"] / "notices_staff.html").read_text(encoding="utf-8")
     assert text.count('class="page"') == len(scenario.entrances)
+
+
+def test_canteen_figure_counts_students_per_sitting(scenario: rs.Scenario) -> None:
+    from dataclasses import replace
+
+    from reopen_sim.report.figures import canteen_occupancy
+
+    data = scenario.model_dump(mode="json")
+    data["canteen"] = {"mode": "sittings", "tables": 10, "seats_per_table": 8}
+    sc = rs.scenario_from_dict(data, file="tiny-with-canteen")
+    plan = _plan(sc, True)
+    plan = Plan(tuple(replace(a, canteen_sitting=1 if a.grade == 1 else 2) for a in plan.assignments))
+    fig = canteen_occupancy({"optimized": plan}, sc, load_catalogue("en"))
+    ax = fig.axes[0]
+    heights = sorted(p.get_height() for p in ax.patches)
+    assert heights == [42, 47]  # grade 1: 20 + 22; grade 2: 21 + 26
+    # 10 tables of 8, 同桌隔位、对桌错位 (skip_offset): 4 a table -> 40 distanced seats (dashed line)
+    assert [ln.get_ydata()[0] for ln in ax.lines] == [40]
+    page = class_notices(sc, plan, load_catalogue("en"))[0]
+    assert dict(page["rows"])["Lunch"] == "sitting 1, 11:40–12:05"

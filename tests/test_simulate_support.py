@@ -2,8 +2,8 @@
 
 ``simple_plan`` spreads classes over the gates a class may use (pins kept), gives each arrival-order
 group its own windows, fills rooms in scenario order (splitting a class over as many rooms as it
-needs), and dismisses classes in ``dismissal_order``. It does not try to be good — only valid enough
-to simulate.
+needs; when the school runs out of rooms, overflow rooms are shared), and dismisses classes in
+``dismissal_order``. It does not try to be good — only complete enough to simulate.
 """
 
 from __future__ import annotations
@@ -29,6 +29,26 @@ def simple_plan(sc: Scenario, sittings: bool = True) -> Plan:
     dis_order = [set(g) for g in sc.policy.dismissal_order] or [set(sc.grades)]
     seats = cap.canteen_capacity(sc.canteen)
     sitting_load: dict[int, int] = {}
+    # rooms: biggest classes first; home room or the largest free room, then the smallest free room
+    # that holds the rest (overflow into labs and meeting rooms)
+    room_of: dict[str, tuple[str, ...]] = {}
+    for c in sorted(sc.classes, key=lambda c: -c.students):
+        rooms: list[str] = []
+        if c.home_room and c.home_room in free_rooms:
+            rooms.append(c.home_room)
+            free_rooms.remove(c.home_room)
+        while sum(rcap[r] for r in rooms) < c.students:
+            rest = c.students - sum(rcap[r] for r in rooms)
+            fits = sorted((r for r in free_rooms if rcap[r] >= rest), key=lambda r: rcap[r])
+            if not free_rooms:  # rooms run out (bundled high school): share overflow rooms, the
+                # simulation does not need them exclusive (the checker would object)
+                pick = max((r for r in rcap if r not in rooms), key=lambda r: rcap[r] >= rest)
+                rooms.append(pick)
+                continue
+            pick = fits[0] if fits and rooms else max(free_rooms, key=lambda r: rcap[r])
+            rooms.append(pick)
+            free_rooms.remove(pick)
+        room_of[c.id] = tuple(rooms)
     out = []
     gate_turn = 0
     for c in sc.classes:
@@ -41,12 +61,7 @@ def simple_plan(sc: Scenario, sittings: bool = True) -> Plan:
             gate_turn += 1
         w = min(n_win - 1, gi * per_group + (gate_turn % per_group))
         start = day.window_start_min(w)
-        rooms: list[str] = []
-        if c.home_room and c.home_room in free_rooms:
-            rooms.append(c.home_room)
-            free_rooms.remove(c.home_room)
-        while sum(rcap[r] for r in rooms) < c.students:
-            rooms.append(free_rooms.pop(0))
+        rooms = room_of[c.id]
         sitting = None
         if sittings and sc.canteen.mode == "sittings":
             s = 1
@@ -65,7 +80,7 @@ def simple_plan(sc: Scenario, sittings: bool = True) -> Plan:
                 start,
                 start + day.window_min,
                 gate,
-                tuple(rooms),
+                rooms,
                 sitting,
                 day.dismissal_slot_min(k),
             )

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from reopen_sim.plan import Plan
 from reopen_sim.scenario.schema import Scenario
@@ -74,6 +73,8 @@ class Replication:
 
 def t_interval(values: pd.Series, level: float = 0.95) -> tuple[float, float, float]:
     """Mean and Student-t confidence interval: x̄ ± t_{n−1, (1+level)/2} · s/√n (NaN when n < 2)."""
+    from scipy import stats  # imported when needed: scipy.stats takes seconds to import
+
     x = values.dropna().to_numpy(dtype=np.float64)
     n = x.size
     if n == 0:
@@ -136,6 +137,8 @@ class SimulationResult:
         g = full.groupby(["gate", "minute"], sort=False)
         out = g[["queue_people", "queue_m", "spill_people", "spill_m"]].mean().add_suffix("_mean")
         if n > 1:
+            from scipy import stats
+
             tq = float(stats.t.ppf((1 + level) / 2, n - 1))
             half = g["queue_people"].std(ddof=1) * tq / np.sqrt(n)
             out["queue_people_lo"] = out["queue_people_mean"] - half

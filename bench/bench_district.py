@@ -1,0 +1,185 @@
+"""District sweep throughput: executors, workers, growth with schools and replications.
+
+    .venv/bin/python bench/bench_district.py            # full (about 10-20 min on 2 busy cores)
+    .venv/bin/python bench/bench_district.py --quick    # smaller, a couple of minutes
+
+1. Executors on a generated 50-school district (one what-if): in-process, local process pool and
+   Dask LocalCluster, 1 and 2 workers. The evaluator here simulates a *fixed naive plan* (classes
+   in arrival-order windows, gates in turn, home rooms) so the table measures the executors and the
+   simulation, not CP-SAT, whose cost depends on its time budget (section 3). Every run must give
+   identical summaries; the script checks it.
+2. Growth: wall time against schools (at fixed replications) and replications (at fixed schools).
+3. End to end with CP-SAT (optimize + simulate) on a few small schools.
+
+Figures are wall-clock seconds on a shared machine: the load average is printed with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import time
+from typing import Any
+
+import pandas as pd
+
+from reopen_sim.district.evaluate import Evaluation, optimize_and_simulate
+from reopen_sim.district.generate import generate_district
+from reopen_sim.district.load import District, WhatIf
+from reopen_sim.district.sweep import sweep
+from reopen_sim.plan import ClassAssignment, Plan
+from reopen_sim.scenario import capacity as cap
+from reopen_sim.scenario.schema import Scenario
+
+
+def naive_plan(sc: Scenario) -> Plan:
+    """Arrival-order groups in consecutive windows, allowed gates in turn, home (or free) rooms."""
+    day = sc.day
+    order = [set(g) for g in sc.policy.arrival_order] or [set(sc.grades)]
+    group_of = {g: i for i, grp in enumerate(order) for g in grp}
+    caps = cap.room_capacities(sc)
+    free = [r.id for r in sc.rooms if r.id not in {c.home_room for c in sc.classes}]
+    out = []
+    for k, c in enumerate(sc.classes):
+        gates = [e.id for e in sc.entrances if sc.entrance_allows(e, c)]
+        w = min(group_of.get(c.grade, 0) * max(1, day.n_windows // len(order)), day.n_windows - 1)
+        rooms = [c.home_room or free.pop(0)]
+        if c.students > caps[rooms[0]] and free:
+            rooms.append(free.pop(0))
+        sitting = 1 + k % sc.canteen.max_sittings if sc.canteen.mode == "sittings" else None
+        out.append(
+            ClassAssignment(
+                class_id=c.id,
+                grade=c.grade,
+                students=c.students,
+                boarding=c.boarding,
+                arrival_start_min=day.window_start_min(w),
+                arrival_end_min=day.window_start_min(w) + day.window_min,
+                gate=gates[k % len(gates)],
+                rooms=tuple(rooms),
+                canteen_sitting=sitting,
+                dismissal_min=day.dismissal_slot_min(k % day.dismissal_slots),
+            )
+        )
+    return Plan(tuple(out), meta={"source": "bench naive plan"})
+
+
+def simulate_naive(scenario: Scenario, replications: int, seed: int, time_limit_s: float) -> Evaluation:
+    from reopen_sim.simulate.run import simulate
+
+    plan = naive_plan(scenario)
+    res = simulate(scenario, plan, replications=replications, seed=seed)
+    return Evaluation(timetable=plan.rows(), metrics=res.metrics())
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _run(d: District, reps: int, **kw: Any) -> tuple[float, Any]:
+    t = time.perf_counter()
+    res = sweep(d, replications=reps, seed=1, **kw)
+    return time.perf_counter() - t, res
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="10 schools, fewer replications")
+    args = ap.parse_args()
+    n_schools, reps = (10, 5) if args.quick else (50, 10)
+    baseline = (WhatIf(name="baseline"),)
+    d = generate_district(n_schools, seed=1, what_ifs=baseline)
+    students = sum(s.raw["classes"] and sum(c["students"] for c in s.raw["classes"]) for s in d.schools)  # type: ignore[index]
+    print(
+        f"# District: {n_schools} generated schools, {students} students; {reps} replications; "
+        f"{os.cpu_count()} CPUs; load average {_load()}\n"
+    )
+
+    # 1. executors
+    from distributed import LocalCluster
+
+    t = time.perf_counter()
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None, silence_logs=logging.ERROR):
+        pass
+    dask_start_s = time.perf_counter() - t
+    rows = []
+    ref = None
+    for executor, workers in (("inprocess", 1), ("process", 1), ("process", 2), ("dask", 1), ("dask", 2)):
+        wall, res = _run(d, reps, executor=executor, workers=workers, evaluator=simulate_naive)
+        if ref is None:
+            ref = res
+        same = res.summary.equals(ref.summary) and res.status.equals(ref.status)
+        ok = int((res.status["status"] == "ok").sum())
+        rows.append(
+            {
+                "executor": executor,
+                "workers": workers,
+                "wall_s": round(wall, 1),
+                "school_reps_per_s": round(ok * reps / wall, 2),
+                "identical": same,
+                "load": _load(),
+            }
+        )
+        print(rows[-1], flush=True)
+    t1 = pd.DataFrame(rows)
+    for w in (1, 2):
+        pool = t1[(t1.executor == "process") & (t1.workers == w)]["wall_s"].iloc[0]
+        dask = t1[(t1.executor == "dask") & (t1.workers == w)]["wall_s"].iloc[0]
+        print(f"dask / pool wall time, {w} worker(s): {dask / pool:.2f}")
+    print(f"LocalCluster start + close alone (2 workers): {dask_start_s:.1f} s\n")
+    print(t1.to_string(index=False), "\n")
+
+    # 2. growth (process pool, 2 workers)
+    rows = []
+    sizes = (5, 10) if args.quick else (10, 25, 50)
+    for n in sizes:
+        sub = District(name=f"{n}", schools=d.schools[:n], what_ifs=baseline)
+        wall, _ = _run(sub, reps, executor="process", workers=2, evaluator=simulate_naive)
+        rows.append(
+            {"schools": n, "replications": reps, "wall_s": round(wall, 1), "s_per_school": round(wall / n, 2)}
+        )
+        print(rows[-1], flush=True)
+    n_fixed = sizes[-2]
+    sub = District(name="r", schools=d.schools[:n_fixed], what_ifs=baseline)
+    for r in (2, 5, 10) if args.quick else (5, 10, 20, 40):
+        wall, _ = _run(sub, r, executor="process", workers=2, evaluator=simulate_naive)
+        rows.append(
+            {
+                "schools": n_fixed,
+                "replications": r,
+                "wall_s": round(wall, 1),
+                "s_per_school": round(wall / n_fixed, 2),
+            }
+        )
+        print(rows[-1], flush=True)
+    print(pd.DataFrame(rows).to_string(index=False), "\n")
+
+    # 3. end to end with CP-SAT
+    small = generate_district(4 if args.quick else 6, seed=2, what_ifs=baseline, max_students=500)
+    rows = []
+    for executor, workers in (("inprocess", 1), ("process", 2)):
+        wall, res = _run(
+            small, reps, executor=executor, workers=workers, time_limit_s=3.0, evaluator=optimize_and_simulate
+        )
+        ok = int((res.status["status"] == "ok").sum())
+        task_s = sum(res.meta["task_elapsed_s"].values())
+        rows.append(
+            {
+                "executor": executor,
+                "workers": workers,
+                "schools": len(small.schools),
+                "ok": ok,
+                "wall_s": round(wall, 1),
+                "task_s_total": round(task_s, 1),
+                "load": _load(),
+            }
+        )
+        print(rows[-1], flush=True)
+    wall_sim, _ = _run(small, reps, executor="inprocess", evaluator=simulate_naive)
+    print(f"same schools, simulate only (naive plan), in-process: {wall_sim:.1f} s")
+    print(pd.DataFrame(rows).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -66,6 +66,14 @@ def test_statuses_with_the_real_models(reference: SweepResult) -> None:
     assert set(tt["class_id"]) and {"arrival_start", "gate", "rooms"} <= set(tt.columns)
     q = reference.table("max_queue_people")
     assert (q.notna().all().all()) and len(q) == 3
+    # the default evaluator counts close contacts: classmates are close by rule, so at least the
+    # pairs of each class (n(n-1)/2) are close; cross-class pairs are a small part of all pairs
+    close = reference.table("close_pairs")["baseline"]
+    cross = reference.table("cross_class_close_pairs")["baseline"]
+    for school in close.index:
+        sizes = reference.timetable(school)["students"].astype(int)
+        assert close[school] >= (sizes * (sizes - 1) / 2).sum()
+        assert 0 <= cross[school] < close[school]
 
 
 def test_process_pool_and_dask_agree_with_in_process(district: District, reference: SweepResult) -> None:

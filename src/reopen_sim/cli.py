@@ -216,12 +216,14 @@ def sweep(
     replications: Annotated[int, typer.Option("-n", "--replications", min=1, help="Simulated days.")] = 20,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same results).")] = 1,
     time_limit_s: Annotated[float, typer.Option("--time-limit", help="CP-SAT deterministic seconds a school.")] = 10.0,
+    with_contacts: Annotated[bool, typer.Option("--contacts/--no-contacts", help="Count close contacts.")] = True,
 ) -> None:
     """Optimize and simulate every school × what-if of a district; write OUT/report/district.html.
 
     Finished tasks are kept in OUT/tasks; running the same command again skips them. Exit code 1
     when some school has no plan (infeasible, invalid file or error): see OUT/report/status.csv.
     """
+    from reopen_sim.district.evaluate import optimize_and_simulate, optimize_simulate_contacts
     from reopen_sim.district.load import load_district
     from reopen_sim.district.sweep import sweep as run_sweep
     from reopen_sim.report.district import cannot_fit, risk_table, write_district_report
@@ -230,6 +232,7 @@ def sweep(
     res = run_sweep(
         d, replications=replications, seed=seed, executor=executor, scheduler=scheduler, workers=workers,
         out_dir=out, progress=True, time_limit_s=time_limit_s,
+        evaluator=optimize_simulate_contacts if with_contacts else optimize_and_simulate,
     )
     report = write_district_report(res, out / "report")
     m = res.meta

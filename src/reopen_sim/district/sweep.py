@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from reopen_sim.district.evaluate import Evaluator, optimize_and_simulate
+from reopen_sim.district.evaluate import Evaluator, optimize_simulate_contacts
 from reopen_sim.district.executors import check_executor, run_tasks
 from reopen_sim.district.load import (
     District,
@@ -261,7 +261,7 @@ def sweep(
     out_dir: str | Path | None = None,
     progress: bool = False,
     time_limit_s: float = 10.0,
-    evaluator: Evaluator = optimize_and_simulate,
+    evaluator: Evaluator = optimize_simulate_contacts,
 ) -> SweepResult:
     """Optimize and simulate every school × what-if of ``district``.
 
@@ -270,6 +270,9 @@ def sweep(
     each finished task is stored under ``out_dir/tasks`` as it finishes, and a re-run skips the
     tasks stored with the same inputs. Broken, infeasible and skipped tasks are reported in
     ``status``; they never stop the others. Same district and seed → same result on any executor.
+    The default evaluator optimizes, simulates and counts close contacts
+    (:func:`~reopen_sim.district.evaluate.optimize_simulate_contacts`); pass
+    ``evaluator=optimize_and_simulate`` to skip contacts.
     """
     if replications < 1:
         raise InputError([InputIssue("sweep", "replications", str(replications), "at least 1 replication")])

@@ -184,5 +184,7 @@ def test_every_entrance_changes_screening_at_all_gates() -> None:
     d = _tiny_district(every_entrance=kiosk)
     sc = build_variant(d.schools[1], d.what_ifs[0])
     assert len(sc.entrances) == 4
-    assert {(e.screening_method, e.service_time_s.mean_value) for e in sc.entrances} == {("thermal_kiosk", 3.0)}
+    assert {(e.screening_method, e.service_time_s.mean_value) for e in sc.entrances} == {
+        ("thermal_kiosk", 3.0)
+    }
     assert [e.queue_length_m for e in sc.entrances] == [30, 25, 25, 25]  # the rest of each gate is kept

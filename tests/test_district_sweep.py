@@ -186,3 +186,27 @@ def _one_school(tmp_path: Path, name: str) -> Path:
     p = tmp_path / "one.yaml"
     p.write_text(yaml.safe_dump({"schools": [{"scenario": sc}]}), encoding="utf-8")
     return p
+
+
+class _InterruptedAt(CountingEvaluator):
+    """Ctrl-C during the n-th evaluation."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n = n
+
+    def __call__(self, scenario, replications, seed, time_limit_s):  # type: ignore[no-untyped-def]
+        if len(self.calls) + 1 == self.n:
+            raise KeyboardInterrupt
+        return super().__call__(scenario, replications, seed, time_limit_s)
+
+
+def test_interrupted_sweep_resumes_where_it_stopped(district: District, reference, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    stopper = _InterruptedAt(4)
+    with pytest.raises(KeyboardInterrupt):
+        sweep(district, replications=4, seed=7, executor="inprocess", out_dir=tmp_path, evaluator=stopper)
+    assert len(list(TaskStore(tmp_path).dir.glob("*.json"))) == 3  # the three finished before Ctrl-C
+    rest = _InterruptedAt(0)  # never interrupts; the same evaluator, so stored results match
+    again = sweep(district, replications=4, seed=7, executor="inprocess", out_dir=tmp_path, evaluator=rest)
+    assert len(rest.calls) == 9 - 3 and again.meta["resumed"] == 3
+    pd.testing.assert_frame_equal(again.summary, reference.summary)

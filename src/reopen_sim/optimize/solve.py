@@ -15,6 +15,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from reopen_sim.errors import InfeasibleError
+from reopen_sim.optimize.hint import add_hint
 from reopen_sim.optimize.model import TimetableModel, Weights, build_model
 from reopen_sim.plan import ClassAssignment, Plan
 from reopen_sim.scenario import capacity as cap
@@ -186,6 +187,7 @@ def optimize(
     (or none was found in the budget).
     """
     tm = build_model(scenario, previous=previous, weights=weights)
+    add_hint(tm)
     solver = make_solver(time_limit_s, seed, num_workers)
     progress = _Progress()
     t0 = time.perf_counter()

@@ -188,3 +188,17 @@ def test_every_entrance_changes_screening_at_all_gates() -> None:
         ("thermal_kiosk", 3.0)
     }
     assert [e.queue_length_m for e in sc.entrances] == [30, 25, 25, 25]  # the rest of each gate is kept
+
+
+def test_bundled_example_district_is_sound() -> None:
+    """Every school × what-if of scenarios/district-example.yaml is valid input (some cannot fit)."""
+    from reopen_sim.district.sweep import prepare
+
+    d = load_district(SCENARIOS / "district-example.yaml")
+    assert len(d.schools) == 5 and d.what_ifs[-1].name == "phased return day 2"
+    statuses = {
+        (s.name, w.name): getattr(prepare(s, w), "status", "ok") for s in d.schools for w in d.what_ifs
+    }
+    assert "invalid" not in statuses.values()
+    assert statuses[("Tiny Village School", "phased return day 1")] == "skipped"  # grades 1-2 only
+    assert statuses[("Hillside Village School", "largest gate closed")] == "infeasible"  # its only gate

@@ -18,6 +18,7 @@ def main() -> None:
     os.environ.setdefault("MPLBACKEND", "Agg")
     import reopen_sim as rs
     from reopen_sim.experiment import compare
+    from reopen_sim.optimize.solve import optimize
     from reopen_sim.report.write import write_report
 
     ap = argparse.ArgumentParser()
@@ -30,7 +31,7 @@ def main() -> None:
     sc = rs.load_scenario(args.scenario)
     rows.append(("load", time.perf_counter() - t0))
     t0 = time.perf_counter()
-    plan = rs.optimize(sc, time_limit_s=20, seed=0, num_workers=max(1, args.j))
+    plan = optimize(sc, time_limit_s=20, seed=0, num_workers=max(1, args.j))
     rows.append((f"optimize ({plan.meta.get('status')})", time.perf_counter() - t0))
     t0 = time.perf_counter()
     cmp = compare(

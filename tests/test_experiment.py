@@ -105,10 +105,11 @@ def school_and_plans():  # type: ignore[no-untyped-def]
     from pathlib import Path
 
     import reopen_sim as rs
+    from reopen_sim.optimize.solve import optimize  # rs.optimize is shadowed by the subpackage once imported
     from reopen_sim.plan import Plan
 
     sc = rs.load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "junior-middle.yaml")
-    opt = rs.optimize(sc, time_limit_s=10, seed=0)
+    opt = optimize(sc, time_limit_s=10, seed=0)
     start = sc.day.earliest_arrival_at
     crowd = Plan(
         tuple(

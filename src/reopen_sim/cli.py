@@ -389,7 +389,7 @@ def plan_cmd(
     if problems:  # never expected: the checker is independent of the solver
         for v in problems:
             err_console.print(str(v), markup=False, highlight=False)
-        raise typer.Exit(1)
+        sys.exit(1)  # not typer.Exit: with standalone_mode=False click would return its code
     csv_path, xlsx_path = write_timetable(plan, sc, out)
     console.print(f"Wrote {csv_path} and {xlsx_path}", highlight=False)
 
@@ -413,7 +413,7 @@ def check_cmd(
     err_console.print(f"{timetable}: {len(problems)} broken rule(s):", highlight=False)
     for v in problems:
         err_console.print(f"  - {v}", markup=False, highlight=False)
-    raise typer.Exit(1)
+    sys.exit(1)  # not typer.Exit: with standalone_mode=False click would return its code
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ rule; see ``exposure.rooms``).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -41,7 +42,7 @@ from reopen_sim.exposure.model import (
     ContactModel,
 )
 from reopen_sim.exposure.queue import queue_pairs
-from reopen_sim.exposure.rooms import occupancy, shared_dorm_minutes, shared_room_minutes
+from reopen_sim.exposure.rooms import codes, dorm_matrix, occupancy, overlap_matrix
 from reopen_sim.exposure.seating import canteen_pairs
 from reopen_sim.plan import Plan
 from reopen_sim.scenario.capacity import open_lanes, queue_places_per_lane
@@ -211,30 +212,40 @@ def _class_stats(
 ) -> list[tuple[str, str, int, int, float]]:
     """Room, dorm and all-settings (``any``) figures for pairs of classmates, one class at a time.
 
-    Classmate pairs' explicit minutes (queue, canteen, …) are added to their room and dorm
-    minutes, so ``any`` counts each classmate pair once.
+    ``occ`` is in roster order (each class a contiguous block). Classmate pairs' explicit minutes
+    (queue, canteen, …) are added to their room and dorm minutes, so ``any`` counts each classmate
+    pair once.
     """
+    s = occ[["s1", "s2"]].to_numpy(float)
+    e = occ[["e1", "e2"]].to_numpy(float)
+    room = codes(occ["room"])
+    dorm = codes(occ["dorm"])
+    present = occ["present"].to_numpy(bool)
+    cls = occ["class_id"].to_numpy(object)
+    bounds = np.flatnonzero(np.r_[True, cls[1:] != cls[:-1], True])
     same = pairs[pairs["mixing"] == SAME_CLASS]
-    pos = pd.Series(np.arange(len(occ)), index=occ["student_id"].to_numpy())
+    index = pd.Index(occ["student_id"])
+    ia = index.get_indexer(same["a"])
+    ib = index.get_indexer(same["b"])
+    lo_ab, hi_ab = np.minimum(ia, ib), np.maximum(ia, ib)
+    minutes_x = same["minutes"].to_numpy(float)
+    close_x = same["close_minutes"].to_numpy(float)
+    order = np.argsort(lo_ab, kind="stable")
+    lo_ab, hi_ab, minutes_x, close_x = lo_ab[order], hi_ab[order], minutes_x[order], close_x[order]
     tot = {ROOM: [0, 0, 0.0], DORM: [0, 0, 0.0], ANY: [0, 0, 0.0]}
-    by_class_pairs = dict(tuple(same.groupby("class_a", sort=False))) if not same.empty else {}
-    for cid, occ_c in occ.groupby("class_id", sort=False):
-        n = len(occ_c)
+    for lo, hi in itertools.pairwise(bounds):
+        n = int(hi - lo)
         if n < 2:
             continue
         iu = np.triu_indices(n, 1)
-        r = shared_room_minutes(occ_c)[iu]
-        d = shared_dorm_minutes(occ_c, dorm_night_min)[iu]
+        r = overlap_matrix(s[lo:hi], e[lo:hi], room[lo:hi])[iu]
+        d = dorm_matrix(dorm[lo:hi], present[lo:hi], dorm_night_min)[iu]
         xm = np.zeros((n, n))
         xc = np.zeros((n, n))
-        pc = by_class_pairs.get(cid)
-        if pc is not None and not pc.empty:
-            first = int(pos[occ_c["student_id"].iloc[0]])
-            ia = pos[pc["a"].to_numpy()].to_numpy() - first
-            ib = pos[pc["b"].to_numpy()].to_numpy() - first
-            i, j = np.minimum(ia, ib), np.maximum(ia, ib)
-            np.add.at(xm, (i, j), pc["minutes"].to_numpy(float))
-            np.add.at(xc, (i, j), pc["close_minutes"].to_numpy(float))
+        k0, k1 = np.searchsorted(lo_ab, [lo, hi])
+        if k1 > k0:
+            np.add.at(xm, (lo_ab[k0:k1] - lo, hi_ab[k0:k1] - lo), minutes_x[k0:k1])
+            np.add.at(xc, (lo_ab[k0:k1] - lo, hi_ab[k0:k1] - lo), close_x[k0:k1])
         xm_u, xc_u = xm[iu], xc[iu]
         for key, minutes, close_min in ((ROOM, r, r), (DORM, d, d), (ANY, r + d + xm_u, r + d + xc_u)):
             tot[key][0] += int(np.count_nonzero(minutes > 0))

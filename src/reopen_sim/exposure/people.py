@@ -64,7 +64,9 @@ def mixing(
 _STAFF = re.compile(r"^STAFF-(?P<gate>.+)-L(?P<lane>\d+)$")
 
 
-def check_person(scenario: Scenario, person: str, source: str = "<arguments>", field: str = "student_id") -> str:
+def check_person(
+    scenario: Scenario, person: str, source: str = "<arguments>", field: str = "student_id"
+) -> str:
     """Return ``"student"`` or ``"staff"`` for a known id, else raise InputError naming the id.
 
     Students: ``CLASSID-NN`` of a class of the scenario, 1 ≤ NN ≤ class size. Staff:
@@ -85,7 +87,9 @@ def check_person(scenario: Scenario, person: str, source: str = "<arguments>", f
     raise InputError(
         [
             InputIssue(
-                source, field, person,
+                source,
+                field,
+                person,
                 f"a student id CLASSID-NN of the scenario (e.g. {example}; NN from 01 to the class size) "
                 "or a screening staff id STAFF-GATE-Lk",
             )

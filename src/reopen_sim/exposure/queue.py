@@ -58,6 +58,8 @@ def queue_pairs(
         if n_places == 0:
             marked_from[sel] = np.inf  # no marked space at all: always spilled
             continue
+        if n_places >= len(df):
+            continue  # more places than people: nobody spills
         shifted = grp[leave].shift(int(n_places)).to_numpy(float)
         marked_from[sel] = np.where(rank[sel] >= n_places, shifted[sel], -np.inf)
     lo = t_join  # sorted by join time, so the rear student joined last

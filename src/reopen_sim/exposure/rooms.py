@@ -57,28 +57,42 @@ def occupancy(trace: pd.DataFrame, plan: Plan, dorms: pd.Series) -> pd.DataFrame
     )
 
 
-def shared_room_minutes(occ: pd.DataFrame) -> np.ndarray:
-    """n×n minutes each pair of ``occ`` rows shared a room (0 on the diagonal and across rooms)."""
-    s = occ[["s1", "s2"]].to_numpy(float)
-    e = occ[["e1", "e2"]].to_numpy(float)
-    total = np.zeros((len(occ), len(occ)))
+def codes(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Integer codes of ids (rooms, dorms), −1 for missing: cheap equality tests in matrices."""
+    c, _ = pd.factorize(pd.Series(np.asarray(values, dtype=object)), use_na_sentinel=True)
+    return np.asarray(c, dtype=np.int64)
+
+
+def overlap_matrix(s: np.ndarray, e: np.ndarray, room_code: np.ndarray) -> np.ndarray:
+    """n×n shared minutes of presences ``[s[:,0],e[:,0]) ∪ [s[:,1],e[:,1])`` in the same room (code ≥ 0)."""
+    total = np.zeros((len(s), len(s)))
     for i in range(2):
         for j in range(2):
             total += np.clip(
                 np.minimum(e[:, i, None], e[None, :, j]) - np.maximum(s[:, i, None], s[None, :, j]), 0, None
             )
-    room = occ["room"].to_numpy(object)
-    same = (room[:, None] == room[None, :]) & pd.notna(room)[:, None]
+    same = (room_code[:, None] == room_code[None, :]) & (room_code >= 0)[:, None]
     total = np.where(same, total, 0.0)
     np.fill_diagonal(total, 0.0)
     return total
 
 
-def shared_dorm_minutes(occ: pd.DataFrame, dorm_night_min: float) -> np.ndarray:
-    """n×n minutes each pair of ``occ`` rows shared a dorm room (both came to school that day)."""
-    dorm = occ["dorm"].to_numpy(object)
-    here = occ["present"].to_numpy(bool) & pd.notna(dorm)
-    same = (dorm[:, None] == dorm[None, :]) & here[:, None] & here[None, :]
+def dorm_matrix(dorm_code: np.ndarray, present: np.ndarray, dorm_night_min: float) -> np.ndarray:
+    """n×n minutes shared in a dorm room: same dorm (code ≥ 0) and both came to school that day."""
+    here = present & (dorm_code >= 0)
+    same = (dorm_code[:, None] == dorm_code[None, :]) & here[:, None] & here[None, :]
     out = np.where(same, float(dorm_night_min), 0.0)
     np.fill_diagonal(out, 0.0)
     return out
+
+
+def shared_room_minutes(occ: pd.DataFrame) -> np.ndarray:
+    """n×n minutes each pair of ``occ`` rows shared a room (0 on the diagonal and across rooms)."""
+    return overlap_matrix(
+        occ[["s1", "s2"]].to_numpy(float), occ[["e1", "e2"]].to_numpy(float), codes(occ["room"])
+    )
+
+
+def shared_dorm_minutes(occ: pd.DataFrame, dorm_night_min: float) -> np.ndarray:
+    """n×n minutes each pair of ``occ`` rows shared a dorm room (both came to school that day)."""
+    return dorm_matrix(codes(occ["dorm"]), occ["present"].to_numpy(bool), dorm_night_min)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from reopen_sim.optimize.model import TimetableModel
+from reopen_sim.plan import ClassAssignment, Plan
 
 
 def _arrival_guess(tm: TimetableModel) -> dict[int, tuple[int, int]]:
@@ -124,24 +125,55 @@ def _dismissal_guess(tm: TimetableModel) -> dict[int, int]:
     return out
 
 
-def add_hint(tm: TimetableModel) -> None:
-    """Hint the decision variables with the greedy guess (partial where the guess is)."""
+def greedy_plan(tm: TimetableModel) -> Plan | None:
+    """The greedy guess as a complete plan, or None where the greedy leaves a class without a place."""
+    from reopen_sim.optimize.solve import assign_room_ids
+
+    sc, day = tm.scenario, tm.scenario.day
+    arrival, rooms, sit, dis = _arrival_guess(tm), _room_guess(tm), _sitting_guess(tm), _dismissal_guess(tm)
+    n = len(sc.classes)
+    if len(arrival) < n or len(rooms) < n or (tm.sit and len(sit) < n):
+        return None
+    ids = assign_room_ids(sc, tm, [rooms[c][0] for c in range(n)], [rooms[c][1] for c in range(n)], None)
+    out = []
+    for c, cls in enumerate(sc.classes):
+        g, w = arrival[c]
+        start = day.window_start_min(w)
+        out.append(
+            ClassAssignment(
+                cls.id, cls.grade, cls.students, cls.boarding, start, start + day.window_min, tm.gate_ids[g],
+                ids[c], sit[c] + 1 if tm.sit else None, day.dismissal_slot_min(dis[c]),
+            )
+        )
+    return Plan(tuple(out))
+
+
+def add_hint(tm: TimetableModel) -> bool:
+    """Hint every decision variable with the greedy plan, only when that plan keeps every rule.
+
+    A complete, checked hint is also a workaround: OR-Tools 9.15 aborts ("Check failed:
+    heuristics.fixed_search != nullptr") when an interleaved search with a hint proves the model
+    infeasible; a plan that passes ``check_plan`` proves the model feasible, so that cannot happen.
+    Returns whether the hint was added.
+    """
+    from reopen_sim.optimize.check import check_plan
+
+    plan = greedy_plan(tm)
+    if plan is None or check_plan(tm.scenario, plan):
+        return False
     m = tm.model
     arrival = _arrival_guess(tm)
     for (c, g, w), v in tm.x.items():
-        if c in arrival:
-            m.AddHint(v, int(arrival[c] == (g, w)))
+        m.AddHint(v, int(arrival[c] == (g, w)))
     rooms = _room_guess(tm)
     for (c, t), v in tm.prim.items():
-        if c in rooms:
-            m.AddHint(v, int(rooms[c][0] == t))
+        m.AddHint(v, int(rooms[c][0] == t))
     for (c, t), v in tm.over.items():
-        if c in rooms:
-            m.AddHint(v, rooms[c][1].get(t, 0))
+        m.AddHint(v, rooms[c][1].get(t, 0))
     sit = _sitting_guess(tm)
     for (c, s), v in tm.sit.items():
-        if c in sit:
-            m.AddHint(v, int(sit[c] == s))
+        m.AddHint(v, int(sit[c] == s))
     dis = _dismissal_guess(tm)
     for (c, k), v in tm.dslot.items():
         m.AddHint(v, int(dis[c] == k))
+    return True

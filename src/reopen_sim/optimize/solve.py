@@ -187,7 +187,7 @@ def optimize(
     (or none was found in the budget).
     """
     tm = build_model(scenario, previous=previous, weights=weights)
-    add_hint(tm)
+    hinted = add_hint(tm)
     solver = make_solver(time_limit_s, seed, num_workers)
     progress = _Progress()
     t0 = time.perf_counter()
@@ -225,6 +225,7 @@ def optimize(
         "wall_time_s": wall,
         "deterministic_time": solver.deterministic_time,
         "first_solution_s": progress.solutions[0][0] if progress.solutions else None,
+        "greedy_hint": hinted,
         "seed": seed,
         "num_workers": num_workers,
         "time_limit_s": time_limit_s,

@@ -44,9 +44,13 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         super().__init__()
         self.start = time.perf_counter()
         self.solutions: list[tuple[float, float]] = []
+        self.bounds: list[tuple[float, float]] = []
 
     def on_solution_callback(self) -> None:
         self.solutions.append((time.perf_counter() - self.start, self.ObjectiveValue()))
+
+    def on_bound(self, bound: float) -> None:
+        self.bounds.append((time.perf_counter() - self.start, bound))
 
 
 def _class_choice(tm: TimetableModel, solver: cp_model.CpSolver, c: int) -> tuple[int, int, int, dict[int, int]]:
@@ -190,6 +194,7 @@ def optimize(
     hinted = add_hint(tm)
     solver = make_solver(time_limit_s, seed, num_workers)
     progress = _Progress()
+    solver.best_bound_callback = progress.on_bound
     t0 = time.perf_counter()
     status = solver.Solve(tm.model, progress)
     wall = time.perf_counter() - t0
@@ -226,6 +231,8 @@ def optimize(
         "deterministic_time": solver.deterministic_time,
         "first_solution_s": progress.solutions[0][0] if progress.solutions else None,
         "greedy_hint": hinted,
+        "solutions": progress.solutions,  # (wall s, objective) of each improving plan
+        "bounds": progress.bounds,  # (wall s, best bound) as the bound improved
         "seed": seed,
         "num_workers": num_workers,
         "time_limit_s": time_limit_s,

@@ -1,0 +1,101 @@
+"""Optimizer benchmark: time to first plan, to within 1 % of the bound, to proven optimum, and the gap.
+
+Runs :func:`reopen_sim.optimize` on every bundled school (``scenarios/*.yaml``) and on generated
+3,600-student, 72-class, 6-gate schools (``generate_school``): the issue's instance with 90 rooms, and
+the same school with 130 rooms (enough for one room per class plus the overflow rooms its split
+classes need). Prints one markdown row per school; record the table in bench/README.md.
+
+    .venv/bin/python bench/bench_optimize.py [--time-limit 30] [--seed 0] [--only NAME]
+
+Times are wall-clock seconds on this machine (the solver's budget is deterministic, see
+docs/design.md); ``det`` is CP-SAT's deterministic time. For a school without a plan the row gives the
+time to prove it and the first reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from reopen_sim.errors import InfeasibleError, InputError
+from reopen_sim.generate import generate_school
+from reopen_sim.optimize.check import check_plan
+from reopen_sim.optimize.solve import optimize
+from reopen_sim.scenario.load import load_scenario, scenario_from_dict
+from reopen_sim.scenario.schema import Scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def instances() -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = [(p.stem, p) for p in sorted((ROOT / "scenarios").glob("*.yaml"))]
+    for rooms in (90, 130):
+        raw = generate_school(
+            0, n_students=3600, n_classes=72, n_gates=6, n_rooms=rooms, kind="high", boarding_share=0.3
+        )
+        out.append((f"generated-3600-{rooms}rooms", raw))
+    return out
+
+
+def first_time_within(meta: dict[str, Any], rel_gap: float) -> float | None:
+    """First wall time at which the best plan so far was within ``rel_gap`` of the best bound so far."""
+    events = sorted([(t, "s", v) for t, v in meta["solutions"]] + [(t, "b", v) for t, v in meta["bounds"]])
+    best, bound = None, None
+    for t, kind, v in events:
+        if kind == "s":
+            best = v if best is None else min(best, v)
+        else:
+            bound = v if bound is None else max(bound, v)
+        if best is not None and bound is not None and (best - bound) <= rel_gap * max(1.0, abs(best)):
+            return t
+    return None
+
+
+def fmt(x: float | None) -> str:
+    return "—" if x is None else f"{x:.2f}"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--time-limit", type=float, default=30.0)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--only", default=None, help="run only instances whose name contains this")
+    args = ap.parse_args()
+    print(
+        "| school | classes | students | status | first plan s | within 1% s | optimal s | wall s | det | objective | bound | gap | check |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, src in instances():
+        if args.only and args.only not in name:
+            continue
+        try:
+            sc: Scenario = load_scenario(src) if isinstance(src, Path) else scenario_from_dict(src, file=name)
+        except InputError as exc:
+            print(f"| {name} | — | — | invalid: {exc.issues[0]} | | | | | | | | | |")
+            continue
+        t0 = time.perf_counter()
+        try:
+            plan = optimize(sc, time_limit_s=args.time_limit, seed=args.seed)
+        except InfeasibleError as exc:
+            wall = time.perf_counter() - t0
+            reason = exc.reasons[0].replace("|", "/")
+            print(f"| {name} | {len(sc.classes)} | {sc.n_students} | {exc.status} | | | | {wall:.2f} | | | | | {reason} |")
+            continue
+        m = plan.meta
+        within = first_time_within(dict(m), 0.01)
+        optimal = m["wall_time_s"] if m["status"] == "OPTIMAL" else None
+        ok = "pass" if not check_plan(sc, plan) else "FAIL"
+        print(
+            f"| {name} | {len(sc.classes)} | {sc.n_students} | {m['status']} | {fmt(m['first_solution_s'])} | "
+            f"{fmt(within)} | {fmt(optimal)} | {m['wall_time_s']:.2f} | {m['deterministic_time']:.1f} | "
+            f"{m['objective']:.0f} | {m['best_bound']:.0f} | {m['gap']:.2%} | {ok} |",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -175,7 +175,9 @@ def test_same_seed_same_figures_whatever_the_processes(junior: Scenario) -> None
     assert not a.metrics()["mean_wait_min"].equals(c.metrics()["mean_wait_min"])
     # replication r does not depend on how many replications are run
     d = rs.simulate(junior, plan, replications=2, seed=9)
-    assert not np.allclose(d.replications[1].trace["t_arrive"], a.replications[0].trace["t_arrive"])
+    pd.testing.assert_frame_equal(d.replications[1].trace, a.replications[1].trace)
+    # and replications are not copies of each other
+    assert not np.allclose(a.replications[1].trace["t_arrive"], a.replications[0].trace["t_arrive"])
 
 
 def test_common_random_numbers_follow_the_student_not_the_plan(tiny: Scenario) -> None:

@@ -12,7 +12,13 @@ import yaml
 
 from reopen_sim.district.store import TaskOutcome
 from reopen_sim.district.sweep import SweepResult, assemble
-from reopen_sim.report.district import cannot_fit, risk_table, what_if_table, write_district_report
+from reopen_sim.report.district import (
+    cannot_fit,
+    risk_table,
+    what_if_effects,
+    what_if_table,
+    write_district_report,
+)
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -23,7 +29,7 @@ def _row(metric: str, mean: float) -> dict[str, object]:
 
 @pytest.fixture
 def result() -> SweepResult:
-    def ok(school: str, w: str, queue: float, spill: float, late: float) -> TaskOutcome:
+    def ok(school: str, w: str, queue: float, spill: float, late: float, reps: list[float]) -> TaskOutcome:
         return TaskOutcome(
             school,
             w,
@@ -35,14 +41,15 @@ def result() -> SweepResult:
                 _row("late", late),
             ],
             timetable=[{"class_id": "1-1", "gate": "G1"}],
+            replicates={"worst_gate_max_queue_people": reps},
         )
 
     outcomes = [
-        ok("A", "base", 10, 0, 1),
-        ok("A", "wide", 12, 1, 1),
-        ok("B", "base", 30, 5, 0),
-        ok("B", "wide", 40, 9, 0),
-        ok("C", "base", 20, 5, 3),
+        ok("A", "base", 10, 0, 1, [10, 10, 10]),
+        ok("A", "wide", 12, 1, 1, [12, 12.5, 11.5]),
+        ok("B", "base", 30, 5, 0, [30, 31, 29]),
+        ok("B", "wide", 40, 9, 0, [30, 29, 31]),
+        ok("C", "base", 20, 5, 3, [20, 20, 20]),
         TaskOutcome("C", "wide", "infeasible", "gate G1 cannot screen grade 9"),
         TaskOutcome("D", "base", "invalid", "d.yaml: day: expected HH:MM"),
         TaskOutcome("D", "wide", "invalid", "d.yaml: day: expected HH:MM"),
@@ -85,11 +92,21 @@ def test_cannot_fit_and_what_if_table(result: SweepResult) -> None:
     assert w.loc["base", "late_students_total"] == 4
 
 
+def test_what_if_effects_count_clear_changes(result: SweepResult) -> None:
+    e = what_if_effects(result).set_index("what_if")
+    # A: differences 2, 2.5, 1.5: 2 ± t(2) 0.5/√3 = 2 ± 1.24 > 0 (higher); B: 0, -2, 2 (no clear change); C: no plan
+    assert e.loc["wide", ["schools", "higher", "lower", "no_clear_change"]].tolist() == [2, 1, 0, 1]
+    assert e.loc["wide", "median_change"] == pytest.approx(1.0)  # median of the mean changes 2 and 0
+
+
 def test_report_files_written_whole(result: SweepResult, tmp_path: Path) -> None:
     out = write_district_report(result, tmp_path / "report")
     html = (out / "district.html").read_text(encoding="utf-8")
     assert "Hand district" in html and "gate G1 cannot screen grade 9" in html and "d.yaml: day" in html
+    assert "Change against base" in html
     for f in (
+        "what_if_effects.csv",
+        "replicates.csv",
         "summary.csv",
         "status.csv",
         "risk.csv",

@@ -141,6 +141,7 @@ def test_same_results_on_every_executor(district: District, reference) -> None: 
         )
     for other in (pooled, dasked):
         pd.testing.assert_frame_equal(other.summary, reference.summary)
+        pd.testing.assert_frame_equal(other.replicates, reference.replicates)
         pd.testing.assert_frame_equal(other.status, reference.status)
         assert other.timetables.keys() == reference.timetables.keys()
         for k, tt in reference.timetables.items():
@@ -210,3 +211,22 @@ def test_interrupted_sweep_resumes_where_it_stopped(district: District, referenc
     again = sweep(district, replications=4, seed=7, executor="inprocess", out_dir=tmp_path, evaluator=rest)
     assert len(rest.calls) == 9 - 3 and again.meta["resumed"] == 3
     pd.testing.assert_frame_equal(again.summary, reference.summary)
+
+
+def test_paired_differences_use_common_random_numbers(reference) -> None:  # type: ignore[no-untyped-def]
+    # the fake's queue in people does not depend on spacing: with the same random numbers for both
+    # what-ifs the paired difference is exactly zero in every replication (an unpaired comparison
+    # would only say "the intervals overlap")
+    d = reference.differences("max_queue_people").set_index(["school", "what_if"])
+    spacing = d.xs("spacing 1.5 m", level="what_if")
+    assert (spacing[["mean", "lo", "hi"]] == 0).all().all() and (spacing["n"] == 4).all()
+    # in metres the queue is 1.5 q instead of 1.0 q: the difference is half the baseline queue
+    m = reference.differences("max_queue_m").set_index(["school", "what_if"])
+    base_m = reference.table("max_queue_m")["baseline"]
+    for school, row in m.xs("spacing 1.5 m", level="what_if").iterrows():
+        assert row["mean"] == pytest.approx(0.5 * base_m[school])
+    # schools without a plan under both what-ifs have no difference
+    assert "Broken" not in set(d.index.get_level_values(0))
+    rep = reference.replicates
+    assert list(rep.columns) == ["school", "what_if", "metric", "replication", "value"]
+    assert len(rep) == int(reference.summary["n"].sum())

@@ -27,6 +27,7 @@ class TaskOutcome:
     reason: str = ""
     summary: list[dict[str, Any]] = field(default_factory=list)
     timetable: list[dict[str, str]] = field(default_factory=list)
+    replicates: dict[str, list[float]] = field(default_factory=dict)
     seed: int | None = None
     fingerprint: str = ""
     elapsed_s: float = 0.0

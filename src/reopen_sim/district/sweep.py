@@ -42,6 +42,7 @@ from reopen_sim.scenario.schema import Scenario
 STATUSES = ("ok", "invalid", "infeasible", "skipped", "error")
 SUMMARY_COLUMNS = ("school", "what_if", "metric", "mean", "lo", "hi", "n")
 STATUS_COLUMNS = ("school", "what_if", "status", "reason")
+REPLICATE_COLUMNS = ("school", "what_if", "metric", "replication", "value")
 CONFIDENCE = 0.95
 _WORST_GATE = ("max_queue_people", "max_queue_m", "p95_wait_min", "max_spill_people")
 
@@ -69,6 +70,7 @@ class SweepResult:
       wrong), ``infeasible`` (no plan fits), ``skipped`` (the what-if does not concern the school),
       ``error`` (an unexpected failure, with its message), and the reason.
     - ``timetables``: ``{(school, what_if): timetable DataFrame}`` for every ``ok`` task.
+    - ``replicates``: tidy, one row per school × what-if × metric × replication (``value``).
     """
 
     summary: pd.DataFrame
@@ -77,6 +79,45 @@ class SweepResult:
     schools: tuple[str, ...]
     what_ifs: tuple[str, ...]
     meta: dict[str, Any] = field(default_factory=dict)
+    replicates: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(REPLICATE_COLUMNS)))
+
+    def differences(self, metric: str, reference: str | None = None) -> pd.DataFrame:
+        """Each what-if minus ``reference`` (default: the first what-if), school by school.
+
+        Paired over replications: replication r of every what-if of a school uses the same random
+        numbers (common random numbers), so the difference's t-interval
+        ``d̄ ± t(n-1) s_d/√n`` is much narrower than comparing two separate intervals. Columns
+        ``school, what_if, metric, mean, lo, hi, n``; only schools with a plan under both.
+        """
+        ref = reference or self.what_ifs[0]
+        rep = self.replicates[self.replicates["metric"] == metric]
+        wide = rep.pivot_table(
+            index=["school", "replication"], columns="what_if", values="value", dropna=False
+        )
+        rows = []
+        for school in self.schools:
+            if ref not in wide.columns or school not in wide.index.get_level_values(0):
+                continue
+            block = wide.loc[school]
+            for w in self.what_ifs:
+                if w == ref or w not in block.columns:
+                    continue
+                d = (block[w] - block[ref]).to_numpy(dtype=float)
+                if np.isnan(d).all():
+                    continue
+                m, lo, hi = mean_ci(d)
+                rows.append(
+                    {
+                        "school": school,
+                        "what_if": w,
+                        "metric": metric,
+                        "mean": m,
+                        "lo": lo,
+                        "hi": hi,
+                        "n": int((~np.isnan(d)).sum()),
+                    }
+                )
+        return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
     def timetable(self, school: str, what_if: str | None = None) -> pd.DataFrame:
         """The timetable of ``school`` under ``what_if`` (default: the first what-if)."""
@@ -124,6 +165,7 @@ def fingerprint(scenario: Scenario, replications: int, seed: int, time_limit_s: 
             "time_limit_s": time_limit_s,
             "evaluator": evaluator,
             "version": __version__,
+            "store_format": 2,  # 2: outcomes keep per-replication values
         },
         sort_keys=True,
         ensure_ascii=False,
@@ -145,8 +187,8 @@ def mean_ci(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, 
     return m, m - half, m + half
 
 
-def summarise_metrics(metrics: pd.DataFrame) -> list[dict[str, Any]]:
-    """Tidy rows ``metric, mean, lo, hi, n`` from per-replication × gate metrics.
+def replication_values(metrics: pd.DataFrame) -> dict[str, list[float]]:
+    """Each metric's value in every replication (replication order), from per-replication × gate rows.
 
     Whole-school metrics come from the gate ``"all"`` rows; ``worst_gate_<metric>`` is, in each
     replication, the largest value over the real gates (the gate a district planner worries about).
@@ -158,18 +200,31 @@ def summarise_metrics(metrics: pd.DataFrame) -> list[dict[str, Any]]:
     value_cols = [
         c for c in df.columns if c not in ("gate", "replication") and pd.api.types.is_numeric_dtype(df[c])
     ]
-    rows: list[dict[str, Any]] = []
     whole = df[df["gate"] == "all"]
-    for col in value_cols:
-        m, lo, hi = mean_ci(whole[col].to_numpy(dtype=float))
-        rows.append({"metric": col, "mean": m, "lo": lo, "hi": hi, "n": int(whole[col].notna().sum())})
+    if rep_col is not None:
+        whole = whole.sort_values(rep_col, kind="stable")
+    out = {col: [float(x) for x in whole[col].to_numpy(dtype=float)] for col in value_cols}
     gates = df[df["gate"] != "all"]
     if rep_col is not None and len(gates):
         for col in (c for c in _WORST_GATE if c in value_cols):
             worst = gates.groupby(rep_col, sort=True)[col].max().to_numpy(dtype=float)
-            m, lo, hi = mean_ci(worst)
-            rows.append({"metric": f"worst_gate_{col}", "mean": m, "lo": lo, "hi": hi, "n": len(worst)})
+            out[f"worst_gate_{col}"] = [float(x) for x in worst]
+    return out
+
+
+def summarise_values(values: dict[str, list[float]]) -> list[dict[str, Any]]:
+    """Tidy rows ``metric, mean, lo, hi, n`` (n = replications with a value) from replication values."""
+    rows: list[dict[str, Any]] = []
+    for metric, xs in values.items():
+        x = np.asarray(xs, dtype=float)
+        m, lo, hi = mean_ci(x)
+        rows.append({"metric": metric, "mean": m, "lo": lo, "hi": hi, "n": int((~np.isnan(x)).sum())})
     return rows
+
+
+def summarise_metrics(metrics: pd.DataFrame) -> list[dict[str, Any]]:
+    """Tidy rows ``metric, mean, lo, hi, n`` from per-replication × gate metrics (see above)."""
+    return summarise_values(replication_values(metrics))
 
 
 # --------------------------------------------------------------------------------------------
@@ -210,7 +265,8 @@ def run_task(evaluator: Evaluator, task: Task) -> TaskOutcome:
     return replace(
         base,
         status="ok",
-        summary=summarise_metrics(ev.metrics),
+        summary=summarise_values(values := replication_values(ev.metrics)),
+        replicates=values,
         timetable=[dict(r) for r in ev.timetable],
         elapsed_s=time.perf_counter() - t0,
     )
@@ -354,6 +410,23 @@ def assemble(
         columns=list(STATUS_COLUMNS),
     )
     timetables = {(o.school, o.what_if): pd.DataFrame(o.timetable) for o in outcomes if o.status == "ok"}
+    replicates = pd.DataFrame(
+        [
+            (o.school, o.what_if, metric, r, float(v))
+            for o in outcomes
+            for metric, values in o.replicates.items()
+            for r, v in enumerate(values)
+        ],
+        columns=list(REPLICATE_COLUMNS),
+    )
+    replicates["replication"] = replicates["replication"].astype("int64")
+    replicates["value"] = replicates["value"].astype("float64")
     return SweepResult(
-        summary=summary, status=status, timetables=timetables, schools=schools, what_ifs=what_ifs, meta=meta
+        summary=summary,
+        status=status,
+        timetables=timetables,
+        schools=schools,
+        what_ifs=what_ifs,
+        meta=meta,
+        replicates=replicates,
     )

@@ -99,6 +99,49 @@ def what_if_table(result: SweepResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def what_if_effects(
+    result: SweepResult, metric: str | None = None, reference: str | None = None
+) -> pd.DataFrame:
+    """Per what-if, against ``reference`` (default: the first what-if), school by school:
+    how many schools' ``metric`` (default: the worst gate's peak queue) is clearly higher (paired
+    95 % interval above 0), clearly lower (below 0), or not clearly changed; and the median change."""
+    metric = metric or _metric_for(result, *RISK_METRICS[0][:2])
+    ref = reference or result.what_ifs[0]
+    cols = [
+        "what_if",
+        "metric",
+        "reference",
+        "schools",
+        "higher",
+        "lower",
+        "no_clear_change",
+        "median_change",
+    ]
+    if metric is None:
+        return pd.DataFrame(columns=cols)
+    d = result.differences(metric, ref)
+    rows = []
+    for w in result.what_ifs:
+        if w == ref:
+            continue
+        g = d[d["what_if"] == w]
+        higher = int((g["lo"] > 0).sum())
+        lower = int((g["hi"] < 0).sum())
+        rows.append(
+            {
+                "what_if": w,
+                "metric": metric,
+                "reference": ref,
+                "schools": len(g),
+                "higher": higher,
+                "lower": lower,
+                "no_clear_change": len(g) - higher - lower,
+                "median_change": float(g["mean"].median()) if len(g) else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows, columns=cols)
+
+
 # --------------------------------------------------------------------------------------------
 # Figures (each takes an optional ax and returns its figure)
 # --------------------------------------------------------------------------------------------
@@ -203,15 +246,19 @@ def write_district_report(result: SweepResult, out_dir: str | Path, what_if: str
     risk = risk_table(result, w)
     problems = cannot_fit(result)
     per_what_if = what_if_table(result)
+    effects = what_if_effects(result)
 
     def build(tmp: Path) -> None:
         result.summary.to_csv(tmp / "summary.csv", index=False)
         result.status.to_csv(tmp / "status.csv", index=False)
         risk.to_csv(tmp / "risk.csv", index=False)
         per_what_if.to_csv(tmp / "what_ifs.csv", index=False)
+        effects.to_csv(tmp / "what_if_effects.csv", index=False)
+        result.replicates.to_csv(tmp / "replicates.csv", index=False)
         with pd.ExcelWriter(tmp / "results.xlsx") as xl:
             risk.to_excel(xl, sheet_name="risk", index=False)
             per_what_if.to_excel(xl, sheet_name="what-ifs", index=False)
+            effects.to_excel(xl, sheet_name="effects", index=False)
             result.status.to_excel(xl, sheet_name="status", index=False)
             result.summary.to_excel(xl, sheet_name="summary", index=False)
         for (school, wi), tt in result.timetables.items():
@@ -270,6 +317,7 @@ def write_district_report(result: SweepResult, out_dir: str | Path, what_if: str
             ],
             problems=problems.to_dict("records"),
             what_if_rows=per_what_if.to_dict("records"),
+            effect_rows=effects.to_dict("records"),
             figures=figures,
             fmt=_fmt,
         )

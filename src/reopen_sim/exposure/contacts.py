@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -67,15 +67,6 @@ PAIR_COLUMNS = [
     "close",
 ]
 STAT_COLUMNS = ["replication", "setting", "mixing", "contacts", "close_pairs", "contact_min"]
-
-
-class TraceSource(Protocol):
-    """What ``contacts`` needs from a simulation result (``SimulationResult`` satisfies it)."""
-
-    @property
-    def replications(self) -> int: ...
-
-    def traces(self) -> Iterable[tuple[int, pd.DataFrame]]: ...
 
 
 @dataclass(frozen=True)

@@ -149,11 +149,15 @@ def demo(
 def trace(
     scenario: ScenarioArg,
     plan: Annotated[Path, typer.Option("--plan", help="Timetable CSV (as written by `reopen-sim plan`).")],
-    student: Annotated[str, typer.Option("--student", help="Student id CLASSID-NN (or staff STAFF-GATE-Lk).")],
-    out: Annotated[Path | None, typer.Option("-o", "--out", help="Write the contacts to this CSV file.")] = None,
+    student: Annotated[
+        str, typer.Option("--student", help="Student id CLASSID-NN (or staff STAFF-GATE-Lk).")
+    ],
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", help="Write the contacts to this CSV file.")
+    ] = None,
     replications: Annotated[int, typer.Option("-n", "--replications", min=1, help="Simulated days.")] = 10,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same list).")] = 1,
-    threshold_m: Annotated[float, typer.Option(help="Close below this distance (WHO: 1 m).")] = 1.0,
+    threshold_m: Annotated[float, typer.Option(help="Close within this distance (WHO: 1 m).")] = 1.0,
     min_minutes: Annotated[float, typer.Option(help="…for at least these minutes (WHO: 15).")] = 15.0,
 ) -> None:
     """List a student's contacts: same class, dorm room, queue neighbours, canteen table, staff."""
@@ -184,13 +188,19 @@ def trace(
     for _setting, rows in table.groupby("setting", sort=False):
         t = Table(title=str(rows["group"].iloc[0]), title_justify="left")
         for col in ("contact", "class", "minutes", "close min", "distance m", "share close", "close"):
-            t.add_column(col, justify="left" if col in ("contact", "class") else "right", no_wrap=col == "contact")
+            t.add_column(
+                col, justify="left" if col in ("contact", "class") else "right", no_wrap=col == "contact"
+            )
         for r in rows.to_dict("records"):
             cls, dist = r["class_id"], float(r["distance_m"])
             t.add_row(
-                str(r["contact_id"]), "" if pd.isna(cls) else str(cls), f"{r['minutes']:.1f}",
-                f"{r['close_minutes']:.1f}", "" if math.isnan(dist) else f"{dist:.2f}",
-                f"{r['p_close']:.0%}", "yes" if r["close"] else "",
+                str(r["contact_id"]),
+                "" if pd.isna(cls) else str(cls),
+                f"{r['minutes']:.1f}",
+                f"{r['close_minutes']:.1f}",
+                "" if math.isnan(dist) else f"{dist:.2f}",
+                f"{r['p_close']:.0%}",
+                "yes" if r["close"] else "",
             )
         console.print(t)
     if out is not None:

@@ -114,6 +114,18 @@ def test_run_in_chinese(tmp_path: Path) -> None:
     html = (out / "report.html").read_text(encoding="utf-8")
     assert 'lang="zh-Hans"' in html and "方案对比" in html and "优化方案" in html
     assert "排队峰值" in res.stdout
+    # The real run's Chinese pages pass the same no-English scan as the synthetic ones.
+    import re
+
+    import reopen_sim as rs
+    from test_report import ALLOWED_LATIN, _data_words, parse
+
+    allowed = ALLOWED_LATIN | _data_words(rs.load_scenario(SCENARIO))
+    for name in ("report.html", "notices_parents.html", "notices_staff.html"):
+        p = parse(out / name)
+        assert p.errors == [] and p.stack == []
+        visible = [re.sub(r"\b[0-9a-f]{8,}\b", "", v) for v in p.text]
+        assert sorted({w for v in visible for w in re.findall(r"[A-Za-z]{2,}", v)} - allowed) == [], name
 
 
 def test_current_timetable_is_compared_too(

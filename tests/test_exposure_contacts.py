@@ -502,3 +502,37 @@ def test_queue_pairs_match_line_integrals_on_random_fifo_lanes(gaps, services, p
     q = queue_pairs(df, places={"g": places}, spacing_m=1.0, spill_spacing_m=0.5, threshold_m=0.6)
     assert q["minutes"].sum() == pytest.approx(_excess(join, start, 1), abs=1e-6)
     assert q["close_minutes"].sum() == pytest.approx(_excess(join, start, max(places, 1)), abs=1e-6)
+
+
+def test_graph_has_people_groups_and_setting_edges():
+    sc, res = _boarding_class()
+    g = contacts(sc, res).graph(0)
+    G = g.graph
+    assert G.nodes["B-01"]["kind"] == "student" and G.nodes["B-01"]["dorm"] == "B-D1"
+    assert G.nodes["STAFF-g-L1"]["kind"] == "staff"
+    assert G.nodes["class:B"]["kind"] == "class" and G.nodes["dorm:B-D1"]["kind"] == "dorm"
+    assert set(G["class:B"]) == {"B-01", "B-02", "B-03"}
+    assert set(G["dorm:B-D1"]) == {"B-01", "B-02"}
+    e = G.get_edge_data("B-01", "B-02")
+    assert set(e) == {"queue"}  # rooms and dorms are group nodes, not cliques of edges
+    assert e["queue"]["minutes"] == 3.0 and e["queue"]["p_contact"] == 1.0
+    P = g.people_graph()
+    assert not any(str(v).startswith(("class:", "dorm:")) for v in P)
+    d = P.get_edge_data("B-01", "B-02")
+    assert d["minutes_room"] == 430.0
+    assert d["minutes_dorm"] == ContactModel().dorm_night_min
+    assert d["minutes_queue"] == 3.0
+    assert d["minutes"] == 430.0 + ContactModel().dorm_night_min + 3.0
+    assert not P.has_edge("B-01", "B-03")  # B-03 was isolated: no room time, not a queue neighbour
+
+
+def test_graph_over_several_replications_averages_minutes():
+    sc, one = _two_in_a_lane()
+    tr0 = one.day_traces[0]
+    tr1 = tr0.copy()
+    tr1.loc[0, ["t_service_start", "t_service_end"]] = [488.0, 488.5]  # 8 min instead of 12
+    c = contacts(sc, FakeResult(one.plan, [tr0, tr1]))
+    e = c.graph().graph.get_edge_data("A-01", "A-02")["queue"]
+    assert e["minutes"] == 10.0 and e["p_contact"] == 1.0
+    with pytest.raises(ValueError):
+        c.graph(5)

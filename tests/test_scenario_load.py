@@ -187,3 +187,12 @@ def test_times_round_trip() -> None:
     for bad in ("24:00", "6.50", "", True):
         with pytest.raises(ValueError):
             parse_hhmm(bad)
+
+
+def test_too_few_rooms_counting_split_classes(base: dict[str, Any]) -> None:
+    # 2-1 has 30 students: no 25-desk room holds it, so it needs two rooms -> 3 rooms for 2 classes.
+    base["classes"][1]["students"] = 30
+    assert messages(base) == [
+        "school.yaml: rooms: got '2 rooms'; expected at least 3 rooms: one per class (2 classes), plus one "
+        "more for each of the 1 classes too large for any single room"
+    ]

@@ -111,7 +111,10 @@ def generate_school(
             k += 1
 
     # Rooms: classrooms (one per class), then labs and meeting rooms; ~30 rooms a building.
-    rows, cols = (7, 6) if primary else (8, 6)
+    # Classrooms sized to the school's classes (DOMAIN: one student per desk): 6 columns and enough
+    # rows for the mean class plus 4 %, so only the larger classes need a second room.
+    cols = 6
+    rows = max(5, math.ceil(n_students / n_classes * 1.04 / cols))
     buildings = [f"B{i + 1}" for i in range(max(1, math.ceil(n_rooms / 30)))]
     rooms: list[dict[str, Any]] = []
     for i in range(n_rooms):

@@ -86,6 +86,20 @@ def room_capacities(scenario: Scenario) -> dict[str, int]:
     return {r.id: room_capacity(r, scenario.policy) for r in scenario.rooms}
 
 
+def min_rooms_needed(students: int, capacities: list[int], max_rooms: int) -> int | None:
+    """Fewest rooms that can seat a class: the smallest k ≤ max_rooms whose k largest rooms hold it.
+
+    A lower bound used by validation and the summary; None when even ``max_rooms`` rooms cannot.
+    """
+    ordered = sorted(capacities, reverse=True)
+    total = 0
+    for k, cap_k in enumerate(ordered[:max_rooms], start=1):
+        total += cap_k
+        if total >= students:
+            return k
+    return None
+
+
 def split_over_rooms(students: int, capacities: list[int]) -> list[int]:
     """How a class spreads over its rooms: each room in the listed order filled to its capacity.
 

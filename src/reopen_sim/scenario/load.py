@@ -535,13 +535,16 @@ def impossibility_issues(sc: Scenario, file: str) -> list[InputIssue]:
                     "rule and splitting is off; set policy.allow_split_classes: true or add a larger room"
                 )
             out.append(InputIssue(file, f"classes[{i}].students", str(c.students), exp))
-    if len(sc.classes) > len(sc.rooms):
+    needed = [cap.min_rooms_needed(c.students, list(caps.values()), k) for c in sc.classes]
+    if all(n is not None for n in needed) and sum(n or 0 for n in needed) > len(sc.rooms):
+        n_split = sum(1 for n in needed if n and n > 1)
         out.append(
             InputIssue(
                 file,
                 "rooms",
                 f"{len(sc.rooms)} rooms",
-                f"at least one room per class ({len(sc.classes)} classes)",
+                f"at least {sum(n or 0 for n in needed)} rooms: one per class ({len(sc.classes)} classes), "
+                f"plus one more for each of the {n_split} classes too large for any single room",
             )
         )
     total_cap = sum(caps.values())

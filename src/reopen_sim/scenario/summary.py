@@ -62,10 +62,14 @@ def summarise(scenario: Scenario) -> ScenarioSummary:
         for e in sc.entrances
     }
     n = sc.n_students
+    max_rooms = pol.max_rooms_per_class if pol.allow_split_classes else 1
+    rooms_needed = sum(
+        cap.min_rooms_needed(c.students, list(rooms.values()), max_rooms) or max_rooms for c in sc.classes
+    )
     resources = [
         Resource("gate screening, whole arrival span", n, sum(win.values()) * sc.day.n_windows, "students"),
         Resource("room seats (distanced)", n, sum(rooms.values()), "seats"),
-        Resource("rooms (one class each)", len(sc.classes), len(rooms), "rooms"),
+        Resource("rooms (one per class, more for split classes)", rooms_needed, len(rooms), "rooms"),
     ]
     seats = cap.canteen_capacity(sc.canteen)
     if sc.canteen.mode == "sittings":

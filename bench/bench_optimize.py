@@ -82,7 +82,9 @@ def main() -> int:
         except InfeasibleError as exc:
             wall = time.perf_counter() - t0
             reason = exc.reasons[0].replace("|", "/")
-            print(f"| {name} | {len(sc.classes)} | {sc.n_students} | {exc.status} | | | | {wall:.2f} | | | | | {reason} |")
+            print(
+                f"| {name} | {len(sc.classes)} | {sc.n_students} | {exc.status} | | | | {wall:.2f} | | | | | {reason} |"
+            )
             continue
         m = plan.meta
         within = first_time_within(dict(m), 0.01)

@@ -21,8 +21,18 @@ DATA = school(
     gates=[gate("D", open_to="day"), gate("B", open_to="boarders"), gate("A")],
     rooms=[room("R1", 48), room("R2", 48), room("R3", 48), room("R4", 48), room("LAB", 36, kind="lab")],
     n_windows=3,
-    policy={"arrival_order": [8, 7], "dismissal_order": [7, 8], "separate_boarders": True, "max_rooms_per_class": 2},
-    canteen={"mode": "sittings", "tables": 25, "seats_per_table": 8, "max_sittings": 2},  # 100 seats a sitting
+    policy={
+        "arrival_order": [8, 7],
+        "dismissal_order": [7, 8],
+        "separate_boarders": True,
+        "max_rooms_per_class": 2,
+    },
+    canteen={
+        "mode": "sittings",
+        "tables": 25,
+        "seats_per_table": 8,
+        "max_sittings": 2,
+    },  # 100 seats a sitting
     pins=[{"class_id": "7-2", "gate": "A"}],
     groups=[{"id": "bus", "classes": ["7-1", "7-2"], "kind": "bus"}],
 )
@@ -56,7 +66,12 @@ def test_the_hand_built_plan_is_sound() -> None:
 @pytest.mark.parametrize(
     ("class_id", "changes", "rule", "words"),
     [
-        ("8-2", {"arrival_start_min": T0 + 5, "arrival_end_min": T0 + 15}, "window", ["07:05", "not a window start"]),
+        (
+            "8-2",
+            {"arrival_start_min": T0 + 5, "arrival_end_min": T0 + 15},
+            "window",
+            ["07:05", "not a window start"],
+        ),
         ("8-2", {"arrival_end_min": T0 + 20}, "window", ["should end at 07:10"]),
         ("8-2", {"gate": "Z"}, "gate", ["'Z'", "does not exist"]),
         ("8-2", {"gate": "B"}, "open_to", ["open to boarders only"]),
@@ -68,19 +83,40 @@ def test_the_hand_built_plan_is_sound() -> None:
         ("8-2", {"students": 41}, "class_data", ["41 students instead of 40"]),
         ("8-2", {"canteen_sitting": None}, "canteen", ["no sitting", "1–2"]),
         ("8-2", {"canteen_sitting": 3}, "canteen", ["sitting 3"]),
-        ("8-2", {"canteen_sitting": 2}, "canteen", ["sitting 2 (12:20): 130 students but 100 distanced seats"]),
+        (
+            "8-2",
+            {"canteen_sitting": 2},
+            "canteen",
+            ["sitting 2 (12:20): 130 students but 100 distanced seats"],
+        ),
         ("7-2", {"gate": "D"}, "pin", ["gate D instead of A"]),
         ("8-2", {"dismissal_min": 16 * 60 + 2}, "dismissal", ["16:02", "not a dismissal slot"]),
         ("8-2", {"dismissal_min": 16 * 60}, "dismissal_order", ["Grade 7 must leave before grade 8"]),
-        ("8-2", {"arrival_start_min": T0 + 10, "arrival_end_min": T0 + 20}, "arrival_order", ["Grade 8 must arrive before grade 7", "8-2 arrives at 07:10"]),
-        ("7-2", {"arrival_start_min": T0 + 20, "arrival_end_min": T0 + 30}, "group", ["Arrival group bus", "7-1 at 07:10", "7-2 at 07:20"]),
+        (
+            "8-2",
+            {"arrival_start_min": T0 + 10, "arrival_end_min": T0 + 20},
+            "arrival_order",
+            ["Grade 8 must arrive before grade 7", "8-2 arrives at 07:10"],
+        ),
+        (
+            "7-2",
+            {"arrival_start_min": T0 + 20, "arrival_end_min": T0 + 30},
+            "group",
+            ["Arrival group bus", "7-1 at 07:10", "7-2 at 07:20"],
+        ),
     ],
 )
-def test_each_hand_edit_is_caught(class_id: str, changes: dict[str, object], rule: str, words: list[str]) -> None:
+def test_each_hand_edit_is_caught(
+    class_id: str, changes: dict[str, object], rule: str, words: list[str]
+) -> None:
     sc, plan = sound()
     if rule == "gate_capacity":
         # Everyone through gate A at 07:00: 170 students at a gate of 102 (also mixes grades and groups).
-        plan = Plan(tuple(replace(a, gate="A", arrival_start_min=T0, arrival_end_min=T0 + 10) for a in plan.assignments))
+        plan = Plan(
+            tuple(
+                replace(a, gate="A", arrival_start_min=T0, arrival_end_min=T0 + 10) for a in plan.assignments
+            )
+        )
         words = ["Gate A, 07:00–07:10: 170 students", "at most 102"]
     else:
         plan = edit(plan, class_id, **changes)
@@ -117,8 +153,13 @@ def test_missing_duplicate_and_unknown_classes() -> None:
 def test_more_rooms_than_allowed_and_splitting_off() -> None:
     sc, plan = sound()
     found = check_plan(sc, edit(plan, "8-2", rooms=("LAB", "R2", "R4")))
-    assert any(v.rule == "rooms" and "8-2 uses 3 rooms (LAB;R2;R4); at most 2 rooms a class" in v.message for v in found)
-    data = school([("7-1", 7, 40)], rooms=[room("LAB", 36), room("R2", 48)], policy={"allow_split_classes": False})
+    assert any(
+        v.rule == "rooms" and "8-2 uses 3 rooms (LAB;R2;R4); at most 2 rooms a class" in v.message
+        for v in found
+    )
+    data = school(
+        [("7-1", 7, 40)], rooms=[room("LAB", 36), room("R2", 48)], policy={"allow_split_classes": False}
+    )
     row = ClassAssignment("7-1", 7, 40, False, T0, T0 + 10, "A", ("LAB", "R2"), None, 16 * 60)
     found = check_plan(build(data), Plan((row,)))
     assert any(v.rule == "rooms" and "splitting classes is off" in v.message for v in found)
@@ -126,7 +167,9 @@ def test_more_rooms_than_allowed_and_splitting_off() -> None:
 
 def test_exit_capacity() -> None:
     # Walking 0.1 m/s at 1 m spacing: 6 a minute a lane; one lane, 5-minute slots: 30 a slot.
-    data = school([("7-1", 7, 20), ("7-2", 7, 20)], gates=[gate("A", lanes=1)], policy={"walking_speed_m_s": 0.1})
+    data = school(
+        [("7-1", 7, 20), ("7-2", 7, 20)], gates=[gate("A", lanes=1)], policy={"walking_speed_m_s": 0.1}
+    )
     sc = build(data)
     rows = tuple(
         ClassAssignment(c, 7, 20, False, T0 + 10 * i, T0 + 10 * i + 10, "A", (f"R{i}",), None, 16 * 60)

@@ -20,7 +20,9 @@ from test_optimize_schools import build, gate, room, school
 
 def recomputed_terms(sc: Scenario, plan: Plan) -> dict[str, int]:
     """The objective terms recomputed from the plan alone, with the capacity functions."""
-    last_w = max((a.arrival_start_min - sc.day.earliest_arrival_at) // sc.day.window_min for a in plan.assignments)
+    last_w = max(
+        (a.arrival_start_min - sc.day.earliest_arrival_at) // sc.day.window_min for a in plan.assignments
+    )
     load: dict[tuple[str, int], int] = defaultdict(int)
     for a in plan.assignments:
         load[a.gate, a.arrival_start_min] += a.students
@@ -29,7 +31,9 @@ def recomputed_terms(sc: Scenario, plan: Plan) -> dict[str, int]:
     for (g, _), n in load.items():
         c = cap.gate_window_capacity(gates[g], sc.policy, sc.day.window_min)
         peak = max(peak, -(-1000 * n // c))  # ceil
-    walk = sum(round(cap.walk_m(sc, gates[a.gate], sc.room_by_id(r))) for a in plan.assignments for r in a.rooms)
+    walk = sum(
+        round(cap.walk_m(sc, gates[a.gate], sc.room_by_id(r))) for a in plan.assignments for r in a.rooms
+    )
     split = sum(len(a.rooms) - 1 for a in plan.assignments)
     return {"last_window": last_w, "peak_utilisation_permille": peak, "walk_m": walk, "split_rooms": split}
 
@@ -54,7 +58,12 @@ def test_two_classes_two_gates_hand_worked() -> None:
     assert {a.arrival_start_min for a in p2.assignments} == {7 * 60}
     assert {a.gate for a in p2.assignments} == {"A", "B"}
     # Peak is the 60-class at its gate: ceil(1000 x 60 / 102) = 589 per mille; walks 10 + 100 m.
-    assert p2.meta["terms"] == {"last_window": 0, "peak_utilisation_permille": 589, "walk_m": 110, "split_rooms": 0}
+    assert p2.meta["terms"] == {
+        "last_window": 0,
+        "peak_utilisation_permille": 589,
+        "walk_m": 110,
+        "split_rooms": 0,
+    }
     assert check_plan(two, p2) == []
 
 
@@ -70,7 +79,11 @@ def test_oversize_class_is_split_over_two_rooms_largest_needed_first() -> None:
 
 
 def test_no_split_when_splitting_is_off_and_a_room_fits() -> None:
-    sc = build(school([("7-1", 7, 40)], rooms=[room("R1", 30), room("R2", 45)], policy={"allow_split_classes": False}))
+    sc = build(
+        school(
+            [("7-1", 7, 40)], rooms=[room("R1", 30), room("R2", 45)], policy={"allow_split_classes": False}
+        )
+    )
     p = optimize(sc, time_limit_s=5)
     assert p["7-1"].rooms == ("R2",)
 
@@ -118,7 +131,9 @@ def test_canteen_sittings_respect_distanced_seats() -> None:
 def test_same_seed_same_plan_even_when_stopped_before_optimality() -> None:
     # A 1,200-student school with a budget too small to prove optimality: the deterministic time
     # limit and interleaved workers still give the very same plan twice.
-    raw = generate_school(5, n_students=1200, n_classes=26, n_gates=3, kind="junior_middle", boarding_share=0.2)
+    raw = generate_school(
+        5, n_students=1200, n_classes=26, n_gates=3, kind="junior_middle", boarding_share=0.2
+    )
     sc = scenario_from_dict(raw)
     a = optimize(sc, time_limit_s=0.5, seed=7)
     b = optimize(sc, time_limit_s=0.5, seed=7)
@@ -181,7 +196,9 @@ def test_pins_groups_and_boarders_are_kept() -> None:
 @pytest.mark.parametrize("field", ["gate", "rooms"])
 def test_a_tampered_plan_is_not_what_the_solver_returns(field: str) -> None:
     # Guards the check above against vacuity: the solver's plan passes, a tampered copy does not.
-    sc = build(school([("7-1", 7, 40), ("7-2", 7, 40)], gates=[gate("A")], rooms=[room("R1", 48), room("R2", 48)]))
+    sc = build(
+        school([("7-1", 7, 40), ("7-2", 7, 40)], gates=[gate("A")], rooms=[room("R1", 48), room("R2", 48)])
+    )
     p = optimize(sc, time_limit_s=5)
     a = p.assignments[0]
     bad = replace(a, gate="Z") if field == "gate" else replace(a, rooms=p.assignments[1].rooms)

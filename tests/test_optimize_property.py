@@ -37,16 +37,35 @@ def feasible_schools(draw: st.DrawFn) -> dict[str, Any]:
     separate = draw(st.booleans())
     for k in range(draw(st.integers(0, 2))):
         open_to = draw(st.sampled_from(["all", "day", "boarders"]))
-        gates.append(gate(f"G{k + 1}", lanes=draw(st.integers(1, 4)), open_to=open_to, walk={"Main": draw(st.integers(0, 200))}))
-    rooms = [room(f"R{i}", 60 if i < n else 30, building="Main", floor=draw(st.integers(1, 3))) for i in range(n)]
-    rooms += [room(f"L{i}", draw(st.sampled_from([24, 30, 36])), building="Lab", kind="lab") for i in range(draw(st.integers(1, 3)))]
+        gates.append(
+            gate(
+                f"G{k + 1}",
+                lanes=draw(st.integers(1, 4)),
+                open_to=open_to,
+                walk={"Main": draw(st.integers(0, 200))},
+            )
+        )
+    rooms = [
+        room(f"R{i}", 60 if i < n else 30, building="Main", floor=draw(st.integers(1, 3))) for i in range(n)
+    ]
+    rooms += [
+        room(f"L{i}", draw(st.sampled_from([24, 30, 36])), building="Lab", kind="lab")
+        for i in range(draw(st.integers(1, 3)))
+    ]
     # Some classes sit in a smaller home-sized room and need the labs: shrink a few rooms to 40.
     if draw(st.booleans()):
-        rooms = [room(f"R{i}", 40, building="Main", floor=1) for i in range(n)] + [room(f"X{i}", 30, building="Lab", kind="lab") for i in range(n)]
+        rooms = [room(f"R{i}", 40, building="Main", floor=1) for i in range(n)] + [
+            room(f"X{i}", 30, building="Lab", kind="lab") for i in range(n)
+        ]
     order = grades[::-1] if draw(st.booleans()) and n_grades > 1 else []
     canteen = None
     if draw(st.booleans()):
-        canteen = {"mode": "sittings", "tables": 20, "seats_per_table": 8, "max_sittings": min(n, 12)}  # 80 seats >= 60
+        canteen = {
+            "mode": "sittings",
+            "tables": 20,
+            "seats_per_table": 8,
+            "max_sittings": min(n, 12),
+        }  # 80 seats >= 60
     pins = []
     if draw(st.booleans()):
         c = draw(st.sampled_from(classes))
@@ -80,10 +99,21 @@ def test_feasible_schools_get_a_plan_that_passes_the_checker(data: dict[str, Any
 @st.composite
 def any_schools(draw: st.DrawFn) -> dict[str, Any]:
     """Tight random schools: few windows, small gates; may be unplannable."""
-    classes = [(f"{g}-{i}", g, draw(st.integers(20, 55))) for g in (7, 8) for i in range(1, draw(st.integers(1, 3)) + 1)]
-    gates = [gate(f"G{k}", lanes=draw(st.integers(1, 3)), service_s=draw(st.sampled_from([10.0, 20.0, 30.0]))) for k in range(draw(st.integers(1, 2)))]
-    rooms = [room(f"R{i}", draw(st.sampled_from([36, 48]))) for i in range(len(classes) + draw(st.integers(0, 3)))]
-    return school(classes, gates=gates, rooms=rooms, n_windows=draw(st.integers(2, 4)), policy={"arrival_order": [8, 7]})  # type: ignore[arg-type]
+    classes = [
+        (f"{g}-{i}", g, draw(st.integers(20, 55)))
+        for g in (7, 8)
+        for i in range(1, draw(st.integers(1, 3)) + 1)
+    ]
+    gates = [
+        gate(f"G{k}", lanes=draw(st.integers(1, 3)), service_s=draw(st.sampled_from([10.0, 20.0, 30.0])))
+        for k in range(draw(st.integers(1, 2)))
+    ]
+    rooms = [
+        room(f"R{i}", draw(st.sampled_from([36, 48]))) for i in range(len(classes) + draw(st.integers(0, 3)))
+    ]
+    return school(
+        classes, gates=gates, rooms=rooms, n_windows=draw(st.integers(2, 4)), policy={"arrival_order": [8, 7]}
+    )  # type: ignore[arg-type]
 
 
 @SETTINGS
@@ -102,12 +132,23 @@ def test_any_school_gets_a_checked_plan_or_reasons(data: dict[str, Any]) -> None
     assert check_plan(sc, plan) == []
 
 
-MUTATIONS = ("off_grid", "no_gate", "no_room", "shared_room", "missing", "students", "dismissal", "window_end")
+MUTATIONS = (
+    "off_grid",
+    "no_gate",
+    "no_room",
+    "shared_room",
+    "missing",
+    "students",
+    "dismissal",
+    "window_end",
+)
 
 
 @SETTINGS
 @given(feasible_schools(), st.sampled_from(MUTATIONS), st.integers(0, 100))
-def test_each_kind_of_hand_edit_of_a_solver_plan_is_caught(data: dict[str, Any], kind: str, pick: int) -> None:
+def test_each_kind_of_hand_edit_of_a_solver_plan_is_caught(
+    data: dict[str, Any], kind: str, pick: int
+) -> None:
     sc = scenario_from_dict(data)
     plan = optimize(sc, time_limit_s=5)
     rows = list(plan.assignments)

@@ -10,7 +10,14 @@ from reopen_sim.scenario.load import scenario_from_dict
 from reopen_sim.scenario.schema import Scenario
 
 
-def gate(gid: str, lanes: int = 2, service_s: float = 10.0, queue_m: float = 50.0, open_to: str = "all", walk: dict[str, float] | None = None) -> dict[str, Any]:
+def gate(
+    gid: str,
+    lanes: int = 2,
+    service_s: float = 10.0,
+    queue_m: float = 50.0,
+    open_to: str = "all",
+    walk: dict[str, float] | None = None,
+) -> dict[str, Any]:
     """A gate with deterministic service: lanes × 60/service per minute."""
     return {
         "id": gid,
@@ -23,7 +30,9 @@ def gate(gid: str, lanes: int = 2, service_s: float = 10.0, queue_m: float = 50.
     }
 
 
-def room(rid: str, seats: int, building: str = "Main", floor: int = 1, kind: str = "classroom") -> dict[str, Any]:
+def room(
+    rid: str, seats: int, building: str = "Main", floor: int = 1, kind: str = "classroom"
+) -> dict[str, Any]:
     """A room whose distanced capacity is ``seats`` (a rows × cols desk grid, every desk used)."""
     rows = next(r for r in range(1, 41) if seats % r == 0 and seats // r <= 40)
     grid = {"rows": rows, "cols": seats // rows}

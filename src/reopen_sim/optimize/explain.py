@@ -29,26 +29,28 @@ from reopen_sim.scenario.schema import Scenario, format_hhmm
 _Key = tuple[str, tuple[Hashable, ...]]
 
 
-def _hard_status(scenario: Scenario, parts: frozenset[str], enforce: Sequence[_Key], extra: int, limit_s: float) -> int:
+def _hard_status(
+    scenario: Scenario, parts: frozenset[str], enforce: Sequence[_Key], extra: int, limit_s: float
+) -> int:
     """Status of the sub-model with exactly the rules in ``enforce`` (a plain model: full presolve)."""
     tm = build_model(scenario, explain=True, extra_windows=extra, parts=parts, enforce=frozenset(enforce))
     solver = make_solver(limit_s, seed=0)
-    return int(solver.Solve(tm.model))
+    return int(solver.solve(tm.model))
 
 
 def _assumption_core(tm: TimetableModel, limit_s: float) -> list[_Key] | None:
     """A core from CP-SAT assumptions (fast on small models), or None if not found in the budget."""
     keys = list(tm.relax)
-    tm.model.ClearAssumptions()
-    tm.model.AddAssumptions([tm.relax[k].literal for k in keys])
+    tm.model.clear_assumptions()
+    tm.model.add_assumptions([tm.relax[k].literal for k in keys])
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1  # cores of assumptions come from the single-worker search
     solver.parameters.random_seed = 0
     solver.parameters.max_deterministic_time = limit_s
-    if solver.Solve(tm.model) != cp_model.INFEASIBLE:
+    if solver.solve(tm.model) != cp_model.INFEASIBLE:
         return None
-    lit_to_key = {tm.relax[k].literal.Index(): k for k in keys}
-    return [lit_to_key[i] for i in solver.SufficientAssumptionsForInfeasibility() if i in lit_to_key]
+    lit_to_key = {tm.relax[k].literal.index: k for k in keys}
+    return [lit_to_key[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in lit_to_key]
 
 
 STAGES: tuple[frozenset[str], ...] = (
@@ -99,7 +101,10 @@ def clashing_rules(
     fixes = []
     for k in core:
         rest = [x for x in keys if x != k]
-        if _hard_status(scenario, parts, rest, extra, time_limit_s / 4) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if _hard_status(scenario, parts, rest, extra, time_limit_s / 4) in (
+            cp_model.OPTIMAL,
+            cp_model.FEASIBLE,
+        ):
             fixes.append(k)
     return tm, core, fixes, "INFEASIBLE"
 
@@ -143,7 +148,10 @@ def demand_findings(scenario: Scenario) -> list[str]:
             groups.append((f"Grade {g}", [g], 0, n - 1))
     for label, grades, w0, w1 in groups:
         members = [c for c in sc.classes if c.grade in grades]
-        for part, cls_list in (("boarders", [c for c in members if c.boarding]), ("day students", [c for c in members if not c.boarding])):
+        for part, cls_list in (
+            ("boarders", [c for c in members if c.boarding]),
+            ("day students", [c for c in members if not c.boarding]),
+        ):
             if not cls_list:
                 continue
             gates = [e.id for e in sc.entrances if sc.entrance_allows(e, cls_list[0])]
@@ -195,7 +203,9 @@ def room_findings(scenario: Scenario) -> list[str]:
 
 
 def _grades_label(grades: Sequence[int]) -> str:
-    return f"Grade {grades[0]}" if len(grades) == 1 else "Grades " + "–".join(map(str, (grades[0], grades[-1])))
+    return (
+        f"Grade {grades[0]}" if len(grades) == 1 else "Grades " + "–".join(map(str, (grades[0], grades[-1])))
+    )
 
 
 def _describe(sc: Scenario, tm: TimetableModel, key: _Key) -> str:
@@ -284,7 +294,14 @@ def explain_infeasibility(scenario: Scenario, time_limit_s: float = 10.0) -> lis
     tm, core, fixes, status = clashing_rules(sc, time_limit_s)
     reasons: list[str] = room_findings(sc)
     families = {f for f, _ in core}
-    if families & {"gate_capacity", "arrival_span", "arrival_order", "grades_per_gate", "open_to", "boarders"}:
+    if families & {
+        "gate_capacity",
+        "arrival_span",
+        "arrival_order",
+        "grades_per_gate",
+        "open_to",
+        "boarders",
+    }:
         reasons.extend(demand_findings(sc))
     if tm is None or not core:
         if status == "UNKNOWN":
@@ -316,7 +333,9 @@ def explain_infeasibility(scenario: Scenario, time_limit_s: float = 10.0) -> lis
             text = f"release or change the pin of class {sc.pins[int(key[0])].class_id}"  # type: ignore[call-overload]
         suggestions.append(text)
     if suggestions:
-        reasons.append("Any one of these would make a plan possible: " + "; ".join(_dedupe(suggestions)) + ".")
+        reasons.append(
+            "Any one of these would make a plan possible: " + "; ".join(_dedupe(suggestions)) + "."
+        )
     else:
         reasons.append("No single rule relaxed on its own is enough: relax two of them together.")
     return reasons

@@ -38,7 +38,11 @@ def _arrival_guess(tm: TimetableModel) -> dict[int, tuple[int, int]]:
             pin = pins.get(cls.id)
             placed = False
             for w in range(first, n_win):
-                if pin is not None and pin.window_at is not None and sc.day.window_start_min(w) != pin.window_at:
+                if (
+                    pin is not None
+                    and pin.window_at is not None
+                    and sc.day.window_start_min(w) != pin.window_at
+                ):
                     continue
                 for g in tm.gates_of(c):
                     if pin is not None and pin.gate is not None and tm.gate_ids[g] != pin.gate:
@@ -141,8 +145,16 @@ def greedy_plan(tm: TimetableModel) -> Plan | None:
         start = day.window_start_min(w)
         out.append(
             ClassAssignment(
-                cls.id, cls.grade, cls.students, cls.boarding, start, start + day.window_min, tm.gate_ids[g],
-                ids[c], sit[c] + 1 if tm.sit else None, day.dismissal_slot_min(dis[c]),
+                cls.id,
+                cls.grade,
+                cls.students,
+                cls.boarding,
+                start,
+                start + day.window_min,
+                tm.gate_ids[g],
+                ids[c],
+                sit[c] + 1 if tm.sit else None,
+                day.dismissal_slot_min(dis[c]),
             )
         )
     return Plan(tuple(out))
@@ -164,16 +176,16 @@ def add_hint(tm: TimetableModel) -> bool:
     m = tm.model
     arrival = _arrival_guess(tm)
     for (c, g, w), v in tm.x.items():
-        m.AddHint(v, int(arrival[c] == (g, w)))
+        m.add_hint(v, int(arrival[c] == (g, w)))
     rooms = _room_guess(tm)
     for (c, t), v in tm.prim.items():
-        m.AddHint(v, int(rooms[c][0] == t))
+        m.add_hint(v, int(rooms[c][0] == t))
     for (c, t), v in tm.over.items():
-        m.AddHint(v, rooms[c][1].get(t, 0))
+        m.add_hint(v, rooms[c][1].get(t, 0))
     sit = _sitting_guess(tm)
     for (c, s), v in tm.sit.items():
-        m.AddHint(v, int(sit[c] == s))
+        m.add_hint(v, int(sit[c] == s))
     dis = _dismissal_guess(tm)
     for (c, k), v in tm.dslot.items():
-        m.AddHint(v, int(dis[c] == k))
+        m.add_hint(v, int(dis[c] == k))
     return True

@@ -107,10 +107,10 @@ class TimetableModel:
             return []
         k = (family, tuple(key))
         if k not in self.relax:
-            lit = self.model.NewBoolVar(f"assume_{family}_{'_'.join(map(str, key))}")
+            lit = self.model.new_bool_var(f"assume_{family}_{'_'.join(map(str, key))}")
             self.relax[k] = Relaxable(family, tuple(key), lit)
             if self.enforce is not None:  # a plain model: the rule is hard, or dropped
-                self.model.Add(lit == int(k in self.enforce))
+                self.model.add(lit == int(k in self.enforce))
         return [self.relax[k].literal]
 
     def gates_of(self, c: int) -> list[int]:
@@ -135,7 +135,9 @@ def room_types(scenario: Scenario) -> list[RoomType]:
             key = (*key, r.id)
         groups[key].append(r.id)
     out = []
-    for i, (key, ids) in enumerate(sorted(groups.items(), key=lambda kv: scenario_room_order(scenario, kv[1][0]))):
+    for i, (key, ids) in enumerate(
+        sorted(groups.items(), key=lambda kv: scenario_room_order(scenario, kv[1][0]))
+    ):
         out.append(RoomType(i, str(key[0]), int(key[1]), int(key[2]), tuple(ids)))  # type: ignore[call-overload]
     return out
 
@@ -181,22 +183,22 @@ def add_arrival_choice(tm: TimetableModel) -> None:
             allowed = sc.entrance_allows(e, cls)
             if not allowed and not tm.explain:
                 continue
-            gl = m.NewBoolVar(f"gate_{c}_{g}")
+            gl = m.new_bool_var(f"gate_{c}_{g}")
             tm.gate_b[c, g] = gl
             row = []
             for w in range(tm.n_windows):
-                v = m.NewBoolVar(f"x_{c}_{g}_{w}")
+                v = m.new_bool_var(f"x_{c}_{g}_{w}")
                 tm.x[c, g, w] = v
                 row.append(v)
                 if w >= n_day:
-                    m.Add(v == 0).OnlyEnforceIf(tm.guard("arrival_span"))
-            m.Add(sum(row) == gl)
+                    m.add(v == 0).only_enforce_if(tm.guard("arrival_span"))
+            m.add(sum(row) == gl)
             if not allowed:
-                m.Add(gl == 0).OnlyEnforceIf(tm.guard("open_to", g))
+                m.add(gl == 0).only_enforce_if(tm.guard("open_to", g))
             lits.extend(row)
-        m.AddExactlyOne(lits)
-        wi = m.NewIntVar(0, tm.n_windows - 1, f"win_{c}")
-        m.Add(wi == sum(w * tm.x[c, g, w] for g in tm.gates_of(c) for w in range(tm.n_windows)))
+        m.add_exactly_one(lits)
+        wi = m.new_int_var(0, tm.n_windows - 1, f"win_{c}")
+        m.add(wi == sum(w * tm.x[c, g, w] for g in tm.gates_of(c) for w in range(tm.n_windows)))
         tm.win_idx.append(wi)
 
 
@@ -215,25 +217,25 @@ def add_room_choice(tm: TimetableModel) -> None:
     for c, cls in enumerate(sc.classes):
         prim = []
         for t in types:
-            v = m.NewBoolVar(f"prim_{c}_{t.index}")
+            v = m.new_bool_var(f"prim_{c}_{t.index}")
             tm.prim[c, t.index] = v
             prim.append(v)
-        m.AddExactlyOne(prim)
-        split = m.NewBoolVar(f"split_{c}")
+        m.add_exactly_one(prim)
+        split = m.new_bool_var(f"split_{c}")
         tm.split.append(split)
         first_cap = sum(t.capacity * tm.prim[c, t.index] for t in types)
         if max_rooms == 1:
-            m.Add(split == 0)
-            m.Add(first_cap >= cls.students)
+            m.add(split == 0)
+            m.add(first_cap >= cls.students)
             continue
-        m.Add(first_cap >= cls.students).OnlyEnforceIf(split.Not())
-        m.Add(first_cap <= cls.students - 1).OnlyEnforceIf(split)
+        m.add(first_cap >= cls.students).only_enforce_if(split.negated())
+        m.add(first_cap <= cls.students - 1).only_enforce_if(split)
         overs = []
         for t in types:
-            o = m.NewIntVar(0, min(max_rooms - 1, len(t.rooms)), f"over_{c}_{t.index}")
+            o = m.new_int_var(0, min(max_rooms - 1, len(t.rooms)), f"over_{c}_{t.index}")
             tm.over[c, t.index] = o
             overs.append(o)
-        m.Add(sum(overs) >= 1).OnlyEnforceIf(split)
+        m.add(sum(overs) >= 1).only_enforce_if(split)
         # Redundant but LP-tight: no class fits in fewer rooms than its largest rooms would need.
         k_min, seats = 0, 0
         for cap_t in all_caps:
@@ -242,14 +244,14 @@ def add_room_choice(tm: TimetableModel) -> None:
             seats += cap_t
             k_min += 1
         if k_min > 1:
-            m.Add(split == 1)
-            m.Add(sum(overs) >= k_min - 1)
-        m.Add(sum(overs) <= (max_rooms - 1) * split)
-        m.Add(first_cap + sum(t.capacity * tm.over[c, t.index] for t in types) >= cls.students)
+            m.add(split == 1)
+            m.add(sum(overs) >= k_min - 1)
+        m.add(sum(overs) <= (max_rooms - 1) * split)
+        m.add(first_cap + sum(t.capacity * tm.over[c, t.index] for t in types) >= cls.students)
     for t in types:
         used = [tm.prim[c, t.index] for c in range(len(sc.classes))]
         used += [tm.over[c, t.index] for c in range(len(sc.classes)) if (c, t.index) in tm.over]
-        m.Add(sum(used) <= len(t.rooms)).OnlyEnforceIf(tm.guard("rooms"))
+        m.add(sum(used) <= len(t.rooms)).only_enforce_if(tm.guard("rooms"))
 
 
 def add_canteen_choice(tm: TimetableModel) -> None:
@@ -261,9 +263,9 @@ def add_canteen_choice(tm: TimetableModel) -> None:
     seats = cap.canteen_capacity(sc.canteen)
     n_sit = sc.canteen.max_sittings
     for c in range(len(sc.classes)):
-        m.AddExactlyOne([tm.sit.setdefault((c, s), m.NewBoolVar(f"sit_{c}_{s}")) for s in range(n_sit)])
+        m.add_exactly_one([tm.sit.setdefault((c, s), m.new_bool_var(f"sit_{c}_{s}")) for s in range(n_sit)])
     for s in range(n_sit):
-        m.Add(sum(cls.students * tm.sit[c, s] for c, cls in enumerate(sc.classes)) <= seats).OnlyEnforceIf(
+        m.add(sum(cls.students * tm.sit[c, s] for c, cls in enumerate(sc.classes)) <= seats).only_enforce_if(
             tm.guard("canteen")
         )
 
@@ -273,12 +275,12 @@ def add_dismissal_choice(tm: TimetableModel) -> None:
     sc, m = tm.scenario, tm.model
     n = sc.day.dismissal_slots
     for c in range(len(sc.classes)):
-        row = [m.NewBoolVar(f"dslot_{c}_{k}") for k in range(n)]
+        row = [m.new_bool_var(f"dslot_{c}_{k}") for k in range(n)]
         for k, v in enumerate(row):
             tm.dslot[c, k] = v
-        m.AddExactlyOne(row)
-        d = m.NewIntVar(0, n - 1, f"dis_{c}")
-        m.Add(d == sum(k * v for k, v in enumerate(row)))
+        m.add_exactly_one(row)
+        d = m.new_int_var(0, n - 1, f"dis_{c}")
+        m.add(d == sum(k * v for k, v in enumerate(row)))
         tm.dis_idx.append(d)
 
 
@@ -300,7 +302,9 @@ def add_gate_capacity(tm: TimetableModel) -> None:
         return
     for g in range(len(tm.gate_ids)):
         for w in range(tm.n_windows):
-            tm.model.Add(gate_load(tm, g, w) <= tm.gate_capacity[g]).OnlyEnforceIf(tm.guard("gate_capacity", g))
+            tm.model.add(gate_load(tm, g, w) <= tm.gate_capacity[g]).only_enforce_if(
+                tm.guard("gate_capacity", g)
+            )
 
 
 def add_grades_per_gate_window(tm: TimetableModel) -> None:
@@ -322,13 +326,19 @@ def add_grades_per_gate_window(tm: TimetableModel) -> None:
                 xs = [tm.x[c, g, w] for c in members if (c, g, w) in tm.x]
                 if not xs:
                     continue
-                u = m.NewBoolVar(f"grade_{grade}_{g}_{w}")
+                u = m.new_bool_var(f"grade_{grade}_{g}_{w}")
                 for v in xs:
-                    m.AddImplication(v, u)
-                m.Add(u <= sum(xs))
+                    m.add_implication(v, u)
+                m.add(u <= sum(xs))
+                # LP-tight link: the grade's students at this gate-window fit the gate only if it is
+                # the grade's (capacity-weighted, instead of one implication per class).
+                students = [sc.classes[c].students for c in members if (c, g, w) in tm.x]
+                m.add(
+                    sum(n * v for n, v in zip(students, xs, strict=True)) <= tm.gate_capacity[g] * u
+                ).only_enforce_if(tm.guard("gate_capacity", g))
                 used.append(u)
             if len(used) > k_max:
-                m.Add(sum(used) <= k_max).OnlyEnforceIf(tm.guard("grades_per_gate"))
+                m.add(sum(used) <= k_max).only_enforce_if(tm.guard("grades_per_gate"))
 
 
 def add_boarder_separation(tm: TimetableModel) -> None:
@@ -347,11 +357,11 @@ def add_boarder_separation(tm: TimetableModel) -> None:
             xd = [tm.x[c, g, w] for c in day if (c, g, w) in tm.x]
             if not xb or not xd:
                 continue
-            b = m.NewBoolVar(f"boarders_{g}_{w}")
+            b = m.new_bool_var(f"boarders_{g}_{w}")
             for v in xb:
-                m.AddImplication(v, b)
+                m.add_implication(v, b)
             for v in xd:
-                m.AddImplication(v, b.Not()).OnlyEnforceIf(tm.guard("boarders"))
+                m.add_implication(v, b.negated()).only_enforce_if(tm.guard("boarders"))
 
 
 def _add_order(
@@ -364,12 +374,12 @@ def _add_order(
     for i in range(len(groups) - 1):
         # One boundary per pair: the earlier group is at or before it, the later group after it
         # (2n constraints instead of n², and a variable the search can branch on).
-        b = tm.model.NewIntVar(0, top, f"{family}_boundary_{i}")
+        b = tm.model.new_int_var(0, top, f"{family}_boundary_{i}")
         lit = tm.guard(family, i)
         for a in members[i]:
-            tm.model.Add(idx[a] <= b).OnlyEnforceIf(lit)
+            tm.model.add(idx[a] <= b).only_enforce_if(lit)
         for c in members[i + 1]:
-            tm.model.Add(idx[c] >= b + 1).OnlyEnforceIf(lit)
+            tm.model.add(idx[c] >= b + 1).only_enforce_if(lit)
 
 
 def add_arrival_order(tm: TimetableModel) -> None:
@@ -382,7 +392,13 @@ def add_arrival_order(tm: TimetableModel) -> None:
 def add_dismissal_order(tm: TimetableModel) -> None:
     """Dismissal order: consecutive groups of ``policy.dismissal_order`` (younger grades first) leave in
     strictly earlier slots. Guarded per consecutive pair."""
-    _add_order(tm, tm.scenario.policy.dismissal_order, tm.dis_idx, tm.scenario.day.dismissal_slots - 1, "dismissal_order")
+    _add_order(
+        tm,
+        tm.scenario.policy.dismissal_order,
+        tm.dis_idx,
+        tm.scenario.day.dismissal_slots - 1,
+        "dismissal_order",
+    )
 
 
 def add_exit_capacity(tm: TimetableModel) -> None:
@@ -400,10 +416,10 @@ def add_exit_capacity(tm: TimetableModel) -> None:
         for k in range(sc.day.dismissal_slots):
             terms = []
             for c in users:
-                e = m.NewBoolVar(f"exit_{c}_{g}_{k}")
-                m.AddBoolOr([tm.gate_b[c, g].Not(), tm.dslot[c, k].Not(), e])
+                e = m.new_bool_var(f"exit_{c}_{g}_{k}")
+                m.add_bool_or([tm.gate_b[c, g].negated(), tm.dslot[c, k].negated(), e])
                 terms.append(sc.classes[c].students * e)
-            m.Add(sum(terms) <= limit).OnlyEnforceIf(tm.guard("exit", g))
+            m.add(sum(terms) <= limit).only_enforce_if(tm.guard("exit", g))
 
 
 def add_pins(tm: TimetableModel) -> None:
@@ -419,31 +435,35 @@ def add_pins(tm: TimetableModel) -> None:
         if pin.gate is not None and tm.win_idx:
             g = tm.gate_ids.index(pin.gate)
             if (c, g) in tm.gate_b:
-                m.Add(tm.gate_b[c, g] == 1).OnlyEnforceIf(lit)
+                m.add(tm.gate_b[c, g] == 1).only_enforce_if(lit)
             else:
-                m.AddBoolOr([]).OnlyEnforceIf(lit)  # the gate is closed to this class: the pin clashes
+                m.add_bool_or([]).only_enforce_if(lit)  # the gate is closed to this class: the pin clashes
         if pin.window_at is not None and tm.win_idx:
-            m.Add(tm.win_idx[c] == (pin.window_at - sc.day.earliest_arrival_at) // sc.day.window_min).OnlyEnforceIf(lit)
+            m.add(
+                tm.win_idx[c] == (pin.window_at - sc.day.earliest_arrival_at) // sc.day.window_min
+            ).only_enforce_if(lit)
         if pin.rooms and tm.prim:
             rooms = list(pin.rooms)
             shares = cap.split_over_rooms(sc.classes[c].students, [caps[r] for r in rooms])
-            fits = all(0 < n <= caps[r] for n, r in zip(shares, rooms, strict=True)) and len(set(rooms)) == len(rooms)
+            fits = all(0 < n <= caps[r] for n, r in zip(shares, rooms, strict=True)) and len(
+                set(rooms)
+            ) == len(rooms)
             max_rooms = sc.policy.max_rooms_per_class if sc.policy.allow_split_classes else 1
             if not fits or len(rooms) > max_rooms or any(r not in rtype for r in rooms):
-                m.AddBoolOr([]).OnlyEnforceIf(lit)
+                m.add_bool_or([]).only_enforce_if(lit)
             else:
-                m.Add(tm.prim[c, rtype[rooms[0]]] == 1).OnlyEnforceIf(lit)
+                m.add(tm.prim[c, rtype[rooms[0]]] == 1).only_enforce_if(lit)
                 counts: dict[int, int] = defaultdict(int)
                 for r in rooms[1:]:
                     counts[rtype[r]] += 1
                 for t in tm.room_types:
                     if (c, t.index) in tm.over:
-                        m.Add(tm.over[c, t.index] == counts.get(t.index, 0)).OnlyEnforceIf(lit)
+                        m.add(tm.over[c, t.index] == counts.get(t.index, 0)).only_enforce_if(lit)
         if pin.canteen_sitting is not None and tm.sit:
-            m.Add(tm.sit[c, pin.canteen_sitting - 1] == 1).OnlyEnforceIf(lit)
+            m.add(tm.sit[c, pin.canteen_sitting - 1] == 1).only_enforce_if(lit)
         if pin.dismissal_at is not None and tm.dis_idx:
             k = (pin.dismissal_at - sc.day.dismissal_start_at) // sc.day.dismissal_gap_min
-            m.Add(tm.dis_idx[c] == k).OnlyEnforceIf(lit)
+            m.add(tm.dis_idx[c] == k).only_enforce_if(lit)
 
 
 def add_arrival_groups(tm: TimetableModel) -> None:
@@ -455,7 +475,7 @@ def add_arrival_groups(tm: TimetableModel) -> None:
     for i, grp in enumerate(sc.groups):
         first = idx[grp.classes[0]]
         for cid in grp.classes[1:]:
-            tm.model.Add(tm.win_idx[idx[cid]] == tm.win_idx[first]).OnlyEnforceIf(tm.guard("group", i))
+            tm.model.add(tm.win_idx[idx[cid]] == tm.win_idx[first]).only_enforce_if(tm.guard("group", i))
 
 
 # --------------------------------------------------------------------------------------------
@@ -466,9 +486,26 @@ def add_arrival_groups(tm: TimetableModel) -> None:
 def add_last_window_term(tm: TimetableModel) -> None:
     """Finish the arrival period early: the index of the latest window any class uses."""
     m = tm.model
-    last = m.NewIntVar(0, tm.n_windows - 1, "last_window")
+    last = m.new_int_var(0, tm.n_windows - 1, "last_window")
     for wi in tm.win_idx:
-        m.Add(last >= wi)
+        m.add(last >= wi)
+    # A valid cut the LP cannot see: each group of the arrival order needs at least
+    # ⌈students ÷ what the gates open to them take a window⌉ windows of its own (per population of
+    # classes sharing the same open gates), and the groups follow each other.
+    sc = tm.scenario
+    need_total = 0
+    for grp in sc.policy.arrival_order:
+        pops: dict[tuple[int, ...], int] = defaultdict(int)
+        for c, cls in enumerate(sc.classes):
+            if cls.grade in grp:
+                pops[tuple(tm.gates_of(c))] += cls.students
+        need = max(
+            (math.ceil(n / max(1, sum(tm.gate_capacity[g] for g in gates))) for gates, n in pops.items()),
+            default=1,
+        )
+        need_total += max(1, need)
+    if need_total:
+        m.add(last >= need_total - 1)
     tm.terms["last_window"] = (last, tm.weights.last_window)
 
 
@@ -476,16 +513,18 @@ def add_peak_utilisation_term(tm: TimetableModel) -> None:
     """Level the gate loads: the peak over gates and windows of load ÷ window capacity, in per mille
     (rounded up)."""
     m = tm.model
-    peak = m.NewIntVar(0, 1000, "peak_permille")
+    peak = m.new_int_var(0, 1000, "peak_permille")
     for g, capacity in enumerate(tm.gate_capacity):
         if capacity <= 0:
             continue
         for w in range(tm.n_windows):
-            m.Add(capacity * peak >= 1000 * gate_load(tm, g, w))
+            m.add(capacity * peak >= 1000 * gate_load(tm, g, w))
     tm.terms["peak_utilisation_permille"] = (peak, tm.weights.peak_utilisation_permille)
 
 
-def walk_places(scenario: Scenario, types: list[RoomType]) -> tuple[list[list[int]], dict[int, int], dict[tuple[int, int], int]]:
+def walk_places(
+    scenario: Scenario, types: list[RoomType]
+) -> tuple[list[list[int]], dict[int, int], dict[tuple[int, int], int]]:
     """Split walks into a gate part and a room part: walk(g, t) = base(g, place(t)) + offset(t).
 
     A place is a building when ``capacity.walk_m`` is separable there (the floors only add stairs,
@@ -533,25 +572,31 @@ def add_walk_term(tm: TimetableModel) -> None:
     for c in range(len(sc.classes)):
         gates = tm.gates_of(c)
         parts.append(sum(offset[t.index] * tm.prim[c, t.index] for t in tm.room_types))
-        parts.append(sum(offset[t.index] * tm.over[c, t.index] for t in tm.room_types if (c, t.index) in tm.over))
+        parts.append(
+            sum(offset[t.index] * tm.over[c, t.index] for t in tm.room_types if (c, t.index) in tm.over)
+        )
         if len(gates) == 1:
             g = gates[0]
             for p, members in enumerate(places):
                 parts.append(base[g, p] * sum(tm.prim[c, t] for t in members))
                 parts.append(base[g, p] * sum(tm.over[c, t] for t in members if (c, t) in tm.over))
             continue
-        y = {(g, p): m.NewBoolVar(f"walk_y_{c}_{g}_{p}") for g in gates for p in range(len(places))}
+        y = {(g, p): m.new_bool_var(f"walk_y_{c}_{g}_{p}") for g in gates for p in range(len(places))}
         for g in gates:
-            m.Add(sum(y[g, p] for p in range(len(places))) == tm.gate_b[c, g])
+            m.add(sum(y[g, p] for p in range(len(places))) == tm.gate_b[c, g])
         for p, members in enumerate(places):
-            m.Add(sum(y[g, p] for g in gates) == sum(tm.prim[c, t] for t in members))
+            m.add(sum(y[g, p] for g in gates) == sum(tm.prim[c, t] for t in members))
         parts.append(sum(base[g, p] * v for (g, p), v in y.items()))
         if max_over > 0:
-            z = {(g, p): m.NewIntVar(0, max_over, f"walk_z_{c}_{g}_{p}") for g in gates for p in range(len(places))}
+            z = {
+                (g, p): m.new_int_var(0, max_over, f"walk_z_{c}_{g}_{p}")
+                for g in gates
+                for p in range(len(places))
+            }
             for g in gates:
-                m.Add(sum(z[g, p] for p in range(len(places))) <= max_over * tm.gate_b[c, g])
+                m.add(sum(z[g, p] for p in range(len(places))) <= max_over * tm.gate_b[c, g])
             for p, members in enumerate(places):
-                m.Add(sum(z[g, p] for g in gates) == sum(tm.over[c, t] for t in members if (c, t) in tm.over))
+                m.add(sum(z[g, p] for g in gates) == sum(tm.over[c, t] for t in members if (c, t) in tm.over))
             parts.append(sum(base[g, p] * v for (g, p), v in z.items()))
     tm.terms["walk_m"] = (sum(parts), tm.weights.walk_m)
 
@@ -581,16 +626,16 @@ def add_changes_term(tm: TimetableModel) -> None:
         g = tm.gate_ids.index(p.gate) if p.gate in tm.gate_ids else -1
         changes.append(1 - tm.gate_b[c, g] if (c, g) in tm.gate_b else 1)
         if p.rooms and all(r in rtype for r in p.rooms):
-            same = m.NewBoolVar(f"same_rooms_{c}")
-            m.AddImplication(same, tm.prim[c, rtype[p.rooms[0]]])
+            same = m.new_bool_var(f"same_rooms_{c}")
+            m.add_implication(same, tm.prim[c, rtype[p.rooms[0]]])
             counts: dict[int, int] = defaultdict(int)
             for r in p.rooms[1:]:
                 counts[rtype[r]] += 1
             for t in tm.room_types:
                 if (c, t.index) in tm.over:
-                    m.Add(tm.over[c, t.index] == counts.get(t.index, 0)).OnlyEnforceIf(same)
+                    m.add(tm.over[c, t.index] == counts.get(t.index, 0)).only_enforce_if(same)
                 elif counts.get(t.index, 0):
-                    m.Add(same == 0)
+                    m.add(same == 0)
             changes.append(1 - same)
         else:
             changes.append(1)
@@ -674,7 +719,7 @@ def build_model(
     if not explain:
         for term in OBJECTIVE_TERMS:
             term(tm)
-        tm.model.Minimize(sum(weight * expr for expr, weight in tm.terms.values()))
+        tm.model.minimize(sum(weight * expr for expr, weight in tm.terms.values()))
     return tm
 
 

@@ -47,16 +47,18 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self.bounds: list[tuple[float, float]] = []
 
     def on_solution_callback(self) -> None:
-        self.solutions.append((time.perf_counter() - self.start, self.ObjectiveValue()))
+        self.solutions.append((time.perf_counter() - self.start, self.objective_value))
 
     def on_bound(self, bound: float) -> None:
         self.bounds.append((time.perf_counter() - self.start, bound))
 
 
-def _class_choice(tm: TimetableModel, solver: cp_model.CpSolver, c: int) -> tuple[int, int, int, dict[int, int]]:
-    g, w = next((g, w) for (ci, g, w), v in tm.x.items() if ci == c and solver.BooleanValue(v))
-    t = next(t.index for t in tm.room_types if solver.BooleanValue(tm.prim[c, t.index]))
-    over = {t.index: solver.Value(tm.over[c, t.index]) for t in tm.room_types if (c, t.index) in tm.over}
+def _class_choice(
+    tm: TimetableModel, solver: cp_model.CpSolver, c: int
+) -> tuple[int, int, int, dict[int, int]]:
+    g, w = next((g, w) for (ci, g, w), v in tm.x.items() if ci == c and solver.boolean_value(v))
+    t = next(t.index for t in tm.room_types if solver.boolean_value(tm.prim[c, t.index]))
+    over = {t.index: solver.value(tm.over[c, t.index]) for t in tm.room_types if (c, t.index) in tm.over}
     return g, w, t, {k: v for k, v in over.items() if v}
 
 
@@ -123,6 +125,7 @@ def assign_room_ids(
             for _ in range(k):
                 take(c, free[t][0], False)
     out: list[tuple[str, ...]] = []
+    tail: list[str]
     for c, cls in enumerate(scenario.classes):
         head = first[c]
         assert head is not None
@@ -134,9 +137,9 @@ def assign_room_ids(
             tail = list(p.rooms[1:])
         else:
             tail = sorted(extra[c], key=lambda r: (-caps[r], [x.id for x in scenario.rooms].index(r)))
-        rooms = [head, *tail]
-        shares = cap.split_over_rooms(cls.students, [caps[r] for r in rooms])
-        out.append(tuple(r for r, s in zip(rooms, shares, strict=True) if s > 0 or r == head))
+        listed = [head, *tail]
+        shares = cap.split_over_rooms(cls.students, [caps[r] for r in listed])
+        out.append(tuple(r for r, s in zip(listed, shares, strict=True) if s > 0 or r == head))
     return out
 
 
@@ -151,8 +154,10 @@ def extract_plan(tm: TimetableModel, solver: cp_model.CpSolver) -> list[ClassAss
         g, w, _, _ = choices[c]
         sitting = None
         if tm.sit:
-            sitting = 1 + next(s for s in range(sc.canteen.max_sittings) if solver.BooleanValue(tm.sit[c, s]))
-        k = solver.Value(tm.dis_idx[c])
+            sitting = 1 + next(
+                s for s in range(sc.canteen.max_sittings) if solver.boolean_value(tm.sit[c, s])
+            )
+        k = solver.value(tm.dis_idx[c])
         start = day.window_start_min(w)
         out.append(
             ClassAssignment(
@@ -196,16 +201,16 @@ def optimize(
     progress = _Progress()
     solver.best_bound_callback = progress.on_bound
     t0 = time.perf_counter()
-    status = solver.Solve(tm.model, progress)
+    status = solver.solve(tm.model, progress)
     wall = time.perf_counter() - t0
-    name = solver.StatusName(status)
+    name = solver.status_name(status)
     if status == cp_model.INFEASIBLE:
         from reopen_sim.optimize.explain import explain_infeasibility
 
         raise InfeasibleError(explain_infeasibility(scenario), status="INFEASIBLE")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if status == cp_model.MODEL_INVALID:  # a bug in the model, not the user's fault
-            raise RuntimeError(f"CP-SAT rejected the timetable model: {tm.model.Validate()}")
+            raise RuntimeError(f"CP-SAT rejected the timetable model: {tm.model.validate()}")
         raise InfeasibleError(
             [
                 f"No plan was found within the time budget of {time_limit_s:g} s "
@@ -214,9 +219,9 @@ def optimize(
             ],
             status=name,
         )
-    objective = solver.ObjectiveValue()
-    bound = solver.BestObjectiveBound()
-    terms = {k: int(solver.Value(expr)) for k, (expr, _) in tm.terms.items()}
+    objective = solver.objective_value
+    bound = solver.best_objective_bound
+    terms = {k: int(solver.value(expr)) for k, (expr, _) in tm.terms.items()}
     last_w = terms["last_window"]
     meta: dict[str, Any] = {
         "status": name,

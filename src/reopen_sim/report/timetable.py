@@ -74,9 +74,9 @@ def room_sheet(plan: Plan, scenario: Scenario) -> pd.DataFrame:
                     "capacity": caps.get(r, 0),
                 }
             )
-    return pd.DataFrame(rows, columns=["room", "building", "floor", "kind", "class_id", "students", "capacity"]).sort_values(
-        ["building", "floor", "room"], kind="stable"
-    )
+    return pd.DataFrame(
+        rows, columns=["room", "building", "floor", "kind", "class_id", "students", "capacity"]
+    ).sort_values(["building", "floor", "room"], kind="stable")
 
 
 def canteen_sheet(plan: Plan, scenario: Scenario) -> pd.DataFrame:

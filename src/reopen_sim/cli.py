@@ -142,7 +142,10 @@ def demo(
         processes=processes,
         console=console,
     )
-    console.print(f"[bold]Open {res.out_dir / 'report.html'} in a browser.[/bold]", highlight=False)
+    from reopen_sim.report.i18n import load_catalogue
+
+    hint = load_catalogue(lang)("cli.open_hint", path=res.out_dir / "report.html")
+    console.print(hint, style="bold", markup=False, highlight=False)
 
 
 @app.command()

@@ -75,14 +75,14 @@ def run_main_job(
     check_out_dir(out_dir, force)
     sc = load_scenario(scenario_path)
     current_plan = read_timetable(current, sc) if current is not None else None
-    with con.status("optimizing (CP-SAT)…"):
+    with con.status(t("cli.optimizing")):
         plan = optimize(sc, time_limit_s=time_limit_s, seed=solver_seed, num_workers=max(1, processes))
     violations = tuple(check_plan(sc, plan))
     plans = {"baseline": baseline_plan(sc), "optimized": plan}
     if current_plan is not None:
         plans["current"] = current_plan
     cmp = compare(sc, plans, replications=replications, seed=seed, processes=processes, progress=True)
-    with con.status("writing the report…"):
+    with con.status(t("cli.writing")):
         out = write_report(
             sc,
             cmp,

@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def instances() -> list[tuple[str, Any]]:
-    out: list[tuple[str, Any]] = [(p.stem, p) for p in sorted((ROOT / "scenarios").glob("*.yaml"))]
+    schools = [p for p in sorted((ROOT / "scenarios").glob("*.yaml")) if not p.stem.startswith("district")]
+    out: list[tuple[str, Any]] = [(p.stem, p) for p in schools]
     for rooms in (90, 130):
         raw = generate_school(
             0, n_students=3600, n_classes=72, n_gates=6, n_rooms=rooms, kind="high", boarding_share=0.3

@@ -20,6 +20,7 @@ import pytest
 import reopen_sim as rs
 from reopen_sim.errors import InputError
 from reopen_sim.experiment import COMPARED_METRICS, Comparison, summarise_paired
+from reopen_sim.exposure.model import SETTINGS
 from reopen_sim.plan import ClassAssignment, Plan
 from reopen_sim.report import write as report_write
 from reopen_sim.report.figures import gantt_windows, queue_over_time
@@ -98,7 +99,7 @@ def synthetic_comparison(scenario: rs.Scenario, replications: int = 8) -> Compar
                 )
             for w in rng.exponential(scale, 40):
                 waits.append({"plan": name, "replication": r, "gate": "gate", "wait_min": w})
-            for s in ("gate_queue", "room"):
+            for s in SETTINGS:
                 con.append(
                     {"plan": name, "replication": r, "setting": s, "contacts": rng.poisson(10 * scale)}
                 )
@@ -358,6 +359,28 @@ def test_zh_output_has_no_untranslated_english(
         if len(static) > 4 and re.search(r"[a-z]{3,}", static):
             assert static not in zh_text, k
     assert re.search(r"[\u4e00-\u9fff]", zh_text)
+
+
+def test_zh_figures_have_no_untranslated_english(scenario: rs.Scenario) -> None:
+    """Figure text is drawn as paths in the SVG, so scan the matplotlib Text objects themselves."""
+    from matplotlib.text import Text
+
+    from reopen_sim.report.write import make_figures
+
+    cmp = synthetic_comparison(scenario, replications=3)
+    allowed = _data_words(scenario)  # gate and class ids are data
+    for name, fig in make_figures(scenario, cmp, "optimized", load_catalogue("zh")).items():
+        texts = [t.get_text() for t in fig.findobj(Text)]
+        words = {w for t in texts for w in re.findall(r"[A-Za-z]{2,}", t)} - allowed
+        assert words == set(), name
+    en_figs = make_figures(scenario, cmp, "optimized", load_catalogue("en"))
+    texts = [t.get_text() for t in en_figs["contacts"].findobj(Text)]
+    assert {"Close", "contacts"} <= {w for t in texts for w in t.split()}  # the scan can fail
+
+
+def test_every_contact_setting_has_a_label() -> None:
+    en = load_catalogue("en").texts
+    assert {f"setting.{s}" for s in SETTINGS} <= set(en)
 
 
 def test_scan_would_catch_english_in_a_zh_page(reports: dict[str, Path], scenario: rs.Scenario) -> None:

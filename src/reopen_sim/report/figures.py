@@ -262,7 +262,8 @@ def canteen_occupancy(
 
 
 def contacts_by_setting(contacts: pd.DataFrame, t: Catalogue | None = None, ax: Axes | None = None) -> Figure:
-    """Close-contact pairs by setting (gate queue, room, canteen, dorm, …), mean per plan with 95% CI."""
+    """Student pairs in contact (any duration) by setting (gate queue, screening, canteen, room, dorm,
+    dismissal queue), mean per morning for each plan with a 95% t-interval."""
     t = _t(t)
     with figure_style():
         fig, ax = _axes(ax)

@@ -209,7 +209,14 @@ def assumptions(scenario: Scenario, comparison: Comparison, t: Catalogue) -> lis
 def solver_info(plan: Plan) -> dict[str, str]:
     """What the optimizer recorded in ``plan.meta`` (status, objective, time, seed), as text."""
     keep = ("status", "objective", "wall_time_s", "time_limit_s", "seed", "workers", "source")
-    return {k: str(plan.meta[k]) for k in keep if k in plan.meta}
+    return {k: _meta_text(plan.meta[k]) for k in keep if k in plan.meta}
+
+
+def _meta_text(v: Any) -> str:
+    """Whole numbers without decimals, other floats to 2 decimals (solve times, objectives)."""
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else f"{v:.2f}"
+    return str(v)
 
 
 # --------------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from reopen_sim.district.load import (
     District,
@@ -202,3 +204,44 @@ def test_bundled_example_district_is_sound() -> None:
     assert "invalid" not in statuses.values()
     assert statuses[("Tiny Village School", "phased return day 1")] == "skipped"  # grades 1-2 only
     assert statuses[("Hillside Village School", "largest gate closed")] == "infeasible"  # its only gate
+
+
+_WHAT_IFS = st.builds(
+    lambda grades, gates, spacing, kinds: WhatIf(
+        name="w",
+        keep_grades=grades,
+        close_gates=gates,
+        overrides={"policy": {"queue_spacing_m": spacing}} if spacing is not None else {},
+        school_kinds=kinds,
+    ),
+    st.none() | st.lists(st.integers(1, 12), min_size=1, max_size=4, unique=True).map(tuple),
+    st.lists(st.sampled_from(["largest", "front", "east", "gate", "nope"]), max_size=2, unique=True).map(
+        tuple
+    ),
+    st.none() | st.floats(-1.0, 6.0, allow_nan=False),
+    st.none() | st.sampled_from([("primary",), ("junior_middle", "high")]),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(what_if=_WHAT_IFS)
+def test_any_what_if_gives_a_scenario_or_a_named_reason(what_if: WhatIf) -> None:
+    """Whatever the combination, a variant is a valid scenario or one of the three reported outcomes."""
+    d = district_from_dict(
+        {
+            "schools": [
+                {"path": str(SCENARIOS / "tiny-school.yaml")},
+                {"path": str(SCENARIOS / "junior-middle.yaml")},
+            ]
+        }
+    )
+    for school in d.schools:
+        try:
+            sc = build_variant(school, what_if)
+        except (InputError, WhatIfSkipped, InfeasibleError) as exc:
+            assert str(exc)
+            continue
+        if what_if.keep_grades is not None:
+            assert {c.grade for c in sc.classes} <= set(what_if.keep_grades)
+        ids = {e.id for e in sc.entrances}
+        assert not ({"front", "east", "gate"} & set(what_if.close_gates) & ids)

@@ -207,7 +207,9 @@ def optimize(
     if status == cp_model.INFEASIBLE:
         from reopen_sim.optimize.explain import explain_infeasibility
 
-        raise InfeasibleError(explain_infeasibility(scenario), status="INFEASIBLE")
+        # Each explanation solve gets at most the caller's budget (and at least 2 s, at most 10 s).
+        budget = min(10.0, max(2.0, float(time_limit_s)))
+        raise InfeasibleError(explain_infeasibility(scenario, time_limit_s=budget), status="INFEASIBLE")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if status == cp_model.MODEL_INVALID:  # a bug in the model, not the user's fault
             raise RuntimeError(f"CP-SAT rejected the timetable model: {tm.model.validate()}")

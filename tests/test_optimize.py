@@ -203,3 +203,16 @@ def test_a_tampered_plan_is_not_what_the_solver_returns(field: str) -> None:
     a = p.assignments[0]
     bad = replace(a, gate="Z") if field == "gate" else replace(a, rooms=p.assignments[1].rooms)
     assert check_plan(sc, Plan((bad, *p.assignments[1:]))) != []
+
+
+def test_pinned_rooms_are_kept_exactly_and_not_given_to_others() -> None:
+    sc = build(
+        school(
+            [("7-1", 7, 40), ("7-2", 7, 40), ("7-3", 7, 30)],
+            rooms=[room("R1", 48), room("R2", 48), room("S", 30), room("L", 30)],
+            pins=[{"class_id": "7-3", "rooms": ["R1"]}, {"class_id": "7-2", "rooms": ["S", "L"]}],
+        )
+    )
+    p = optimize(sc, time_limit_s=5)
+    assert p["7-3"].rooms == ("R1",) and p["7-2"].rooms == ("S", "L") and p["7-1"].rooms == ("R2",)
+    assert check_plan(sc, p) == []

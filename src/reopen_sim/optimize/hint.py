@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from reopen_sim.optimize.model import TimetableModel
+from reopen_sim.optimize.model import TimetableModel, type_of_room
 from reopen_sim.plan import ClassAssignment, Plan
 
 
@@ -73,7 +73,21 @@ def _room_guess(tm: TimetableModel) -> dict[int, tuple[int, dict[int, int]]]:
     free = {t.index: len(t.rooms) for t in tm.room_types}
     caps = {t.index: t.capacity for t in tm.room_types}
     out: dict[int, tuple[int, dict[int, int]]] = {}
+    rtype = type_of_room(tm.room_types)
+    pinned = {p.class_id: p.rooms for p in sc.pins if p.rooms and all(r in rtype for r in p.rooms)}
+    for c, cls in enumerate(sc.classes):  # pinned rooms first, and only for their class
+        rooms = pinned.get(cls.id)
+        if rooms:
+            extra: dict[int, int] = defaultdict(int)
+            for r in rooms[1:]:
+                extra[rtype[r]] += 1
+            out[c] = (rtype[rooms[0]], dict(extra))
+    for rooms in pinned.values():
+        for r in rooms or ():
+            free[rtype[r]] = 0
     for c in sorted(range(len(sc.classes)), key=lambda c: (-sc.classes[c].students, c)):
+        if c in out:
+            continue
         n = sc.classes[c].students
         fits = [t for t in free if free[t] and caps[t] >= n]
         if fits:
@@ -87,7 +101,7 @@ def _room_guess(tm: TimetableModel) -> dict[int, tuple[int, dict[int, int]]]:
         t0 = avail[0]
         free[t0] -= 1
         left = n - caps[t0]
-        extra: dict[int, int] = defaultdict(int)
+        extra = defaultdict(int)
         for _ in range(max_rooms - 1):
             cands = [t for t in free if free[t]]
             if not cands or left <= 0:
@@ -138,7 +152,10 @@ def greedy_plan(tm: TimetableModel) -> Plan | None:
     n = len(sc.classes)
     if len(arrival) < n or len(rooms) < n or (tm.sit and len(sit) < n):
         return None
-    ids = assign_room_ids(sc, tm, [rooms[c][0] for c in range(n)], [rooms[c][1] for c in range(n)], None)
+    try:
+        ids = assign_room_ids(sc, tm, [rooms[c][0] for c in range(n)], [rooms[c][1] for c in range(n)], None)
+    except (IndexError, StopIteration, AssertionError):  # the guess over-books a room type: no hint
+        return None
     out = []
     for c, cls in enumerate(sc.classes):
         g, w = arrival[c]

@@ -25,8 +25,12 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> District:
         {"scenario": generate_school(seed, n_students=120, kind=k, name=f"Tiny {k}")}
         for seed, k in ((21, "primary"), (22, "junior_middle"), (23, "high"))
     ]
-    # the bundled tiny school: its gate cannot screen 89 students in three windows (the solver says so)
-    schools.append({"path": str(SCENARIOS / "tiny-school.yaml")})
+    # the bundled tiny school squeezed into three windows: valid input, but its one gate cannot take
+    # a grade a window (the solver finds no plan)
+    tight = yaml.safe_load((SCENARIOS / "tiny-school.yaml").read_text(encoding="utf-8"))
+    tight["school"]["name"] = "Tight Village School"
+    tight["day"]["latest_arrival_at"] = "08:20"
+    schools.append({"scenario": tight})
     (d / "broken.yaml").write_text("school: {name: Broken}\nclasses: 3\n", encoding="utf-8")
     schools.append({"path": "broken.yaml"})
     data = {
@@ -56,9 +60,9 @@ def _same(a: SweepResult, b: SweepResult) -> None:
 def test_statuses_with_the_real_models(reference: SweepResult) -> None:
     st = reference.status.set_index(["school", "what_if"])["status"]
     assert (st.loc[["Tiny primary", "Tiny junior_middle", "Tiny high"]] == "ok").all()
-    assert set(st.loc["Tiny Village School"]) == {"infeasible"}
+    assert set(st.loc["Tight Village School"]) == {"infeasible"}
     reason = reference.status.set_index(["school", "what_if"]).loc[
-        ("Tiny Village School", "baseline"), "reason"
+        ("Tight Village School", "baseline"), "reason"
     ]
     assert len(reason) > 20  # the optimizer's plain-language explanation, whatever its wording
     assert set(st.loc["Broken"]) == {"invalid"}

@@ -146,11 +146,14 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_sweep_reports_resumes_and_exits(tmp_path: Path) -> None:
     from reopen_sim.generate import generate_school
 
+    tight = yaml.safe_load((SCENARIOS / "tiny-school.yaml").read_text(encoding="utf-8"))
+    tight["school"]["name"] = "Tight Village School"
+    tight["day"]["latest_arrival_at"] = "08:20"  # three windows: the solver finds no plan
     data = {
         "district": {"name": "CLI district"},
         "schools": [
             {"scenario": generate_school(31, n_students=100, kind="high", name="Small High")},
-            {"path": str(SCENARIOS / "tiny-school.yaml")},
+            {"scenario": tight},
             {"path": "missing.yaml"},
         ],
         "what_ifs": [{"name": "baseline"}],
@@ -170,7 +173,7 @@ def test_cli_sweep_reports_resumes_and_exits(tmp_path: Path) -> None:
         "1",
     ]
     first = _cli(*args)
-    assert first.returncode == 1, first.stderr  # the tiny school has no plan, one file is missing
+    assert first.returncode == 1, first.stderr  # the tight school has no plan, one file is missing
     assert "2 evaluated, 0 resumed" in first.stdout and "missing.yaml" in first.stdout
     st = pd.read_csv(out / "report" / "status.csv")
     assert list(st["status"]) == ["ok", "infeasible", "invalid"]

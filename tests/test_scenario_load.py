@@ -169,7 +169,7 @@ def test_overrides_are_validated_like_the_file(base: dict[str, Any], tmp_path: P
     assert sc.policy.queue_spacing_m == 1.5
     with pytest.raises(InputError) as info:
         load_scenario(path, overrides={"policy": {"queue_spacing_m": -1}})
-    assert str(info.value.issues[0]) == f"{path}: policy.queue_spacing_m: got '-1'; expected a number > 0.0"
+    assert str(info.value.issues[0]) == f"{path}: policy.queue_spacing_m: got '-1'; expected a number >= 0.3"
 
 
 def test_scenario_is_frozen(scenarios_dir: Path) -> None:

@@ -432,7 +432,8 @@ def check_cmd(
 def main() -> None:
     """Entry point: run the app, turning user-fixable errors into plain messages and exit codes."""
     try:
-        app(standalone_mode=False)
+        # Outside standalone mode click returns a typer.Exit's code instead of exiting: honour it.
+        code = app(standalone_mode=False)
     except InputError as exc:
         # Plain text, never wrapped: each problem stays on one line for copy, grep and tests.
         sys.stderr.write(str(exc) + "\n")
@@ -452,6 +453,7 @@ def main() -> None:
             show()
             sys.exit(2)
         raise
+    sys.exit(code if isinstance(code, int) else 0)
 
 if __name__ == "__main__":
     main()

@@ -58,7 +58,7 @@ TimeOfDay = Annotated[
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -70,7 +70,7 @@ class Exponential(_Model):
     """Exponential distribution with the given mean (unit: that of the field holding it)."""
 
     dist: Literal["exponential"]
-    mean: float = Field(gt=0)
+    mean: float = Field(ge=1e-3, le=1e6)
 
     @property
     def mean_value(self) -> float:
@@ -86,8 +86,8 @@ class LogNormal(_Model):
     """Lognormal distribution given by its own mean and standard deviation (not the log's)."""
 
     dist: Literal["lognormal"]
-    mean: float = Field(gt=0)
-    sd: float = Field(gt=0)
+    mean: float = Field(ge=1e-3, le=1e6)
+    sd: float = Field(ge=1e-3, le=1e6)
 
     @property
     def mean_value(self) -> float:
@@ -102,7 +102,7 @@ class Deterministic(_Model):
     """A constant: every draw equals ``value``."""
 
     dist: Literal["deterministic"]
-    value: float = Field(gt=0)
+    value: float = Field(ge=1e-3, le=1e6)
 
     @property
     def mean_value(self) -> float:
@@ -122,8 +122,8 @@ class Empirical(_Model):
     @field_validator("samples")
     @classmethod
     def _positive(cls, v: tuple[float, ...]) -> tuple[float, ...]:
-        if any(x <= 0 for x in v):
-            raise ValueError("positive numbers only")
+        if any(not 1e-3 <= x <= 1e6 for x in v):
+            raise ValueError("numbers between 0.001 and 1000000")
         return v
 
     @property
@@ -206,10 +206,10 @@ class DeskGrid(_Model):
 
     rows: int = Field(ge=1, le=40)
     cols: int = Field(ge=1, le=40)
-    desk_width_m: float = Field(default=0.6, gt=0, le=3)
-    desk_depth_m: float = Field(default=0.4, gt=0, le=3)
-    row_pitch_m: float = Field(default=1.2, gt=0, le=10)
-    col_pitch_m: float = Field(default=1.2, gt=0, le=10)
+    desk_width_m: float = Field(default=0.6, ge=0.2, le=3)
+    desk_depth_m: float = Field(default=0.4, ge=0.2, le=3)
+    row_pitch_m: float = Field(default=1.2, ge=0.3, le=10)
+    col_pitch_m: float = Field(default=1.2, ge=0.3, le=10)
 
 
 class Room(_Model):
@@ -223,7 +223,7 @@ class Room(_Model):
     length_m: float | None = Field(default=None, gt=0, le=200)
     width_m: float | None = Field(default=None, gt=0, le=200)
     desk_grid: DeskGrid | None = None
-    volume_m3: float | None = Field(default=None, gt=0)
+    volume_m3: float | None = Field(default=None, gt=0, le=100000)
     air_changes_per_h: float | None = Field(default=None, gt=0, le=100)
 
 
@@ -246,7 +246,7 @@ class Canteen(_Model):
     # DOMAIN: disinfect and ventilate before each sitting (30 min before meals in one plan).
     cleaning_min: int = Field(default=15, ge=0, le=120)
     max_sittings: int = Field(default=4, ge=1, le=12)
-    area_m2: float | None = Field(default=None, gt=0)
+    area_m2: float | None = Field(default=None, gt=0, le=100000)
 
     @model_validator(mode="after")
     def _tables_when_sittings(self) -> Canteen:
@@ -306,7 +306,7 @@ class RoomDistancing(_Model):
     """
 
     desk_spacing_m: float | None = Field(default=None, ge=0, le=5)
-    min_area_per_student_m2: float | None = Field(default=None, gt=0, le=50)
+    min_area_per_student_m2: float | None = Field(default=None, ge=0.5, le=50)
 
 
 class ArrivalBehaviour(_Model):
@@ -351,7 +351,7 @@ class Policy(_Model):
     """The school's health rules."""
 
     # DOMAIN: queue markers every 1 m (some plans 1.5 m).
-    queue_spacing_m: float = Field(default=1.0, gt=0, le=5)
+    queue_spacing_m: float = Field(default=1.0, ge=0.3, le=5)
     room_distancing: RoomDistancing = Field(default_factory=RoomDistancing)
     allow_split_classes: bool = True
     max_rooms_per_class: int = Field(default=2, ge=1, le=4)
@@ -362,7 +362,7 @@ class Policy(_Model):
     # DOMAIN: "two staff take temperatures at each checkpoint" - one screener per lane here.
     staff_per_lane: int = Field(default=1, ge=1, le=10)
     # Typical pedestrian design walking speed (Fruin 1971; HCM: 1.2 m/s).
-    walking_speed_m_s: float = Field(default=1.2, gt=0, le=5)
+    walking_speed_m_s: float = Field(default=1.2, ge=0.1, le=5)
     # Groups of grades, earliest first: every class of a group arrives in a window strictly before
     # every class of the next group. DOMAIN: older grades arrive first, graduating grade first.
     arrival_order: tuple[GradeGroup, ...] = ()

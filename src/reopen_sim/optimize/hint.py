@@ -12,12 +12,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from reopen_sim.optimize.model import TimetableModel, type_of_room
+from ortools.sat.python import cp_model
+
+from reopen_sim.optimize.model import TimetableModel, type_of_room, walk_to_type
 from reopen_sim.plan import ClassAssignment, Plan
 
 
-def _arrival_guess(tm: TimetableModel) -> dict[int, tuple[int, int]]:
+def _arrival_guess(
+    tm: TimetableModel, rooms: dict[int, tuple[int, dict[int, int]]] | None = None
+) -> dict[int, tuple[int, int]]:
+    """Arrival groups in order, largest class first into the first window with a gate that keeps the
+    gate rules; with ``rooms``, the gates nearest each class's first room are tried first."""
     sc, pol = tm.scenario, tm.scenario.policy
+    walks = _walks(tm) if rooms else {}
+
+    def near(c: int, g: int) -> int:
+        return walks[g][rooms[c][0]] if rooms and c in rooms else 0
+
     n_win = sc.day.n_windows
     pins = {p.class_id: p for p in sc.pins}
     order = list(pol.arrival_order)
@@ -44,7 +55,7 @@ def _arrival_guess(tm: TimetableModel) -> dict[int, tuple[int, int]]:
                     and sc.day.window_start_min(w) != pin.window_at
                 ):
                     continue
-                for g in tm.gates_of(c):
+                for g in sorted(tm.gates_of(c), key=lambda g: (near(c, g), g)):
                     if pin is not None and pin.gate is not None and tm.gate_ids[g] != pin.gate:
                         continue
                     if load[g, w] + cls.students > tm.gate_capacity[g]:
@@ -115,6 +126,71 @@ def _room_guess(tm: TimetableModel) -> dict[int, tuple[int, dict[int, int]]]:
     return out
 
 
+def _walks(tm: TimetableModel) -> dict[int, dict[int, int]]:
+    """Metres from each gate to each room type (``model.walk_to_type``)."""
+    return {
+        g: {t.index: walk_to_type(tm.scenario, g, t) for t in tm.room_types} for g in range(len(tm.gate_ids))
+    }
+
+
+def _nearer_rooms(
+    tm: TimetableModel,
+    rooms: dict[int, tuple[int, dict[int, int]]],
+    arrival: dict[int, tuple[int, int]],
+) -> dict[int, tuple[int, dict[int, int]]]:
+    """Re-deal the first rooms to minimise the walk from each class's gate (Hungarian method,
+    ``scipy.optimize.linear_sum_assignment``), keeping overflow rooms and pins: a class may take a
+    room that seats it (or, if split, one that leaves it split with its overflow rooms enough)."""
+    from scipy.optimize import linear_sum_assignment
+
+    sc = tm.scenario
+    caps = {t.index: t.capacity for t in tm.room_types}
+    pinned = {p.class_id for p in sc.pins if p.rooms}
+    movable = [c for c in sorted(rooms) if sc.classes[c].id not in pinned and c in arrival]
+    left = {t.index: len(t.rooms) for t in tm.room_types}
+    for c, (t0, extra) in rooms.items():
+        for t, k in extra.items():
+            left[t] -= k
+        if c not in movable:
+            left[t0] -= 1
+    slots = [t for t, k in sorted(left.items()) for _ in range(max(0, k))]
+    if not movable or len(slots) < len(movable):
+        return rooms
+    big = 10**7
+    walks = _walks(tm)
+    cost = []
+    for c in movable:
+        n = sc.classes[c].students
+        over_cap = sum(caps[t] * k for t, k in rooms[c][1].items())
+        row = []
+        for t in slots:
+            ok = caps[t] >= n if not over_cap else caps[t] < n <= caps[t] + over_cap
+            row.append(walks[arrival[c][0]][t] if ok else big)
+        cost.append(row)
+    r_idx, c_idx = linear_sum_assignment(cost)
+    if any(cost[i][j] >= big for i, j in zip(r_idx, c_idx, strict=True)):
+        return rooms
+    out = dict(rooms)
+    for i, j in zip(r_idx, c_idx, strict=True):
+        c = movable[int(i)]
+        out[c] = (slots[int(j)], rooms[c][1])
+    return out
+
+
+def _arrival_and_rooms(
+    tm: TimetableModel,
+) -> tuple[dict[int, tuple[int, int]], dict[int, tuple[int, dict[int, int]]]]:
+    """Gates first-fit, rooms dealt nearest those gates, then gates again nearest those rooms and
+    rooms once more (two rounds of a simple alternating improvement)."""
+    arrival = _arrival_guess(tm)
+    rooms = _nearer_rooms(tm, _room_guess(tm), arrival)
+    again = _arrival_guess(tm, rooms)
+    if len(again) == len(arrival):
+        arrival = again
+        rooms = _nearer_rooms(tm, rooms, arrival)
+    return arrival, rooms
+
+
 def _sitting_guess(tm: TimetableModel) -> dict[int, int]:
     from reopen_sim.scenario import capacity as cap
 
@@ -148,7 +224,8 @@ def greedy_plan(tm: TimetableModel) -> Plan | None:
     from reopen_sim.optimize.solve import assign_room_ids
 
     sc, day = tm.scenario, tm.scenario.day
-    arrival, rooms, sit, dis = _arrival_guess(tm), _room_guess(tm), _sitting_guess(tm), _dismissal_guess(tm)
+    arrival, rooms = _arrival_and_rooms(tm)
+    sit, dis = _sitting_guess(tm), _dismissal_guess(tm)
     n = len(sc.classes)
     if len(arrival) < n or len(rooms) < n or (tm.sit and len(sit) < n):
         return None
@@ -191,18 +268,28 @@ def add_hint(tm: TimetableModel) -> bool:
     if plan is None or check_plan(tm.scenario, plan):
         return False
     m = tm.model
-    arrival = _arrival_guess(tm)
-    for (c, g, w), v in tm.x.items():
-        m.add_hint(v, int(arrival[c] == (g, w)))
-    rooms = _room_guess(tm)
-    for (c, t), v in tm.prim.items():
-        m.add_hint(v, int(rooms[c][0] == t))
-    for (c, t), v in tm.over.items():
-        m.add_hint(v, rooms[c][1].get(t, 0))
-    sit = _sitting_guess(tm)
-    for (c, s), v in tm.sit.items():
-        m.add_hint(v, int(sit[c] == s))
-    dis = _dismissal_guess(tm)
-    for (c, k), v in tm.dslot.items():
-        m.add_hint(v, int(dis[c] == k))
+    arrival, rooms = _arrival_and_rooms(tm)
+    sit, dis = _sitting_guess(tm), _dismissal_guess(tm)
+    pairs: list[tuple[cp_model.IntVar, int]] = []
+    pairs += [(v, int(arrival[c] == (g, w))) for (c, g, w), v in tm.x.items()]
+    pairs += [(v, int(rooms[c][0] == t)) for (c, t), v in tm.prim.items()]
+    pairs += [(v, rooms[c][1].get(t, 0)) for (c, t), v in tm.over.items()]
+    pairs += [(v, int(sit[c] == s)) for (c, s), v in tm.sit.items()]
+    pairs += [(v, int(dis[c] == k)) for (c, k), v in tm.dslot.items()]
+    # Complete the hint: with every decision fixed, one short single-worker solve sets the auxiliary
+    # variables (walk links, grade flags, objective terms); CP-SAT then starts from a whole plan
+    # instead of repairing a partial one (which on the high school made the first plan 25 % worse).
+    fixed = m.clone()
+    for v, val in pairs:
+        fixed.add(fixed.get_int_var_from_proto_index(v.index) == val)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.max_deterministic_time = 5.0
+    if solver.solve(fixed) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        for i in range(len(m.proto.variables)):
+            m.add_hint(m.get_int_var_from_proto_index(i), solver.value(fixed.get_int_var_from_proto_index(i)))
+    else:
+        for v, val in pairs:
+            m.add_hint(v, val)
     return True

@@ -33,8 +33,8 @@ from reopen_sim.scenario.schema import Scenario
 
 def simulate_baseline(scenario: Scenario, replications: int, seed: int, time_limit_s: float) -> Evaluation:
     """Simulate the project's baseline plan (everyone in the first window, nearest gate): no CP-SAT."""
-    from reopen_sim.optimize.baseline import baseline_plan
-    from reopen_sim.simulate.run import simulate
+    from reopen_sim.optimizer.baseline import baseline_plan
+    from reopen_sim.simulation.run import simulate
 
     plan = baseline_plan(scenario)
     res = simulate(scenario, plan, replications=replications, seed=seed)

@@ -1,6 +1,6 @@
 """Optimizer benchmark: time to first plan, to within 1 % of the bound, to proven optimum, and the gap.
 
-Runs :func:`reopen_sim.optimize` on every bundled school (``scenarios/*.yaml``) and on generated
+Runs :func:`reopen_sim.optimizer` on every bundled school (``scenarios/*.yaml``) and on generated
 3,600-student, 72-class, 6-gate schools (``generate_school``): the issue's instance with 90 rooms, and
 the same school with 130 rooms (enough for one room per class plus the overflow rooms its split
 classes need). Prints one markdown row per school; record the table in bench/README.md.
@@ -22,8 +22,8 @@ from typing import Any
 
 from reopen_sim.errors import InfeasibleError, InputError
 from reopen_sim.generate import generate_school
-from reopen_sim.optimize.check import check_plan
-from reopen_sim.optimize.solve import optimize
+from reopen_sim.optimizer.check import check_plan
+from reopen_sim.optimizer.solve import optimize
 from reopen_sim.scenario.load import load_scenario, scenario_from_dict
 from reopen_sim.scenario.schema import Scenario
 

@@ -18,7 +18,7 @@ def main() -> None:
     os.environ.setdefault("MPLBACKEND", "Agg")
     import reopen_sim as rs
     from reopen_sim.experiment import compare
-    from reopen_sim.optimize.solve import optimize
+    from reopen_sim.optimizer.solve import optimize
     from reopen_sim.report.write import write_report
 
     ap = argparse.ArgumentParser()

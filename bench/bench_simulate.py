@@ -41,14 +41,12 @@ def plans_for(sc: Any, which: list[str], time_limit_s: float) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in which:
         try:
-            # imported from their modules: ``rs.optimize`` is shadowed by the ``optimize`` package
-            # once any of its modules is imported
             if name == "baseline":
-                from reopen_sim.optimize.baseline import baseline_plan
+                from reopen_sim.optimizer.baseline import baseline_plan
 
                 out[name] = baseline_plan(sc)
             elif name == "optimized":
-                from reopen_sim.optimize.solve import optimize
+                from reopen_sim.optimizer.solve import optimize
 
                 out[name] = optimize(sc, time_limit_s=time_limit_s, seed=0)
         except (ImportError, AttributeError) as e:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import reopen_sim as rs
-from reopen_sim.optimize.baseline import baseline_plan
-from reopen_sim.optimize.check import check_plan
+from reopen_sim.optimizer.baseline import baseline_plan
+from reopen_sim.optimizer.check import check_plan
 from reopen_sim.scenario.load import load_scenario
 from test_optimize_schools import build, gate, room, school
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reopen_sim.optimize.check import RULES, Violation, check_plan
+from reopen_sim.optimizer.check import RULES, Violation, check_plan
 from reopen_sim.plan import ClassAssignment, Plan, read_timetable
 from reopen_sim.scenario.schema import Scenario
 from test_optimize_schools import build, gate, room, school
@@ -199,7 +199,7 @@ def test_hand_edited_csv_is_read_back_and_checked(tmp_path: Path) -> None:
 
 
 def test_checker_does_not_use_the_solver() -> None:
-    src = Path("src/reopen_sim/optimize/check.py").read_text(encoding="utf-8")
+    src = Path("src/reopen_sim/optimizer/check.py").read_text(encoding="utf-8")
     imported = {
         n.module if isinstance(n, ast.ImportFrom) else a.name
         for n in ast.walk(ast.parse(src))

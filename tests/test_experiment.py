@@ -105,7 +105,7 @@ def school_and_plans():  # type: ignore[no-untyped-def]
     from pathlib import Path
 
     import reopen_sim as rs
-    from reopen_sim.optimize.solve import optimize  # rs.optimize is shadowed by the subpackage once imported
+    from reopen_sim.optimizer.solve import optimize
     from reopen_sim.plan import Plan
 
     sc = rs.load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "junior-middle.yaml")

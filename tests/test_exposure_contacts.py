@@ -459,7 +459,7 @@ def test_any_setting_counts_cumulative_minutes_once_per_pair():
 
 
 def test_seat_numbering_matches_the_simulation():
-    from reopen_sim.simulate.canteen import allowed_seats
+    from reopen_sim.simulation.canteen import allowed_seats
 
     for rule in ("every_seat", "skip_a_seat", "skip_offset", "one_side"):
         for seats, sides in ((8, 2), (6, 2), (10, 2), (4, 1), (7, 1)):

@@ -15,7 +15,7 @@ from reopen_sim.exposure.contacts import contacts
 from reopen_sim.exposure.model import ContactModel
 from reopen_sim.plan import ClassAssignment, Plan
 from reopen_sim.scenario.load import load_scenario
-from reopen_sim.simulate.run import simulate
+from reopen_sim.simulation.run import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "scenarios" / "tiny-school.yaml"

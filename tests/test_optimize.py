@@ -9,8 +9,8 @@ import pytest
 
 import reopen_sim as rs
 from reopen_sim.generate import generate_school
-from reopen_sim.optimize.check import check_plan
-from reopen_sim.optimize.solve import optimize
+from reopen_sim.optimizer.check import check_plan
+from reopen_sim.optimizer.solve import optimize
 from reopen_sim.plan import Plan
 from reopen_sim.scenario import capacity as cap
 from reopen_sim.scenario.load import load_scenario, scenario_from_dict

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from reopen_sim.errors import InfeasibleError
-from reopen_sim.optimize.explain import clashing_rules
-from reopen_sim.optimize.solve import optimize
+from reopen_sim.optimizer.explain import clashing_rules
+from reopen_sim.optimizer.solve import optimize
 from reopen_sim.scenario.load import load_scenario
 from test_optimize_schools import build, gate, room, school
 
@@ -98,7 +98,7 @@ def test_pinned_rooms_too_small_for_the_class() -> None:
 
 def test_room_findings_count_rooms_needed_by_split_classes() -> None:
     # The loader rejects such a school at the boundary now; the explanation's arithmetic agrees with it.
-    from reopen_sim.optimize.explain import room_findings
+    from reopen_sim.optimizer.explain import room_findings
 
     sc = build(
         school([("10-1", 10, 50), ("10-2", 10, 40)], rooms=[room("R1", 48), room("R2", 48), room("LAB", 36)])

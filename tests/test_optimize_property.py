@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reopen_sim.errors import InfeasibleError, InputError
-from reopen_sim.optimize.check import check_plan
-from reopen_sim.optimize.solve import optimize
+from reopen_sim.optimizer.check import check_plan
+from reopen_sim.optimizer.solve import optimize
 from reopen_sim.plan import Plan
 from reopen_sim.scenario.load import scenario_from_dict
 from test_optimize_schools import gate, room, school

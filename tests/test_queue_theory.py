@@ -1,6 +1,6 @@
 """The lane engine against queueing theory, with confidence intervals (never exact seeded numbers).
 
-Every test drives :func:`reopen_sim.simulate.stationary.simulate_stationary_gate`, i.e. the school
+Every test drives :func:`reopen_sim.simulation.stationary.simulate_stationary_gate`, i.e. the school
 model's own lane engine and service sampler, with Poisson arrivals and a discarded warm-up. Means are
 estimated by batch means (Law & Kelton §9.5.3: 30 batches, Student-t interval at 99%), and each test
 also asserts that its interval is narrow, so that it has the power to catch a wrong engine.
@@ -17,8 +17,8 @@ from scipy import stats
 
 from reopen_sim.scenario.capacity import erlang_c
 from reopen_sim.scenario.schema import Deterministic, Empirical, Exponential, LogNormal
-from reopen_sim.simulate.queue import Line, queue_steps, time_average
-from reopen_sim.simulate.stationary import simulate_stationary_gate
+from reopen_sim.simulation.queue import Line, queue_steps, time_average
+from reopen_sim.simulation.stationary import simulate_stationary_gate
 
 LEVEL = 0.99
 N_BATCHES = 30

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 
 pytest.importorskip(
-    "reopen_sim.optimize.baseline", reason="baseline_plan (optimizer issue) not in the tree yet"
+    "reopen_sim.optimizer.baseline", reason="baseline_plan (optimizer issue) not in the tree yet"
 )
-pytest.importorskip("reopen_sim.optimize.check", reason="check_plan (optimizer issue) not in the tree yet")
+pytest.importorskip("reopen_sim.optimizer.check", reason="check_plan (optimizer issue) not in the tree yet")
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "junior-middle.yaml"

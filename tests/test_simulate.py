@@ -16,10 +16,10 @@ from reopen_sim.plan import Plan
 from reopen_sim.scenario import capacity as cap
 from reopen_sim.scenario.load import load_scenario
 from reopen_sim.scenario.schema import ArrivalGroup, Canteen, Scenario
-from reopen_sim.simulate.canteen import allowed_seats
-from reopen_sim.simulate.fever import fever_path
-from reopen_sim.simulate.queue import Line, queue_steps
-from reopen_sim.simulate.result import METRICS, TIMESERIES_COLUMNS
+from reopen_sim.simulation.canteen import allowed_seats
+from reopen_sim.simulation.fever import fever_path
+from reopen_sim.simulation.queue import Line, queue_steps
+from reopen_sim.simulation.result import METRICS, TIMESERIES_COLUMNS
 from test_simulate_support import simple_plan
 
 TRACE_COLUMNS = (

@@ -11,7 +11,7 @@ from reopen_sim.errors import InfeasibleError
 from reopen_sim.plan import Plan
 from reopen_sim.scenario.load import load_scenario
 from reopen_sim.scenario.schema import Scenario
-from reopen_sim.simulate.run import simulate
+from reopen_sim.simulation.run import simulate
 from test_simulate_support import simple_plan
 
 SCHOOLS = sorted(p for p in Path("scenarios").glob("*.yaml") if not p.name.startswith("district"))
@@ -40,7 +40,7 @@ def test_bundled_school_simulates_with_a_hand_built_plan(path: Path) -> None:
 
 @pytest.mark.parametrize("path", SCHOOLS, ids=lambda p: p.stem)
 def test_bundled_school_simulates_with_its_baseline(path: Path) -> None:
-    baseline = pytest.importorskip("reopen_sim.optimize.baseline")
+    baseline = pytest.importorskip("reopen_sim.optimizer.baseline")
     sc = load_scenario(path)
     check_day(sc, baseline.baseline_plan(sc))
 
@@ -48,7 +48,7 @@ def test_bundled_school_simulates_with_its_baseline(path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("path", SCHOOLS, ids=lambda p: p.stem)
 def test_bundled_school_simulates_with_its_optimized_plan(path: Path) -> None:
-    from reopen_sim.optimize.solve import optimize
+    from reopen_sim.optimizer.solve import optimize
 
     sc = load_scenario(path)
     try:

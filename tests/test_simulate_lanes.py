@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reopen_sim.simulate.lanes import run_lanes, run_lanes_simpy
+from reopen_sim.simulation.lanes import run_lanes, run_lanes_simpy
 
 
 def _case(seed: int, n: int, rate: float) -> tuple[np.ndarray, np.ndarray]:

@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from reopen_sim.scenario.schema import Deterministic, Empirical, Exponential, LogNormal
-from reopen_sim.simulate.sampling import lognormal_params, quantile
+from reopen_sim.simulation.sampling import lognormal_params, quantile
 
 
 def test_lognormal_params_hand_worked() -> None:

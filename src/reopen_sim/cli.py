@@ -50,8 +50,14 @@ def print_summary(scenario_path: Path) -> None:
     for col in ("gate", "open to", "lanes", "screening/min", "per window", "queue places"):
         t.add_column(col, justify="right")
     for e in sc.entrances:
-        t.add_row(e.id, e.open_to.value, str(e.lanes), f"{s.gate_throughput_per_min[e.id]:.1f}",
-                  str(s.gate_window_capacity[e.id]), str(s.queue_places[e.id]))
+        t.add_row(
+            e.id,
+            e.open_to.value,
+            str(e.lanes),
+            f"{s.gate_throughput_per_min[e.id]:.1f}",
+            str(s.gate_window_capacity[e.id]),
+            str(s.queue_places[e.id]),
+        )
     console.print(t)
     caps = s.room_capacity
     console.print(
@@ -174,7 +180,7 @@ def trace(
     from reopen_sim.exposure.people import check_person
     from reopen_sim.plan import read_timetable
     from reopen_sim.scenario.load import load_scenario
-    from reopen_sim.simulate.run import simulate
+    from reopen_sim.simulation.run import simulate
 
     sc = load_scenario(scenario)
     tt = read_timetable(plan, scenario=sc)
@@ -228,8 +234,12 @@ def sweep(
     workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: CPUs).")] = None,
     replications: Annotated[int, typer.Option("-n", "--replications", min=1, help="Simulated days.")] = 20,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same results).")] = 1,
-    time_limit_s: Annotated[float, typer.Option("--time-limit", help="CP-SAT deterministic seconds a school.")] = 10.0,
-    with_contacts: Annotated[bool, typer.Option("--contacts/--no-contacts", help="Count close contacts.")] = True,
+    time_limit_s: Annotated[
+        float, typer.Option("--time-limit", help="CP-SAT deterministic seconds a school.")
+    ] = 10.0,
+    with_contacts: Annotated[
+        bool, typer.Option("--contacts/--no-contacts", help="Count close contacts.")
+    ] = True,
 ) -> None:
     """Optimize and simulate every school × what-if of a district; write OUT/report/district.html.
 
@@ -243,8 +253,15 @@ def sweep(
 
     d = load_district(district)
     res = run_sweep(
-        d, replications=replications, seed=seed, executor=executor, scheduler=scheduler, workers=workers,
-        out_dir=out, progress=True, time_limit_s=time_limit_s,
+        d,
+        replications=replications,
+        seed=seed,
+        executor=executor,
+        scheduler=scheduler,
+        workers=workers,
+        out_dir=out,
+        progress=True,
+        time_limit_s=time_limit_s,
         evaluator=optimize_simulate_contacts if with_contacts else optimize_and_simulate,
     )
     report = write_district_report(res, out / "report")
@@ -297,8 +314,8 @@ def simulate_cmd(
     from reopen_sim.report.write import atomic_output
     from reopen_sim.scenario.load import load_scenario
     from reopen_sim.scenario.schema import format_hhmm
-    from reopen_sim.simulate.lanes import LANE_CHOICES
-    from reopen_sim.simulate.run import simulate
+    from reopen_sim.simulation.lanes import LANE_CHOICES
+    from reopen_sim.simulation.run import simulate
 
     if lane_choice not in LANE_CHOICES:
         raise InputError([InputIssue("command line", "--lanes", lane_choice, " or ".join(LANE_CHOICES))])
@@ -372,8 +389,8 @@ def plan_cmd(
     ] = None,
 ) -> None:
     """Optimize the arrival timetable; write OUT/timetable.csv and OUT/timetable.xlsx (exit 1 if no plan)."""
-    from reopen_sim.optimize.check import check_plan
-    from reopen_sim.optimize.solve import optimize
+    from reopen_sim.optimizer.check import check_plan
+    from reopen_sim.optimizer.solve import optimize
     from reopen_sim.plan import read_timetable
     from reopen_sim.report.timetable import write_timetable
     from reopen_sim.scenario.load import load_scenario
@@ -413,7 +430,7 @@ def check_cmd(
     timetable: Annotated[Path, typer.Argument(help="timetable.csv to check.", show_default=False)],
 ) -> None:
     """Check a timetable (possibly edited by hand) against every rule: exit 1 with the violations, 0 if sound."""
-    from reopen_sim.optimize.check import check_plan
+    from reopen_sim.optimizer.check import check_plan
     from reopen_sim.plan import read_timetable
     from reopen_sim.scenario.load import load_scenario
 
@@ -454,6 +471,7 @@ def main() -> None:
             sys.exit(2)
         raise
     sys.exit(code if isinstance(code, int) else 0)
+
 
 if __name__ == "__main__":
     main()

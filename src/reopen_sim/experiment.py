@@ -221,7 +221,7 @@ def _run_one(
 ) -> tuple[Any, Any]:
     """Simulate one plan (replications spread over ``processes``) and count its contacts."""
     from reopen_sim.exposure.contacts import contacts
-    from reopen_sim.simulate.run import simulate
+    from reopen_sim.simulation.run import simulate
 
     result = simulate(
         scenario, plan, replications=replications, seed=seed, processes=processes, progress=progress

@@ -44,8 +44,8 @@ def optimize_and_simulate(
     a single worker's search is deterministic. A district plan may therefore differ from
     ``reopen-sim plan`` (two workers) for the same school; both are deterministic.
     """
-    from reopen_sim.optimize.solve import optimize
-    from reopen_sim.simulate.run import simulate
+    from reopen_sim.optimizer.solve import optimize
+    from reopen_sim.simulation.run import simulate
 
     plan = optimize(scenario, time_limit_s=time_limit_s, seed=seed, num_workers=1)
     result = simulate(scenario, plan, replications=replications, seed=seed)
@@ -69,8 +69,8 @@ def optimize_simulate_contacts(
     import pandas as pd
 
     from reopen_sim.exposure.contacts import contacts
-    from reopen_sim.optimize.solve import optimize
-    from reopen_sim.simulate.run import simulate
+    from reopen_sim.optimizer.solve import optimize
+    from reopen_sim.simulation.run import simulate
 
     plan = optimize(scenario, time_limit_s=time_limit_s, seed=seed, num_workers=1)
     result = simulate(scenario, plan, replications=replications, seed=seed)

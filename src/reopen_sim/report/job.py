@@ -64,9 +64,9 @@ def run_main_job(
     Bad arguments and bad files fail before any work (InputError); an impossible school raises
     InfeasibleError with the optimizer's reasons. The output folder is written whole or not at all.
     """
-    from reopen_sim.optimize.baseline import baseline_plan
-    from reopen_sim.optimize.check import check_plan
-    from reopen_sim.optimize.solve import optimize
+    from reopen_sim.optimizer.baseline import baseline_plan
+    from reopen_sim.optimizer.check import check_plan
+    from reopen_sim.optimizer.solve import optimize
     from reopen_sim.plan import read_timetable
     from reopen_sim.scenario.load import load_scenario
 

@@ -10,11 +10,11 @@ import numpy as np
 
 from reopen_sim.plan import Plan
 from reopen_sim.scenario.schema import Scenario
-from reopen_sim.simulate.day import run_day
-from reopen_sim.simulate.lanes import LANE_CHOICES, LaneChoice
-from reopen_sim.simulate.result import Replication, SimulationResult
-from reopen_sim.simulate.school import SchoolLayout, layout
-from reopen_sim.simulate.streams import draw, replication_seeds
+from reopen_sim.simulation.day import run_day
+from reopen_sim.simulation.lanes import LANE_CHOICES, LaneChoice
+from reopen_sim.simulation.result import Replication, SimulationResult
+from reopen_sim.simulation.school import SchoolLayout, layout
+from reopen_sim.simulation.streams import draw, replication_seeds
 
 
 @dataclass(frozen=True)

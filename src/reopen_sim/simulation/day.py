@@ -13,16 +13,16 @@ from numpy.typing import NDArray
 
 from reopen_sim.scenario import capacity as cap
 from reopen_sim.scenario.schema import Scenario
-from reopen_sim.simulate.arrivals import arrival_times
-from reopen_sim.simulate.canteen import CANTEEN_ARRIVAL_SPREAD_MIN, seat_plan
-from reopen_sim.simulate.dismissal import single_file_gap_min
-from reopen_sim.simulate.fever import CLEARED, ENTERED, HELD, ISOLATED, fever_path
-from reopen_sim.simulate.lanes import LaneChoice, run_lanes
-from reopen_sim.simulate.queue import Line, QueueSteps, minute_series, queue_figures, queue_steps
-from reopen_sim.simulate.result import METRICS, Replication
-from reopen_sim.simulate.sampling import quantile, seconds_to_min
-from reopen_sim.simulate.school import SchoolLayout
-from reopen_sim.simulate.streams import Draws
+from reopen_sim.simulation.arrivals import arrival_times
+from reopen_sim.simulation.canteen import CANTEEN_ARRIVAL_SPREAD_MIN, seat_plan
+from reopen_sim.simulation.dismissal import single_file_gap_min
+from reopen_sim.simulation.fever import CLEARED, ENTERED, HELD, ISOLATED, fever_path
+from reopen_sim.simulation.lanes import LaneChoice, run_lanes
+from reopen_sim.simulation.queue import Line, QueueSteps, minute_series, queue_figures, queue_steps
+from reopen_sim.simulation.result import METRICS, Replication
+from reopen_sim.simulation.sampling import quantile, seconds_to_min
+from reopen_sim.simulation.school import SchoolLayout
+from reopen_sim.simulation.streams import Draws
 
 ALL = "all"
 _NO_PLACES = 10**9  # canteen counters and exits have no marked queue length: no spill

@@ -1,7 +1,7 @@
 """One stationary gate: Poisson arrivals into the school model's own lane engine (for theory tests).
 
 Internal: the queueing-theory tests (Erlang C, Pollaczek–Khinchine, Little's law) call this so that
-they validate :func:`reopen_sim.simulate.lanes.run_lanes` and the service sampler the school model
+they validate :func:`reopen_sim.simulation.lanes.run_lanes` and the service sampler the school model
 uses, not a separate toy.
 """
 
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from reopen_sim.simulate.lanes import LaneChoice, run_lanes
-from reopen_sim.simulate.sampling import AnyDistribution, seconds_to_min
+from reopen_sim.simulation.lanes import LaneChoice, run_lanes
+from reopen_sim.simulation.sampling import AnyDistribution, seconds_to_min
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
-from reopen_sim.optimize.model import TimetableModel, type_of_room, walk_to_type
+from reopen_sim.optimizer.model import TimetableModel, type_of_room, walk_to_type
 from reopen_sim.plan import ClassAssignment, Plan
 
 
@@ -221,7 +221,7 @@ def _dismissal_guess(tm: TimetableModel) -> dict[int, int]:
 
 def greedy_plan(tm: TimetableModel) -> Plan | None:
     """The greedy guess as a complete plan, or None where the greedy leaves a class without a place."""
-    from reopen_sim.optimize.solve import assign_room_ids
+    from reopen_sim.optimizer.solve import assign_room_ids
 
     sc, day = tm.scenario, tm.scenario.day
     arrival, rooms = _arrival_and_rooms(tm)
@@ -262,7 +262,7 @@ def add_hint(tm: TimetableModel) -> bool:
     infeasible; a plan that passes ``check_plan`` proves the model feasible, so that cannot happen.
     Returns whether the hint was added.
     """
-    from reopen_sim.optimize.check import check_plan
+    from reopen_sim.optimizer.check import check_plan
 
     plan = greedy_plan(tm)
     if plan is None or check_plan(tm.scenario, plan):

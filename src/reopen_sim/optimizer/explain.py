@@ -21,8 +21,8 @@ from collections.abc import Hashable, Sequence
 
 from ortools.sat.python import cp_model
 
-from reopen_sim.optimize.model import TimetableModel, build_model
-from reopen_sim.optimize.solve import make_solver
+from reopen_sim.optimizer.model import TimetableModel, build_model
+from reopen_sim.optimizer.solve import make_solver
 from reopen_sim.scenario import capacity as cap
 from reopen_sim.scenario.schema import Scenario, format_hhmm
 
@@ -247,7 +247,7 @@ def _describe(sc: Scenario, tm: TimetableModel, key: _Key) -> str:
         return f"the canteen seats {seats} a sitting under the distancing rule, {sc.canteen.max_sittings} sittings"
     if family == "exit":
         e = sc.entrances[int(k[0])]  # type: ignore[call-overload]
-        from reopen_sim.optimize.model import exit_capacity
+        from reopen_sim.optimizer.model import exit_capacity
 
         return f"gate {e.id} lets out at most {exit_capacity(sc, int(k[0]))} students a dismissal slot"  # type: ignore[call-overload]
     if family == "pin":

@@ -1,7 +1,7 @@
 """The lane engine: FIFO screening lanes at a gate, a serving counter or an exit.
 
 One function serves the morning gates, the canteen counters and the dismissal exits, and the
-queueing-theory tests drive the very same function (see :mod:`reopen_sim.simulate.stationary`).
+queueing-theory tests drive the very same function (see :mod:`reopen_sim.simulation.stationary`).
 
 Each lane is a single server with a FIFO line, so a student's times follow Lindley's recursion
 (Lindley 1952): ``start = max(arrival, previous departure of the lane)``, ``end = start + service``.

@@ -16,7 +16,7 @@ from reopen_sim.errors import InputError, InputIssue
 from reopen_sim.plan import Plan
 from reopen_sim.scenario import capacity as cap
 from reopen_sim.scenario.schema import Entrance, Scenario, format_hhmm
-from reopen_sim.simulate.streams import Roster, roster
+from reopen_sim.simulation.streams import Roster, roster
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from reopen_sim.errors import InfeasibleError
-from reopen_sim.optimize.hint import add_hint
-from reopen_sim.optimize.model import TimetableModel, Weights, build_model
+from reopen_sim.optimizer.hint import add_hint
+from reopen_sim.optimizer.model import TimetableModel, Weights, build_model
 from reopen_sim.plan import ClassAssignment, Plan
 from reopen_sim.scenario import capacity as cap
 from reopen_sim.scenario.schema import Scenario, format_hhmm
@@ -187,7 +187,7 @@ def optimize(
 ) -> Plan:
     """Assign every class a window, gate, room(s), canteen sitting and dismissal time (CP-SAT).
 
-    Minimises the weighted objective of :class:`~reopen_sim.optimize.model.Weights` under every hard
+    Minimises the weighted objective of :class:`~reopen_sim.optimizer.model.Weights` under every hard
     rule of ``docs/design.md``. ``previous`` (a published plan) adds the "few changes" term.
     ``time_limit_s`` is a deterministic time budget (see the module docstring). ``Plan.meta`` records
     status, objective, each term's value, best bound, gap, wall time, seed and workers.
@@ -205,7 +205,7 @@ def optimize(
     wall = time.perf_counter() - t0
     name = solver.status_name(status)
     if status == cp_model.INFEASIBLE:
-        from reopen_sim.optimize.explain import explain_infeasibility
+        from reopen_sim.optimizer.explain import explain_infeasibility
 
         # Each explanation solve gets at most the caller's budget (and at least 2 s, at most 10 s).
         budget = min(10.0, max(2.0, float(time_limit_s)))

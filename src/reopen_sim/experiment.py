@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from reopen_sim.errors import InputError, InputIssue
 from reopen_sim.plan import Plan
 from reopen_sim.scenario.schema import Scenario
+from reopen_sim.stats import mean_ci
 
 # Metrics of the comparison table, in display order. The first eight come from
 # ``SimulationResult.metrics()`` for gate "all"; the contact ones from ``exposure.contacts``.
@@ -38,24 +38,6 @@ CONTACT_METRICS: tuple[str, ...] = ("close_contacts", "cross_grade_contacts")
 COMPARED_METRICS: tuple[str, ...] = SIMULATION_METRICS + CONTACT_METRICS
 
 TABLE_COLUMNS: tuple[str, ...] = ("plan", "metric", "mean", "lo", "hi", "diff_mean", "diff_lo", "diff_hi")
-
-
-def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t interval mean ± t_{(1+level)/2, n−1}·s/√n; (mean, nan, nan) when n < 2.
-
-    NaN values (a metric undefined in some replication) are dropped first.
-    """
-    x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
-    n = x.size
-    if n == 0:
-        return math.nan, math.nan, math.nan
-    m = float(x.mean())
-    if n < 2:
-        return m, math.nan, math.nan
-    sd = float(x.std(ddof=1))
-    half = float(stats.t.ppf((1 + level) / 2, n - 1)) * sd / math.sqrt(n)
-    return m, m - half, m + half
 
 
 def summarise_paired(per_replication: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -22,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from reopen_sim.district.evaluate import Evaluator, optimize_simulate_contacts
 from reopen_sim.district.executors import check_executor, run_tasks
@@ -38,6 +36,7 @@ from reopen_sim.district.store import TaskOutcome, TaskStore
 from reopen_sim.errors import InfeasibleError, InputError, InputIssue
 from reopen_sim.scenario.load import scenario_from_dict
 from reopen_sim.scenario.schema import Scenario
+from reopen_sim.stats import mean_ci
 
 STATUSES = ("ok", "invalid", "infeasible", "skipped", "error")
 SUMMARY_COLUMNS = ("school", "what_if", "metric", "mean", "lo", "hi", "n")
@@ -171,20 +170,6 @@ def fingerprint(scenario: Scenario, replications: int, seed: int, time_limit_s: 
         ensure_ascii=False,
     )
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-def mean_ci(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
-    """Mean and Student-t confidence interval ``x̄ ± t(n-1) s/√n`` over replications."""
-    x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
-    n = len(x)
-    if n == 0:
-        return math.nan, math.nan, math.nan
-    m = float(x.mean())
-    if n == 1:
-        return m, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
-    return m, m - half, m + half
 
 
 def replication_values(metrics: pd.DataFrame) -> dict[str, list[float]]:

@@ -10,24 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
-from scipy import stats as st
 
 from reopen_sim.exposure.model import ALL, ANY, MIXINGS, SETTINGS
+from reopen_sim.stats import mean_ci
 
 METRICS: tuple[str, ...] = ("contacts", "close_pairs", "contact_min")
-
-
-def mean_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t confidence interval of i.i.d. replication values."""
-    x = np.asarray(values, dtype=float)
-    n = x.size
-    m = float(x.mean()) if n else float("nan")
-    if n < 2:
-        return m, float("nan"), float("nan")
-    half = float(st.t.ppf((1 + confidence) / 2, n - 1) * x.std(ddof=1) / np.sqrt(n))
-    return m, m - half, m + half
 
 
 def summarise_stats(

@@ -11,6 +11,7 @@ import pandas as pd
 
 from reopen_sim.plan import Plan
 from reopen_sim.scenario.schema import Scenario
+from reopen_sim.stats import mean_ci, t_quantile
 
 # Metric columns of ``metrics()`` (one row per replication × gate, gate "all" = whole school).
 # Times of day are minutes since midnight; counts are students. Lunch and fever-path extras are
@@ -71,21 +72,6 @@ class Replication:
     metrics: pd.DataFrame = field(repr=False)
 
 
-def t_interval(values: pd.Series, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t confidence interval: x̄ ± t_{n−1, (1+level)/2} · s/√n (NaN when n < 2)."""
-    from scipy import stats  # imported when needed: scipy.stats takes seconds to import
-
-    x = values.dropna().to_numpy(dtype=np.float64)
-    n = x.size
-    if n == 0:
-        return np.nan, np.nan, np.nan
-    mean = float(x.mean())
-    if n < 2:
-        return mean, np.nan, np.nan
-    half = float(stats.t.ppf((1 + level) / 2, n - 1) * x.std(ddof=1) / np.sqrt(n))
-    return mean, mean - half, mean + half
-
-
 @dataclass(frozen=True)
 class SimulationResult:
     """Replications of one plan. ``seed`` and the replication index reproduce every figure."""
@@ -111,7 +97,7 @@ class SimulationResult:
             sub = m[m["gate"] == g]
             row: dict[str, object] = {"gate": g, "replications": int(sub["replication"].nunique())}
             for name in METRICS:
-                mean, lo, hi = t_interval(sub[name], level)
+                mean, lo, hi = mean_ci(sub[name].to_numpy(dtype=float), level)
                 row[f"{name}_mean"] = mean
                 row[f"{name}_lo"] = lo
                 row[f"{name}_hi"] = hi
@@ -137,9 +123,7 @@ class SimulationResult:
         g = full.groupby(["gate", "minute"], sort=False)
         out = g[["queue_people", "queue_m", "spill_people", "spill_m"]].mean().add_suffix("_mean")
         if n > 1:
-            from scipy import stats
-
-            tq = float(stats.t.ppf((1 + level) / 2, n - 1))
+            tq = float(t_quantile(level, n - 1))
             half = g["queue_people"].std(ddof=1) * tq / np.sqrt(n)
             out["queue_people_lo"] = out["queue_people_mean"] - half
             out["queue_people_hi"] = out["queue_people_mean"] + half

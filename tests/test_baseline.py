@@ -37,3 +37,22 @@ def test_baseline_of_the_junior_middle_school_breaks_the_gate_rules_the_optimize
     # All 1,084 students in the 06:50 window through the nearest door, grades mixed and out of order.
     assert {"gate_capacity", "grades_per_gate", "arrival_order", "dismissal_order"} <= broken
     assert check_plan(sc, rs.optimize(sc, time_limit_s=10)) == []
+
+
+def test_baseline_keeps_the_schools_pinned_gates_and_rooms() -> None:
+    # DOMAIN junior plan: fixed entry checkpoints per class; the unplanned school still uses them,
+    # it only fails to stagger the arrivals.
+    sc = load_scenario("scenarios/junior-middle.yaml")
+    base = rs.baseline_plan(sc)
+    for pin in sc.pins:
+        assert base[pin.class_id].gate == pin.gate
+    assert {a.arrival_start_min for a in base.assignments} == {sc.day.earliest_arrival_at}
+    data = school(
+        [("7-1", 7, 30), ("7-2", 7, 30)],
+        gates=[gate("A", walk={"Main": 10}), gate("B", walk={"Main": 200})],
+        rooms=[room("R1", 48), room("R2", 48), room("LAB", 36)],
+    )
+    data["pins"] = [{"class_id": "7-2", "gate": "B", "rooms": ["LAB", "R2"]}]
+    p = baseline_plan(build(data))
+    assert p["7-2"].gate == "B" and p["7-2"].rooms == ("LAB", "R2")
+    assert p["7-1"].gate == "A" and p["7-1"].rooms == ("R1",)  # pinned rooms are not handed out again

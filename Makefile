@@ -34,8 +34,9 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# Speed figures, run by hand on an idle machine and recorded in bench/README.md (several minutes).
 bench: install
-	$(BIN)/python bench/run_all.py
+	for script in bench/bench_*.py; do echo "== $$script"; MPLBACKEND=Agg $(BIN)/python -u $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -19,10 +19,23 @@ from reopen_sim.plan import ClassAssignment, Plan
 
 
 def _arrival_guess(
-    tm: TimetableModel, rooms: dict[int, tuple[int, dict[int, int]]] | None = None
+    tm: TimetableModel, rooms: dict[int, tuple[int, dict[int, int]]] | None = None, level: bool = False
 ) -> dict[int, tuple[int, int]]:
     """Arrival groups in order, largest class first into the first window with a gate that keeps the
-    gate rules; with ``rooms``, the gates nearest each class's first room are tried first."""
+    gate rules; with ``rooms``, the gates nearest each class's first room are tried first.
+
+    With ``level``, a group of the arrival order (unpinned classes) keeps to the windows it needs at
+    least (``model._arrival_populations``) and each class takes the gate-window that adds least to
+    the objective: its walk plus the weighted rise of the peak utilisation above the model's lower
+    bound on it. First fit is the fallback."""
+    from reopen_sim.optimizer.model import _arrival_populations, peak_lower_bound
+
+    groups = _arrival_populations(tm) if level else []
+    need_total = sum(need for need, _ in groups)
+    peak = max(
+        (peak_lower_bound(tm, gates, sizes, need) for need, pops in groups for gates, sizes in pops.items()),
+        default=0,
+    )
     sc, pol = tm.scenario, tm.scenario.policy
     walks = _walks(tm) if rooms else {}
 
@@ -39,7 +52,7 @@ def _arrival_guess(
     kinds: dict[tuple[int, int], set[bool]] = defaultdict(set)
     out: dict[int, tuple[int, int]] = {}
     start = 0
-    for grp in [*order, rest]:
+    for i, grp in enumerate([*order, rest]):
         members = [c for c, cls in enumerate(sc.classes) if cls.grade in grp]
         members.sort(key=lambda c: (sc.classes[c].id not in pins, -sc.classes[c].students, c))
         first = start if grp is not rest else 0
@@ -48,6 +61,29 @@ def _arrival_guess(
             cls = sc.classes[c]
             pin = pins.get(cls.id)
             placed = False
+            if level and grp is not rest and pin is None and need_total <= n_win:
+                costs = []
+                for w in range(first, min(n_win, first + groups[i][0])):
+                    for g in tm.gates_of(c):
+                        n = load[g, w] + cls.students
+                        if (
+                            n > tm.gate_capacity[g]
+                            or len(grades[g, w] | {cls.grade}) > pol.max_grades_per_gate_window
+                            or (pol.separate_boarders and kinds[g, w] - {cls.boarding})
+                        ):
+                            continue
+                        rise = max(0, -(-1000 * n // tm.gate_capacity[g]) - peak)
+                        cost = tm.weights.walk_m * near(c, g) + tm.weights.peak_utilisation_permille * rise
+                        costs.append((cost, n / tm.gate_capacity[g], w, g))
+                if costs:
+                    _, _, w, g = min(costs)
+                    out[c] = (g, w)
+                    load[g, w] += cls.students
+                    grades[g, w].add(cls.grade)
+                    kinds[g, w].add(cls.boarding)
+                    peak = max(peak, -(-1000 * load[g, w] // tm.gate_capacity[g]))
+                    last_used = max(last_used, w)
+                    continue
             for w in range(first, n_win):
                 if (
                     pin is not None
@@ -177,18 +213,46 @@ def _nearer_rooms(
     return out
 
 
+def _estimate(
+    tm: TimetableModel, arrival: dict[int, tuple[int, int]], rooms: dict[int, tuple[int, dict[int, int]]]
+) -> float:
+    """The objective of a guess (last window, peak, walk and split terms; inf when incomplete)."""
+    n = len(tm.scenario.classes)
+    if len(arrival) < n or len(rooms) < n:
+        return float("inf")
+    walks = _walks(tm)
+    load: dict[tuple[int, int], int] = defaultdict(int)
+    walk = split = 0
+    for c, (g, w) in arrival.items():
+        load[g, w] += tm.scenario.classes[c].students
+        t0, extra = rooms[c]
+        walk += walks[g][t0] + sum(walks[g][t] * k for t, k in extra.items())
+        split += sum(extra.values())
+    peak = max(-(-1000 * v // tm.gate_capacity[g]) for (g, _), v in load.items())
+    wt = tm.weights
+    last = max(w for _, w in arrival.values())
+    return wt.last_window * last + wt.peak_utilisation_permille * peak + wt.walk_m * walk + wt.split_rooms * split
+
+
 def _arrival_and_rooms(
     tm: TimetableModel,
 ) -> tuple[dict[int, tuple[int, int]], dict[int, tuple[int, dict[int, int]]]]:
-    """Gates first-fit, rooms dealt nearest those gates, then gates again nearest those rooms and
-    rooms once more (two rounds of a simple alternating improvement)."""
-    arrival = _arrival_guess(tm)
-    rooms = _nearer_rooms(tm, _room_guess(tm), arrival)
-    again = _arrival_guess(tm, rooms)
-    if len(again) == len(arrival):
-        arrival = again
-        rooms = _nearer_rooms(tm, rooms, arrival)
-    return arrival, rooms
+    """Gates first-fit (or levelled, see ``_arrival_guess``), rooms dealt nearest those gates, then
+    gates again nearest those rooms and rooms once more (two rounds of a simple alternating
+    improvement); the better of the first-fit and levelled guesses by their objective."""
+    best: tuple[float, dict[int, tuple[int, int]], dict[int, tuple[int, dict[int, int]]]] | None = None
+    for level in (False, True):
+        arrival = _arrival_guess(tm, level=level)
+        rooms = _nearer_rooms(tm, _room_guess(tm), arrival)
+        again = _arrival_guess(tm, rooms, level=level)
+        if len(again) == len(arrival):
+            arrival = again
+            rooms = _nearer_rooms(tm, rooms, arrival)
+        score = _estimate(tm, arrival, rooms)
+        if best is None or score < best[0]:
+            best = (score, arrival, rooms)
+    assert best is not None
+    return best[1], best[2]
 
 
 def _sitting_guess(tm: TimetableModel) -> dict[int, int]:

@@ -483,30 +483,65 @@ def add_arrival_groups(tm: TimetableModel) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def _arrival_populations(tm: TimetableModel) -> list[tuple[int, dict[tuple[int, ...], list[int]]]]:
+    """Per group of the arrival order: the windows it needs at least, and its populations (classes
+    sharing the same open gates) as lists of class sizes. A group needs ⌈students ÷ what the gates
+    open to them take a window⌉ windows of its own per population."""
+    sc = tm.scenario
+    out = []
+    for grp in sc.policy.arrival_order:
+        pops: dict[tuple[int, ...], list[int]] = defaultdict(list)
+        for c, cls in enumerate(sc.classes):
+            if cls.grade in grp:
+                pops[tuple(tm.gates_of(c))].append(cls.students)
+        need = max(
+            (
+                math.ceil(sum(sizes) / max(1, sum(tm.gate_capacity[g] for g in gates)))
+                for gates, sizes in pops.items()
+            ),
+            default=1,
+        )
+        out.append((max(1, need), dict(pops)))
+    return out
+
+
 def add_last_window_term(tm: TimetableModel) -> None:
     """Finish the arrival period early: the index of the latest window any class uses."""
     m = tm.model
     last = m.new_int_var(0, tm.n_windows - 1, "last_window")
     for wi in tm.win_idx:
         m.add(last >= wi)
-    # A valid cut the LP cannot see: each group of the arrival order needs at least
-    # ⌈students ÷ what the gates open to them take a window⌉ windows of its own (per population of
-    # classes sharing the same open gates), and the groups follow each other.
-    sc = tm.scenario
-    need_total = 0
-    for grp in sc.policy.arrival_order:
-        pops: dict[tuple[int, ...], int] = defaultdict(int)
-        for c, cls in enumerate(sc.classes):
-            if cls.grade in grp:
-                pops[tuple(tm.gates_of(c))] += cls.students
-        need = max(
-            (math.ceil(n / max(1, sum(tm.gate_capacity[g] for g in gates))) for gates, n in pops.items()),
-            default=1,
-        )
-        need_total += max(1, need)
+    # A valid cut the LP cannot see: each group of the arrival order needs its own windows
+    # (_arrival_populations), and the groups follow each other.
+    need_total = sum(need for need, _ in _arrival_populations(tm))
     if need_total:
         m.add(last >= need_total - 1)
     tm.terms["last_window"] = (last, tm.weights.last_window)
+
+
+def peak_lower_bound(tm: TimetableModel, gates: tuple[int, ...], sizes: list[int], n_windows: int) -> int:
+    """The least peak (per mille) at which classes of these sizes, arriving through these gates in
+    ``n_windows`` windows, can fit: by volume (students ÷ capacity of the gate-windows) and by count
+    (a gate-window at peak p holds at most the j smallest classes whose sum ≤ p × capacity)."""
+    caps = [tm.gate_capacity[g] for g in gates]
+    total_cap = sum(caps) * n_windows
+    if not sizes or total_cap <= 0 or n_windows <= 0:
+        return 0
+    prefix = [0]
+    for s in sorted(sizes):
+        prefix.append(prefix[-1] + s)
+    lo = min(1000, math.ceil(1000 * prefix[-1] / total_cap))
+
+    def classes_fit(p: int) -> int:
+        held = 0
+        for cap_g in caps:
+            held += n_windows * max(j for j, s in enumerate(prefix) if 1000 * s <= p * cap_g)
+        return held
+
+    for p in range(lo, 1001):
+        if classes_fit(p) >= len(sizes):
+            return p
+    return 1000
 
 
 def add_peak_utilisation_term(tm: TimetableModel) -> None:
@@ -520,6 +555,26 @@ def add_peak_utilisation_term(tm: TimetableModel) -> None:
         for w in range(tm.n_windows):
             m.add(capacity * peak >= 1000 * gate_load(tm, g, w))
     tm.terms["peak_utilisation_permille"] = (peak, tm.weights.peak_utilisation_permille)
+    # Valid cuts the LP cannot see (it spreads classes fractionally over every gate-window): when
+    # the arrival ends by window L, a group of the arrival order has at most L + 1 − (windows the
+    # other groups need) windows, and its populations must fit their gates' windows at the peak.
+    last = tm.terms["last_window"][0] if "last_window" in tm.terms else None
+    groups = _arrival_populations(tm)
+    need_total = sum(need for need, _ in groups)
+    if last is None or not groups:
+        return
+    for top in range(max(0, need_total - 1), tm.n_windows):
+        bound = 0
+        for need, pops in groups:
+            avail = top + 1 - (need_total - need)
+            for gates, sizes in pops.items():
+                bound = max(bound, peak_lower_bound(tm, gates, sizes, avail))
+        if bound <= 0:
+            continue
+        ends_by = m.new_bool_var(f"arrival_ends_by_{top}")
+        m.add(last <= top).only_enforce_if(ends_by)
+        m.add(last >= top + 1).only_enforce_if(ends_by.negated())
+        m.add(peak >= bound).only_enforce_if(ends_by)
 
 
 def walk_places(

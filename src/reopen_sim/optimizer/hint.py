@@ -238,19 +238,21 @@ def _arrival_and_rooms(
     tm: TimetableModel,
 ) -> tuple[dict[int, tuple[int, int]], dict[int, tuple[int, dict[int, int]]]]:
     """Gates first-fit (or levelled, see ``_arrival_guess``), rooms dealt nearest those gates, then
-    gates again nearest those rooms and rooms once more (two rounds of a simple alternating
-    improvement); the better of the first-fit and levelled guesses by their objective."""
+    gates again nearest those rooms and rooms once more, for a few rounds of this alternating
+    improvement; the best guess of the first-fit and levelled runs by its objective (``_estimate``)."""
     best: tuple[float, dict[int, tuple[int, int]], dict[int, tuple[int, dict[int, int]]]] | None = None
     for level in (False, True):
         arrival = _arrival_guess(tm, level=level)
         rooms = _nearer_rooms(tm, _room_guess(tm), arrival)
-        again = _arrival_guess(tm, rooms, level=level)
-        if len(again) == len(arrival):
+        for _ in range(4):
+            score = _estimate(tm, arrival, rooms)
+            if best is None or score < best[0]:
+                best = (score, arrival, rooms)
+            again = _arrival_guess(tm, rooms, level=level)
+            if len(again) < len(arrival):
+                break
             arrival = again
             rooms = _nearer_rooms(tm, rooms, arrival)
-        score = _estimate(tm, arrival, rooms)
-        if best is None or score < best[0]:
-            best = (score, arrival, rooms)
     assert best is not None
     return best[1], best[2]
 

@@ -231,7 +231,12 @@ def _estimate(
     peak = max(-(-1000 * v // tm.gate_capacity[g]) for (g, _), v in load.items())
     wt = tm.weights
     last = max(w for _, w in arrival.values())
-    return wt.last_window * last + wt.peak_utilisation_permille * peak + wt.walk_m * walk + wt.split_rooms * split
+    return (
+        wt.last_window * last
+        + wt.peak_utilisation_permille * peak
+        + wt.walk_m * walk
+        + wt.split_rooms * split
+    )
 
 
 def _arrival_and_rooms(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
 
+from cli_support import run_cli
 from reopen_sim.plan import read_timetable
 from reopen_sim.scenario.load import load_scenario
 
@@ -16,13 +16,7 @@ JUNIOR = str(ROOT / "scenarios" / "junior-middle.yaml")
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reopen_sim.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8"},
-    )
+    return run_cli(*args, columns=200)
 
 
 def test_plan_writes_both_files_and_check_confirms(tmp_path: Path) -> None:

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from cli_support import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHOOLS = sorted(p for p in (ROOT / "scenarios").glob("*.yaml") if not p.name.startswith("district"))
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reopen_sim.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={"COLUMNS": "120", "PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8"},
-    )
+    return run_cli(*args, columns=120)
 
 
 @pytest.mark.parametrize("path", SCHOOLS, ids=lambda p: p.name)

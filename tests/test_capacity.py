@@ -186,3 +186,12 @@ def test_walk_distance_table_graph_and_stairs() -> None:
     assert cap.walk_m(sc, b, r1) == 70 + 8  # Dijkstra through the yard
     assert cap.walk_m(sc, b, r2) == 65
     assert cap.walk_m(sc, a, r2) == 0  # no table entry and no graph node: unknown, 0
+
+
+def test_rooms_needed_per_class() -> None:
+    # Largest rooms 25, 25, 20: 20 students need 1; 30 need 2 (25 + 25); 80 cannot fit in 2.
+    assert cap.min_rooms_needed(20, [20, 25, 25], 2) == 1
+    assert cap.min_rooms_needed(30, [20, 25, 25], 2) == 2
+    assert cap.min_rooms_needed(80, [20, 25, 25], 2) is None
+    assert cap.max_rooms_per_class(Policy()) == 2
+    assert cap.max_rooms_per_class(Policy(allow_split_classes=False, max_rooms_per_class=3)) == 1

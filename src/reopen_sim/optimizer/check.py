@@ -208,7 +208,7 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
             )
 
     # -- rooms ----------------------------------------------------------------------------------
-    max_rooms = pol.max_rooms_per_class if pol.allow_split_classes else 1
+    max_rooms = cap.max_rooms_per_class(pol)
     users: dict[str, list[str]] = defaultdict(list)
     for a in rows:
         unknown = [r for r in a.rooms if r not in caps]

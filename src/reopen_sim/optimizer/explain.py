@@ -182,7 +182,7 @@ def room_findings(scenario: Scenario) -> list[str]:
     caps = sorted((c for c in cap.room_capacities(sc).values() if c > 0), reverse=True)
     if not caps:
         return []
-    max_rooms = pol.max_rooms_per_class if pol.allow_split_classes else 1
+    max_rooms = cap.max_rooms_per_class(pol)
     need = 0
     oversize = 0
     for cls in sc.classes:

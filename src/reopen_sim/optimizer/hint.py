@@ -16,6 +16,7 @@ from ortools.sat.python import cp_model
 
 from reopen_sim.optimizer.model import TimetableModel, type_of_room, walk_to_type
 from reopen_sim.plan import ClassAssignment, Plan
+from reopen_sim.scenario import capacity as cap
 
 
 def _arrival_guess(
@@ -116,7 +117,7 @@ def _arrival_guess(
 
 def _room_guess(tm: TimetableModel) -> dict[int, tuple[int, dict[int, int]]]:
     sc = tm.scenario
-    max_rooms = sc.policy.max_rooms_per_class if sc.policy.allow_split_classes else 1
+    max_rooms = cap.max_rooms_per_class(sc.policy)
     free = {t.index: len(t.rooms) for t in tm.room_types}
     caps = {t.index: t.capacity for t in tm.room_types}
     out: dict[int, tuple[int, dict[int, int]]] = {}
@@ -263,8 +264,6 @@ def _arrival_and_rooms(
 
 
 def _sitting_guess(tm: TimetableModel) -> dict[int, int]:
-    from reopen_sim.scenario import capacity as cap
-
     sc = tm.scenario
     if not tm.sit:
         return {}

@@ -211,7 +211,7 @@ def add_room_choice(tm: TimetableModel) -> None:
     """
     sc, m = tm.scenario, tm.model
     pol = sc.policy
-    max_rooms = pol.max_rooms_per_class if pol.allow_split_classes else 1
+    max_rooms = cap.max_rooms_per_class(pol)
     types = tm.room_types
     all_caps = sorted((t.capacity for t in types for _ in t.rooms), reverse=True)
     for c, cls in enumerate(sc.classes):
@@ -448,7 +448,7 @@ def add_pins(tm: TimetableModel) -> None:
             fits = all(0 < n <= caps[r] for n, r in zip(shares, rooms, strict=True)) and len(
                 set(rooms)
             ) == len(rooms)
-            max_rooms = sc.policy.max_rooms_per_class if sc.policy.allow_split_classes else 1
+            max_rooms = cap.max_rooms_per_class(sc.policy)
             if not fits or len(rooms) > max_rooms or any(r not in rtype for r in rooms):
                 m.add_bool_or([]).only_enforce_if(lit)
             else:

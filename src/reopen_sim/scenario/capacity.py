@@ -100,6 +100,18 @@ def min_rooms_needed(students: int, capacities: list[int], max_rooms: int) -> in
     return None
 
 
+def max_rooms_per_class(policy: Policy) -> int:
+    """Rooms one class may use: ``policy.max_rooms_per_class`` when splitting is on, else 1."""
+    return policy.max_rooms_per_class if policy.allow_split_classes else 1
+
+
+def rooms_needed_per_class(scenario: Scenario) -> list[int | None]:
+    """:func:`min_rooms_needed` for every class, in scenario order, under the scenario's policy."""
+    caps = list(room_capacities(scenario).values())
+    k = max_rooms_per_class(scenario.policy)
+    return [min_rooms_needed(c.students, caps, k) for c in scenario.classes]
+
+
 def split_over_rooms(students: int, capacities: list[int]) -> list[int]:
     """How a class spreads over its rooms: each room in the listed order filled to its capacity.
 

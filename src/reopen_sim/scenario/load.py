@@ -519,7 +519,7 @@ def impossibility_issues(sc: Scenario, file: str) -> list[InputIssue]:
     caps = cap.room_capacities(sc)
     ordered = sorted(caps.values(), reverse=True)
     largest = ordered[0] if ordered else 0
-    k = pol.max_rooms_per_class if pol.allow_split_classes else 1
+    k = cap.max_rooms_per_class(pol)
     best_k = sum(ordered[:k])
     for i, c in enumerate(sc.classes):
         if c.students > best_k:
@@ -535,7 +535,7 @@ def impossibility_issues(sc: Scenario, file: str) -> list[InputIssue]:
                     "rule and splitting is off; set policy.allow_split_classes: true or add a larger room"
                 )
             out.append(InputIssue(file, f"classes[{i}].students", str(c.students), exp))
-    needed = [cap.min_rooms_needed(c.students, list(caps.values()), k) for c in sc.classes]
+    needed = cap.rooms_needed_per_class(sc)
     if all(n is not None for n in needed) and sum(n or 0 for n in needed) > len(sc.rooms):
         n_split = sum(1 for n in needed if n and n > 1)
         out.append(

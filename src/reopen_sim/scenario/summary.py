@@ -62,10 +62,8 @@ def summarise(scenario: Scenario) -> ScenarioSummary:
         for e in sc.entrances
     }
     n = sc.n_students
-    max_rooms = pol.max_rooms_per_class if pol.allow_split_classes else 1
-    rooms_needed = sum(
-        cap.min_rooms_needed(c.students, list(rooms.values()), max_rooms) or max_rooms for c in sc.classes
-    )
+    max_rooms = cap.max_rooms_per_class(pol)
+    rooms_needed = sum(n or max_rooms for n in cap.rooms_needed_per_class(sc))
     resources = [
         Resource("gate screening, whole arrival span", n, sum(win.values()) * sc.day.n_windows, "students"),
         Resource("room seats (distanced)", n, sum(rooms.values()), "seats"),

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
 from ortools.sat.python import cp_model
 
-from reopen_sim.optimizer.model import TimetableModel, type_of_room, walk_to_type
+from reopen_sim.optimizer.model import TimetableModel, type_of_room
 from reopen_sim.plan import ClassAssignment, Plan
 from reopen_sim.scenario import capacity as cap
 
@@ -164,10 +165,8 @@ def _room_guess(tm: TimetableModel) -> dict[int, tuple[int, dict[int, int]]]:
 
 
 def _walks(tm: TimetableModel) -> dict[int, dict[int, int]]:
-    """Metres from each gate to each room type (``model.walk_to_type``)."""
-    return {
-        g: {t.index: walk_to_type(tm.scenario, g, t) for t in tm.room_types} for g in range(len(tm.gate_ids))
-    }
+    """Metres from each gate to each room type (``TimetableModel.walk_table``)."""
+    return tm.walk_table()
 
 
 def _nearer_rooms(
@@ -177,8 +176,11 @@ def _nearer_rooms(
 ) -> dict[int, tuple[int, dict[int, int]]]:
     """Re-deal the first rooms to minimise the walk from each class's gate (Hungarian method,
     ``scipy.optimize.linear_sum_assignment``), keeping overflow rooms and pins: a class may take a
-    room that seats it (or, if split, one that leaves it split with its overflow rooms enough)."""
-    from scipy.optimize import linear_sum_assignment
+    room that seats it (or, if split, one that leaves it split with its overflow rooms enough).
+
+    OR-Tools' ``SimpleLinearSumAssignment`` solves it (integer walks); SciPy's would do too, but
+    importing ``scipy.optimize`` costs more than the whole guess."""
+    from ortools.graph.python.linear_sum_assignment import SimpleLinearSumAssignment
 
     sc = tm.scenario
     caps = {t.index: t.capacity for t in tm.room_types}
@@ -193,24 +195,31 @@ def _nearer_rooms(
     slots = [t for t, k in sorted(left.items()) for _ in range(max(0, k))]
     if not movable or len(slots) < len(movable):
         return rooms
-    big = 10**7
     walks = _walks(tm)
-    cost = []
-    for c in movable:
+    slot_caps = np.array([caps[t] for t in slots])
+    arc_from: list[np.ndarray] = []
+    arc_to: list[np.ndarray] = []
+    arc_cost: list[np.ndarray] = []
+    for i, c in enumerate(movable):
         n = sc.classes[c].students
         over_cap = sum(caps[t] * k for t, k in rooms[c][1].items())
-        row = []
-        for t in slots:
-            ok = caps[t] >= n if not over_cap else caps[t] < n <= caps[t] + over_cap
-            row.append(walks[arrival[c][0]][t] if ok else big)
-        cost.append(row)
-    r_idx, c_idx = linear_sum_assignment(cost)
-    if any(cost[i][j] >= big for i, j in zip(r_idx, c_idx, strict=True)):
+        ok = slot_caps >= n if not over_cap else (slot_caps < n) & (n <= slot_caps + over_cap)
+        js = np.flatnonzero(ok)
+        arc_from.append(np.full(len(js), i))
+        arc_to.append(js)
+        arc_cost.append(np.array([walks[arrival[c][0]][slots[j]] for j in js], dtype=np.int64))
+    # Free slots: zero-cost dummy classes make the problem square.
+    dummies = np.arange(len(movable), len(slots))
+    arc_from.append(np.repeat(dummies, len(slots)))
+    arc_to.append(np.tile(np.arange(len(slots)), len(dummies)))
+    arc_cost.append(np.zeros(len(dummies) * len(slots), dtype=np.int64))
+    assignment = SimpleLinearSumAssignment()
+    assignment.add_arcs_with_cost(np.concatenate(arc_from), np.concatenate(arc_to), np.concatenate(arc_cost))
+    if assignment.solve() != assignment.OPTIMAL:
         return rooms
     out = dict(rooms)
-    for i, j in zip(r_idx, c_idx, strict=True):
-        c = movable[int(i)]
-        out[c] = (slots[int(j)], rooms[c][1])
+    for i, c in enumerate(movable):
+        out[c] = (slots[assignment.right_mate(i)], rooms[c][1])
     return out
 
 
@@ -289,13 +298,26 @@ def _dismissal_guess(tm: TimetableModel) -> dict[int, int]:
     return out
 
 
-def greedy_plan(tm: TimetableModel) -> Plan | None:
+Guess = tuple[
+    dict[int, tuple[int, int]],  # class -> (gate, window)
+    dict[int, tuple[int, dict[int, int]]],  # class -> (first room type, {overflow type: rooms})
+    dict[int, int],  # class -> canteen sitting index
+    dict[int, int],  # class -> dismissal slot index
+]
+
+
+def greedy_guess(tm: TimetableModel) -> Guess:
+    """The greedy guess: arrival and rooms (:func:`_arrival_and_rooms`), sittings and dismissal slots."""
+    arrival, rooms = _arrival_and_rooms(tm)
+    return arrival, rooms, _sitting_guess(tm), _dismissal_guess(tm)
+
+
+def greedy_plan(tm: TimetableModel, guess: Guess | None = None) -> Plan | None:
     """The greedy guess as a complete plan, or None where the greedy leaves a class without a place."""
     from reopen_sim.optimizer.solve import assign_room_ids
 
     sc, day = tm.scenario, tm.scenario.day
-    arrival, rooms = _arrival_and_rooms(tm)
-    sit, dis = _sitting_guess(tm), _dismissal_guess(tm)
+    arrival, rooms, sit, dis = guess if guess is not None else greedy_guess(tm)
     n = len(sc.classes)
     if len(arrival) < n or len(rooms) < n or (tm.sit and len(sit) < n):
         return None
@@ -334,12 +356,12 @@ def add_hint(tm: TimetableModel) -> bool:
     """
     from reopen_sim.optimizer.check import check_plan
 
-    plan = greedy_plan(tm)
+    guess = greedy_guess(tm)
+    plan = greedy_plan(tm, guess)
     if plan is None or check_plan(tm.scenario, plan):
         return False
     m = tm.model
-    arrival, rooms = _arrival_and_rooms(tm)
-    sit, dis = _sitting_guess(tm), _dismissal_guess(tm)
+    arrival, rooms, sit, dis = guess
     pairs: list[tuple[cp_model.IntVar, int]] = []
     pairs += [(v, int(arrival[c] == (g, w))) for (c, g, w), v in tm.x.items()]
     pairs += [(v, int(rooms[c][0] == t)) for (c, t), v in tm.prim.items()]
@@ -356,10 +378,12 @@ def add_hint(tm: TimetableModel) -> bool:
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
     solver.parameters.max_deterministic_time = 5.0
+    hint = m.proto.solution_hint
     if solver.solve(fixed) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        for i in range(len(m.proto.variables)):
-            m.add_hint(m.get_int_var_from_proto_index(i), solver.value(fixed.get_int_var_from_proto_index(i)))
+        values = list(solver.response_proto.solution)
+        hint.vars.extend(range(len(values)))
+        hint.values.extend(values)
     else:
-        for v, val in pairs:
-            m.add_hint(v, val)
+        hint.vars.extend(v.index for v, _ in pairs)
+        hint.values.extend(val for _, val in pairs)
     return True

@@ -100,6 +100,9 @@ class TimetableModel:
     relax: dict[tuple[str, tuple[Hashable, ...]], Relaxable] = field(default_factory=dict)
     parts: frozenset[str] = frozenset()
     enforce: frozenset[tuple[str, tuple[Hashable, ...]]] | None = None
+    _gates: dict[int, list[int]] = field(default_factory=dict, repr=False)
+    _walks: dict[int, dict[int, int]] = field(default_factory=dict, repr=False)
+    _gates_seen: dict[tuple[int, int], None] = field(default_factory=dict, repr=False)
 
     def guard(self, family: str, *key: Hashable) -> list[cp_model.IntVar]:
         """Enforcement literals for a relaxable rule: ``[]`` normally, ``[assumption]`` when explaining."""
@@ -113,8 +116,21 @@ class TimetableModel:
                 self.model.add(lit == int(k in self.enforce))
         return [self.relax[k].literal]
 
+    def walk_table(self) -> dict[int, dict[int, int]]:
+        """Whole metres from each gate to each room type (:func:`walk_to_type`), computed once."""
+        if not self._walks:
+            for g in range(len(self.gate_ids)):
+                self._walks[g] = {t.index: walk_to_type(self.scenario, g, t) for t in self.room_types}
+        return self._walks
+
     def gates_of(self, c: int) -> list[int]:
-        return sorted({g for (ci, g) in self.gate_b if ci == c})
+        """The entrances class ``c`` may arrive through (those with a ``gate_b`` variable)."""
+        if len(self._gates_seen) != len(self.gate_b):  # gate_b grew since the last call: re-index
+            self._gates_seen = dict.fromkeys(self.gate_b)
+            self._gates.clear()
+            for ci, g in sorted(self.gate_b):
+                self._gates.setdefault(ci, []).append(g)
+        return list(self._gates.get(c, ()))
 
 
 # --------------------------------------------------------------------------------------------
@@ -401,17 +417,33 @@ def add_dismissal_order(tm: TimetableModel) -> None:
     )
 
 
+def most_leaving_in_one_slot(tm: TimetableModel, users: list[int]) -> int:
+    """An upper bound on the students of ``users`` who can leave in one dismissal slot.
+
+    When the dismissal order is enforced, its groups leave in strictly ordered slots, so one slot
+    holds at most one group: the bound is the largest group plus every class in no group. Otherwise
+    (or when explaining, where the order may be relaxed) it is all of them."""
+    sc = tm.scenario
+    total = sum(sc.classes[c].students for c in users)
+    order = sc.policy.dismissal_order
+    if tm.explain or len(order) < 2:
+        return total
+    per_group = [sum(sc.classes[c].students for c in users if sc.classes[c].grade in grp) for grp in order]
+    return total - sum(per_group) + max(per_group)
+
+
 def add_exit_capacity(tm: TimetableModel) -> None:
     """Dismissal: a class leaves by the gate it arrived through, and the students leaving by a gate in
     one slot are at most ``exit_rate_per_min × dismissal_gap_min``. Gate × slot products are built
-    only for gates whose possible users could exceed that. Guarded per gate."""
+    only for gates where that can bind (:func:`most_leaving_in_one_slot` exceeds it). Guarded per
+    gate."""
     sc, m = tm.scenario, tm.model
     if not tm.dis_idx or not tm.win_idx:
         return
     for g in range(len(tm.gate_ids)):
         users = [c for c in range(len(sc.classes)) if (c, g) in tm.gate_b]
         limit = exit_capacity(sc, g)
-        if sum(sc.classes[c].students for c in users) <= limit:
+        if most_leaving_in_one_slot(tm, users) <= limit:
             continue
         for k in range(sc.day.dismissal_slots):
             terms = []

@@ -142,6 +142,29 @@ def test_same_seed_same_plan_even_when_stopped_before_optimality() -> None:
     assert check_plan(sc, a) == []
 
 
+def test_same_seed_same_plan_across_both_search_phases() -> None:
+    # A single-worker phase too short to prove optimality, then two interleaved workers from its best
+    # plan: both phases are deterministic, so the plan is the same twice.
+    raw = generate_school(1, n_students=2400, n_classes=48, n_gates=4, kind="high", boarding_share=0.3)
+    sc = scenario_from_dict(raw)
+    a = optimize(sc, time_limit_s=0.8, seed=7, single_worker_s=0.3)
+    b = optimize(sc, time_limit_s=0.8, seed=7, single_worker_s=0.3)
+    assert [(p["workers"], p["status"]) for p in a.meta["phases"]] == [(1, "FEASIBLE"), (2, "FEASIBLE")]
+    assert a.assignments == b.assignments
+    assert a.meta["objective"] == b.meta["objective"]
+    assert a.meta["best_bound"] <= a.meta["objective"]
+    assert check_plan(sc, a) == []
+
+
+def test_a_school_proven_optimal_by_one_worker_needs_no_second_phase() -> None:
+    sc = load_scenario("scenarios/junior-middle.yaml")
+    p = optimize(sc, time_limit_s=10)
+    assert p.meta["status"] == "OPTIMAL"
+    assert [ph["workers"] for ph in p.meta["phases"]] == [1]
+    assert p.meta["best_bound"] == p.meta["objective"]
+    assert p.meta["wall_time_s"] >= p.meta["solver_time_s"] > 0
+
+
 def test_replanning_with_the_published_plan_changes_nothing() -> None:
     sc = load_scenario("scenarios/junior-middle.yaml")
     first = optimize(sc, time_limit_s=10)

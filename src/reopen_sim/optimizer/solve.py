@@ -1,9 +1,10 @@
 """Solve the timetable model and turn the solution into a :class:`~reopen_sim.plan.Plan`.
 
-Determinism (docs/design.md, "Optimizer: determinism"): CP-SAT runs ``num_workers`` workers with
-``interleave_search`` (the workers' tasks are interleaved in fixed batches, so the search does not
-depend on thread timing) and stops on a *deterministic* time budget (``max_deterministic_time``),
-never on the wall clock. Same scenario + seed + settings → the same plan on any machine load.
+Determinism (docs/design.md, "Optimizer: determinism"): CP-SAT runs one worker by default (a single
+search is deterministic by construction); with ``num_workers`` > 1 it uses ``interleave_search`` (the
+workers' tasks are interleaved in fixed batches, so the search does not depend on thread timing).
+Either way it stops on a *deterministic* time budget (``max_deterministic_time``), never on the wall
+clock. Same scenario + seed + settings → the same plan on any machine load.
 """
 
 from __future__ import annotations
@@ -21,18 +22,31 @@ from reopen_sim.plan import ClassAssignment, Plan
 from reopen_sim.scenario import capacity as cap
 from reopen_sim.scenario.schema import Scenario, format_hhmm
 
-DEFAULT_NUM_WORKERS = 2  # the project's machines have 2 cores
+# How ``optimize`` searches (bench/README.md, "Optimizer", has the measurements on the project's
+# 2-core machine). One CP-SAT worker first, for up to SINGLE_WORKER_S deterministic seconds: on
+# models of a school's size its search proves the optimum soonest (the high school in 0.6
+# deterministic s, 1.4-1.6 s wall in all, against 5-8 s with two interleaved workers, whose fixed
+# task batches cost more than the second core brings). A school not proven optimal by then continues
+# with ``num_workers`` interleaved workers from the best plan so far: their LNS workers close the gap
+# on larger schools where a single search stalls (the generated 3,600-student school with 130 rooms:
+# 2.6 % gap after 30 deterministic seconds of one worker, 0.5 % with the second phase).
+DEFAULT_NUM_WORKERS = 2
+SINGLE_WORKER_S = 2.0
 
-# Full-problem subsolvers left out of the interleaved search of ``optimize``: with them, the LNS
-# workers and the LP workers that close the gap got a smaller share of each batch. Measured on the
-# high school (time to proven optimum 9.5 -> 3.5 deterministic s) and the generated 3,600-student
-# school (within 1 % of the bound 6.8 -> 3.4 s wall); see bench/README.md.
+# Full-problem subsolvers left out of an interleaved search: with them, the LNS workers and the LP
+# workers that close the gap got a smaller share of each batch. Measured on the high school (time to
+# proven optimum 9.5 -> 3.5 deterministic s) and the generated 3,600-student school (within 1 % of
+# the bound 6.8 -> 3.4 s wall); see bench/README.md.
 IGNORED_SUBSOLVERS = ("core", "max_lp", "no_lp", "quick_restart_no_lp", "reduced_costs")
 
 
 def make_solver(time_limit_s: float, seed: int, num_workers: int = DEFAULT_NUM_WORKERS) -> cp_model.CpSolver:
-    """A CP-SAT solver with deterministic settings: fixed seed and workers, interleaved search, and a
-    deterministic time limit of ``time_limit_s`` deterministic seconds."""
+    """A CP-SAT solver with deterministic settings: fixed seed and workers (interleaved search when
+    more than one), and a deterministic time limit of ``time_limit_s`` deterministic seconds.
+
+    With one worker the presolve is lighter (probing level 1, two presolve rounds instead of three):
+    on the high school the third round and the deeper probing cost 0.2-0.3 s of its 1.5 s and the
+    search found the optimum no later without them (bench/README.md)."""
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.random_seed = int(seed)
@@ -40,15 +54,19 @@ def make_solver(time_limit_s: float, seed: int, num_workers: int = DEFAULT_NUM_W
     p.interleave_search = num_workers > 1
     p.max_deterministic_time = float(time_limit_s)
     p.log_search_progress = False
+    if num_workers == 1:
+        p.cp_model_probing_level = 1
+        p.max_presolve_iterations = 2
     return solver
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
-    """Records (wall time s, objective) of every improving solution: time to first feasible plan."""
+    """Records (wall time s since ``start``, objective) of every improving solution, and the bound's
+    progress: time to first feasible plan, to within x % of the bound, to the proven optimum."""
 
-    def __init__(self) -> None:
+    def __init__(self, start: float) -> None:
         super().__init__()
-        self.start = time.perf_counter()
+        self.start = start
         self.solutions: list[tuple[float, float]] = []
         self.bounds: list[tuple[float, float]] = []
 
@@ -182,6 +200,31 @@ def extract_plan(tm: TimetableModel, solver: cp_model.CpSolver) -> list[ClassAss
     return out
 
 
+def _search(
+    tm: TimetableModel, time_limit_s: float, seed: int, workers: int, hinted: bool, progress: _Progress
+) -> tuple[cp_model.CpSolver, Any]:
+    """One CP-SAT search of the model with ``make_solver``'s settings; returns the solver and status."""
+    solver = make_solver(time_limit_s, seed, workers)
+    if workers > 1:
+        solver.parameters.ignore_subsolvers.extend(IGNORED_SUBSOLVERS)
+    elif hinted:
+        # The hint is a whole, checked plan that CP-SAT loads as its first solution; a single
+        # worker's "hint search" phase would only re-walk it (0.5 s on the high school): skipped.
+        solver.parameters.hint_conflict_limit = 0
+    solver.best_bound_callback = progress.on_bound
+    status = solver.solve(tm.model, progress)
+    return solver, status
+
+
+def _phase(solver: cp_model.CpSolver, status: Any, workers: int) -> dict[str, Any]:
+    return {
+        "workers": workers,
+        "status": solver.status_name(status),
+        "deterministic_time": solver.deterministic_time,
+        "wall_time_s": solver.wall_time,
+    }
+
+
 def optimize(
     scenario: Scenario,
     time_limit_s: float = 30,
@@ -190,26 +233,52 @@ def optimize(
     *,
     num_workers: int = DEFAULT_NUM_WORKERS,
     weights: Weights | None = None,
+    single_worker_s: float = SINGLE_WORKER_S,
 ) -> Plan:
     """Assign every class a window, gate, room(s), canteen sitting and dismissal time (CP-SAT).
 
     Minimises the weighted objective of :class:`~reopen_sim.optimizer.model.Weights` under every hard
     rule of ``docs/design.md``. ``previous`` (a published plan) adds the "few changes" term.
-    ``time_limit_s`` is a deterministic time budget (see the module docstring). ``Plan.meta`` records
-    status, objective, each term's value, best bound, gap, wall time, seed and workers.
+    ``time_limit_s`` is a deterministic time budget (see the module docstring), spent by one worker
+    for up to ``single_worker_s`` deterministic seconds, then, unless the plan is proven optimal, by
+    ``num_workers`` interleaved workers from the best plan so far (see ``DEFAULT_NUM_WORKERS``).
+    ``Plan.meta`` records
+    status, objective, each term's value, best bound, gap, seed and workers, and wall times:
+    ``wall_time_s`` for the whole call (model, greedy hint and search), ``solver_time_s`` for the
+    search alone, and the time of each improving plan and bound since the call began.
 
     Raises :class:`~reopen_sim.errors.InfeasibleError` with plain-language reasons when no plan exists
     (or none was found in the budget).
     """
+    t_start = time.perf_counter()
     tm = build_model(scenario, previous=previous, weights=weights)
     hinted = add_hint(tm)
-    solver = make_solver(time_limit_s, seed, num_workers)
-    solver.parameters.ignore_subsolvers.extend(IGNORED_SUBSOLVERS)
-    progress = _Progress()
-    solver.best_bound_callback = progress.on_bound
+    progress = _Progress(t_start)
+    first_s = time_limit_s if num_workers <= 1 else min(float(time_limit_s), single_worker_s)
     t0 = time.perf_counter()
-    status = solver.solve(tm.model, progress)
-    wall = time.perf_counter() - t0
+    solver, status = _search(tm, first_s, seed, 1, hinted, progress)
+    phases = [_phase(solver, status, 1)]
+    bound = solver.best_objective_bound if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+    left_s = float(time_limit_s) - solver.deterministic_time
+    if num_workers > 1 and status in (cp_model.FEASIBLE, cp_model.UNKNOWN) and left_s > 0.05:
+        if status == cp_model.FEASIBLE:  # continue from the best plan so far, as a complete hint
+            tm.model.clear_hints()
+            values = list(solver.response_proto.solution)
+            tm.model.proto.solution_hint.vars.extend(range(len(values)))
+            tm.model.proto.solution_hint.values.extend(values)
+        more, more_status = _search(
+            tm, left_s, seed, num_workers, hinted or status == cp_model.FEASIBLE, progress
+        )
+        phases.append(_phase(more, more_status, num_workers))
+        if more_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            bound = more.best_objective_bound if bound is None else max(bound, more.best_objective_bound)
+            if status != cp_model.FEASIBLE or more.objective_value <= solver.objective_value:
+                solver, status = more, more_status
+        elif more_status == cp_model.INFEASIBLE or status == cp_model.UNKNOWN:
+            solver, status = more, more_status
+    t_end = time.perf_counter()
+    if status == cp_model.FEASIBLE and bound is not None and solver.objective_value <= bound:
+        status = cp_model.OPTIMAL  # the first phase's bound proves the second phase's plan optimal
     name = solver.status_name(status)
     if status == cp_model.INFEASIBLE:
         from reopen_sim.optimizer.explain import explain_infeasibility
@@ -229,7 +298,7 @@ def optimize(
             status=name,
         )
     objective = solver.objective_value
-    bound = solver.best_objective_bound
+    bound = max(solver.best_objective_bound, bound if bound is not None else solver.best_objective_bound)
     terms = {k: int(solver.value(expr)) for k, (expr, _) in tm.terms.items()}
     last_w = terms["last_window"]
     meta: dict[str, Any] = {
@@ -241,8 +310,10 @@ def optimize(
         "term_weights": {k: w for k, (_, w) in tm.terms.items()},
         "arrival_ends": format_hhmm(scenario.day.window_start_min(last_w) + scenario.day.window_min),
         "peak_utilisation": terms["peak_utilisation_permille"] / 1000,
-        "wall_time_s": wall,
-        "deterministic_time": solver.deterministic_time,
+        "wall_time_s": t_end - t_start,
+        "solver_time_s": t_end - t0,
+        "deterministic_time": sum(p["deterministic_time"] for p in phases),
+        "phases": phases,  # per search phase: workers, status, deterministic s, wall s
         "first_solution_s": progress.solutions[0][0] if progress.solutions else None,
         "greedy_hint": hinted,
         "solutions": progress.solutions,  # (wall s, objective) of each improving plan

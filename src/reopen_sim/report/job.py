@@ -76,7 +76,7 @@ def run_main_job(
     sc = load_scenario(scenario_path)
     current_plan = read_timetable(current, sc) if current is not None else None
     with con.status(t("cli.optimizing")):
-        plan = optimize(sc, time_limit_s=time_limit_s, seed=solver_seed, num_workers=max(1, processes))
+        plan = optimize(sc, time_limit_s=time_limit_s, seed=solver_seed)
     violations = tuple(check_plan(sc, plan))
     plans = {"baseline": baseline_plan(sc), "optimized": plan}
     if current_plan is not None:
@@ -93,7 +93,7 @@ def run_main_job(
                 "optimizer": {
                     "time_limit_s": time_limit_s,
                     "seed": solver_seed,
-                    "num_workers": max(1, processes),
+                    "num_workers": plan.meta["num_workers"],
                 },
                 "current_timetable": str(current) if current is not None else None,
                 "check_plan_violations": [str(v) for v in violations],

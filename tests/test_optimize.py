@@ -239,3 +239,48 @@ def test_pinned_rooms_are_kept_exactly_and_not_given_to_others() -> None:
     p = optimize(sc, time_limit_s=5)
     assert p["7-3"].rooms == ("R1",) and p["7-2"].rooms == ("S", "L") and p["7-1"].rooms == ("R2",)
     assert check_plan(sc, p) == []
+
+
+def _exit_school(students: int) -> Scenario:
+    # 1 lane, 0.1 m/s single file at 1 m: 6 people a minute, 30 in a 5-minute dismissal slot.
+    return build(
+        school(
+            [("7-1", 7, students), ("7-2", 7, students), ("8-1", 8, students)],
+            gates=[gate("A", lanes=1, service_s=2)],
+            policy={"walking_speed_m_s": 0.1, "dismissal_order": [7, 8]},
+        )
+    )
+
+
+def test_exit_capacity_binds_within_a_dismissal_group() -> None:
+    # Grade 7 (2 × 20) cannot leave in one slot (40 > 30), and must leave before grade 8.
+    from reopen_sim.optimizer.model import build_model, exit_capacity
+
+    sc = _exit_school(20)
+    assert exit_capacity(sc, 0) == 30
+    names = [v.name for v in build_model(sc).model.proto.variables]
+    assert any(n.startswith("exit_") for n in names)
+    p = optimize(sc, time_limit_s=5)
+    slot = {a.class_id: a.dismissal_min for a in p.assignments}
+    assert slot["7-1"] != slot["7-2"]
+    assert max(slot["7-1"], slot["7-2"]) < slot["8-1"]
+    assert check_plan(sc, p) == []
+
+
+def test_exit_capacity_rows_are_left_out_where_one_slot_cannot_exceed_it() -> None:
+    # 45 students use gate A, but the order puts each grade in slots of its own: at most 30 leave in
+    # one slot, which the exit takes, so no gate × slot products are built.
+    from reopen_sim.optimizer.model import build_model
+
+    sc = _exit_school(15)
+    names = [v.name for v in build_model(sc).model.proto.variables]
+    assert not any(n.startswith("exit_") for n in names)
+    no_order = build(
+        school(
+            [("7-1", 7, 15), ("7-2", 7, 15), ("8-1", 8, 15)],
+            gates=[gate("A", lanes=1, service_s=2)],
+            policy={"walking_speed_m_s": 0.1},
+        )
+    )
+    assert any(n.startswith("exit_") for n in (v.name for v in build_model(no_order).model.proto.variables))
+    assert check_plan(sc, optimize(sc, time_limit_s=5)) == []

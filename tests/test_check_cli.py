@@ -24,6 +24,7 @@ def test_plan_writes_both_files_and_check_confirms(tmp_path: Path) -> None:
     res = run("plan", JUNIOR, "-o", str(out), "--time-limit", "10")
     assert res.returncode == 0, res.stderr
     assert "OPTIMAL" in res.stdout and "gap 0.00%" in res.stdout
+    assert "search: 1 worker" in res.stdout  # proven optimal in the single-worker phase
     for term in ("last_window", "peak_utilisation_permille", "walk_m", "split_rooms"):
         assert term in res.stdout
     sc = load_scenario(JUNIOR)

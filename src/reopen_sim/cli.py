@@ -7,8 +7,9 @@ through ``reopen_sim.report``. Errors the user can fix are printed plainly, neve
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -306,8 +307,6 @@ def simulate_cmd(
     minute), timeseries_summary.csv, trace_replication_0.csv and simulation.json, all or nothing.
     """
     import json
-    from collections.abc import Mapping
-    from typing import Any
 
     from reopen_sim.errors import InputIssue
     from reopen_sim.plan import read_timetable
@@ -376,6 +375,14 @@ def simulate_cmd(
     console.print(f"Wrote {written}", highlight=False)
 
 
+def search_phases(meta: Mapping[str, Any]) -> str:
+    """How the solver searched, e.g. "1 worker 2.0 det s, then 2 workers 28.1 det s"."""
+    return ", then ".join(
+        f"{p['workers']} worker{'s' if p['workers'] > 1 else ''} {p['deterministic_time']:.1f} det s"
+        for p in meta.get("phases", [])
+    )
+
+
 @app.command("plan")
 def plan_cmd(
     scenario: ScenarioArg,
@@ -402,7 +409,7 @@ def plan_cmd(
     console.print(
         f"[bold]{sc.school.name}[/bold]: {m['status']} in {m['wall_time_s']:.2f} s "
         f"(objective {m['objective']:.0f}, bound {m['best_bound']:.0f}, gap {m['gap']:.2%}; "
-        f"seed {m['seed']}, {m['num_workers']} workers)"
+        f"seed {m['seed']}; search: {search_phases(m)})"
     )
     t = Table(title="Objective terms")
     for col in ("term", "value", "weight", "weighted"):

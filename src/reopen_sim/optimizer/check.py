@@ -29,6 +29,7 @@ RULES: tuple[str, ...] = (
     "boarders",
     "rooms",
     "room_capacity",
+    "home_room",
     "canteen",
     "arrival_order",
     "dismissal",
@@ -271,6 +272,18 @@ def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
                     "rooms",
                     tuple(sorted(cids)),
                     f"Room {r} is used by {len(cids)} classes ({', '.join(sorted(cids))}); a room hosts one class.",
+                )
+            )
+
+    for cid, room in sorted(cap.kept_home_rooms(sc).items()):
+        row = seen.get(cid)
+        if row is not None and row.rooms and row.rooms[0] != room:
+            out.append(
+                Violation(
+                    "home_room",
+                    (cid,),
+                    f"Class {cid} is in {';'.join(row.rooms)}, not its home room {room} "
+                    "(policy.keep_home_rooms: a class keeps its own room, overflow rooms come after it).",
                 )
             )
 

@@ -242,6 +242,8 @@ def _describe(sc: Scenario, tm: TimetableModel, key: _Key) -> str:
         return f"{a} is dismissed before {b} (dismissal order)"
     if family == "rooms":
         return f"each room holds one class ({len(sc.rooms)} rooms, up to {pol.max_rooms_per_class} per class)"
+    if family == "home_rooms":
+        return f"{len(cap.kept_home_rooms(sc))} classes keep their home rooms (policy.keep_home_rooms)"
     if family == "canteen":
         seats = cap.canteen_capacity(sc.canteen)
         return f"the canteen seats {seats} a sitting under the distancing rule, {sc.canteen.max_sittings} sittings"
@@ -281,6 +283,7 @@ _FIX = {
     "arrival_order": "drop or merge these groups in policy.arrival_order",
     "dismissal_order": "drop or merge these groups in policy.dismissal_order",
     "rooms": "add rooms (labs, meeting rooms) or relax the room distancing",
+    "home_rooms": "let classes change rooms (policy.keep_home_rooms: false)",
     "canteen": "add a sitting (canteen.max_sittings) or tables",
     "exit": "open more exit lanes at gate {gate} or more dismissal slots",
     "pin": "release or change this pin",

@@ -134,21 +134,35 @@ def _room_guess(tm: TimetableModel) -> dict[int, tuple[int, dict[int, int]]]:
     for rooms in pinned.values():
         for r in rooms or ():
             free[rtype[r]] = 0
-    for c in sorted(range(len(sc.classes)), key=lambda c: (-sc.classes[c].students, c)):
+    homes = cap.kept_home_rooms(sc)
+    kept = {
+        c: rtype[homes[cls.id]]
+        for c, cls in enumerate(sc.classes)
+        if cls.id in homes and homes[cls.id] in rtype and c not in out
+    }
+    for t in kept.values():  # home rooms kept under policy.keep_home_rooms: taken before the rest
+        free[t] -= 1
+    for c in sorted(range(len(sc.classes)), key=lambda c: (c not in kept, -sc.classes[c].students, c)):
         if c in out:
             continue
         n = sc.classes[c].students
         fits = [t for t in free if free[t] and caps[t] >= n]
-        if fits:
+        if c in kept and caps[kept[c]] >= n:
+            out[c] = (kept[c], {})
+            continue
+        if fits and c not in kept:
             t = min(fits, key=lambda t: (caps[t], t))
             free[t] -= 1
             out[c] = (t, {})
             continue
         avail = sorted((t for t in free if free[t]), key=lambda t: (-caps[t], t))
-        if not avail or max_rooms == 1:
+        if c in kept:
+            t0 = kept[c]
+        elif not avail or max_rooms == 1:
             continue
-        t0 = avail[0]
-        free[t0] -= 1
+        else:
+            t0 = avail[0]
+            free[t0] -= 1
         left = n - caps[t0]
         extra = defaultdict(int)
         for _ in range(max_rooms - 1):
@@ -184,7 +198,7 @@ def _nearer_rooms(
 
     sc = tm.scenario
     caps = {t.index: t.capacity for t in tm.room_types}
-    pinned = {p.class_id for p in sc.pins if p.rooms}
+    pinned = {p.class_id for p in sc.pins if p.rooms} | set(cap.kept_home_rooms(sc))
     movable = [c for c in sorted(rooms) if sc.classes[c].id not in pinned and c in arrival]
     left = {t.index: len(t.rooms) for t in tm.room_types}
     for c, (t0, extra) in rooms.items():

@@ -270,6 +270,21 @@ def add_room_choice(tm: TimetableModel) -> None:
         m.add(sum(used) <= len(t.rooms)).only_enforce_if(tm.guard("rooms"))
 
 
+def add_home_rooms(tm: TimetableModel) -> None:
+    """With ``policy.keep_home_rooms`` (the default), a class stays in its home room: its first room
+    is of the home room's type, and ``solve.assign_room_ids`` hands it that very room (home rooms of
+    kept classes are distinct and pinned to no one, ``capacity.kept_home_rooms``). A class over the
+    room's distanced capacity keeps it and takes overflow rooms. Guarded as one family."""
+    if not tm.prim:
+        return
+    kept = cap.kept_home_rooms(tm.scenario)
+    rtype = type_of_room(tm.room_types)
+    for c, cls in enumerate(tm.scenario.classes):
+        room = kept.get(cls.id)
+        if room is not None and room in rtype:
+            tm.model.add(tm.prim[c, rtype[room]] == 1).only_enforce_if(tm.guard("home_rooms"))
+
+
 def add_canteen_choice(tm: TimetableModel) -> None:
     """Canteen (when the school has sittings): each class eats in exactly one sitting, and the students
     of a sitting fit its distanced seats (``capacity.canteen_capacity``; guarded as ``canteen``)."""
@@ -749,6 +764,7 @@ HARD_RULES = (
     add_dismissal_order,
     add_exit_capacity,
     add_pins,
+    add_home_rooms,
     add_arrival_groups,
 )
 OBJECTIVE_TERMS = (

@@ -95,8 +95,9 @@ def assign_room_ids(
 ) -> list[tuple[str, ...]]:
     """Hand out real rooms for the chosen room types (rooms of a type are interchangeable).
 
-    Order of preference: pinned rooms; the class's room in the previous plan (when re-planning);
-    its home room; then the first free room of the type in scenario order. Overflow rooms are listed
+    Order of preference: pinned rooms; home rooms kept under ``policy.keep_home_rooms``
+    (``capacity.kept_home_rooms``); the class's room in the previous plan (when re-planning); its
+    home room; then the first free room of the type in scenario order. Overflow rooms are listed
     largest first, and a room left without students is dropped (it can only happen when the solver
     stops before optimality).
     """
@@ -130,6 +131,10 @@ def assign_room_ids(
             take(c, rooms[0], True)
             for r in rooms[1:]:
                 take(c, r, False)
+    kept = cap.kept_home_rooms(scenario)
+    for c, cls in enumerate(scenario.classes):
+        if cls.id in kept:
+            take(c, kept[cls.id], True)
     for c, cls in enumerate(scenario.classes):
         p = prev.get(cls.id)
         if p is None or not p.rooms or cls.id in pinned:

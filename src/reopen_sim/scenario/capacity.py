@@ -112,6 +112,33 @@ def rooms_needed_per_class(scenario: Scenario) -> list[int | None]:
     return [min_rooms_needed(c.students, caps, k) for c in scenario.classes]
 
 
+def kept_home_rooms(scenario: Scenario) -> dict[str, str]:
+    """Classes that stay in their home room, as their first room: class id → room id.
+
+    Empty unless ``policy.keep_home_rooms``. A class keeps its home room when the room has a
+    positive distanced capacity, is the home room of no other class, is pinned to no class, the class
+    has no pinned rooms, and the room seats the class or splitting lets overflow rooms take the rest
+    (DOMAIN: classes over the size standard are split into labs and meeting rooms). Other classes'
+    rooms are chosen freely.
+    """
+    if not scenario.policy.keep_home_rooms:
+        return {}
+    caps = room_capacities(scenario)
+    homes = [c.home_room for c in scenario.classes if c.home_room is not None]
+    pinned_rooms = {r for p in scenario.pins for r in (p.rooms or ())}
+    pinned_classes = {p.class_id for p in scenario.pins if p.rooms}
+    split = max_rooms_per_class(scenario.policy) > 1
+    out: dict[str, str] = {}
+    for c in scenario.classes:
+        room = c.home_room
+        if room is None or caps.get(room, 0) <= 0 or homes.count(room) > 1 or room in pinned_rooms:
+            continue
+        if c.id in pinned_classes or (caps[room] < c.students and not split):
+            continue
+        out[c.id] = room
+    return out
+
+
 def split_over_rooms(students: int, capacities: list[int]) -> list[int]:
     """How a class spreads over its rooms: each room in the listed order filled to its capacity.
 

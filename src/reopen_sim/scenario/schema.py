@@ -355,6 +355,10 @@ class Policy(_Model):
     room_distancing: RoomDistancing = Field(default_factory=RoomDistancing)
     allow_split_classes: bool = True
     max_rooms_per_class: int = Field(default=2, ge=1, le=4)
+    # DOMAIN: each class keeps its own classroom ("one student per desk, using the whole room");
+    # classes over the size standard take labs and meeting rooms as overflow. With false the
+    # optimizer may move classes between rooms to shorten walks.
+    keep_home_rooms: bool = True
     max_grades_per_gate_window: int = Field(default=1, ge=1, le=12)
     # DOMAIN: boarders and day students use separate entrances and their flows must not cross.
     separate_boarders: bool = True

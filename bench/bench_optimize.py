@@ -5,7 +5,7 @@ Runs :func:`reopen_sim.optimizer` on every bundled school (``scenarios/*.yaml``)
 the same school with 130 rooms (enough for one room per class plus the overflow rooms its split
 classes need). Prints one markdown row per school; record the table in bench/README.md.
 
-    .venv/bin/python bench/bench_optimize.py [--time-limit 30] [--seeds 0,1,2] [--only NAME]
+    .venv/bin/python bench/bench_optimize.py [--time-limit 30] [--seeds 0,1,2] [--only NAME] [--free-rooms]
 
 Times are wall-clock seconds on this machine for the whole ``optimize`` call (model, greedy hint and
 search; imports excluded), counted from its start (the solver's budget is deterministic, see
@@ -66,6 +66,9 @@ def main() -> int:
     ap.add_argument("--time-limit", type=float, default=30.0)
     ap.add_argument("--seeds", default="0", help="solver seeds, comma-separated: one row per seed")
     ap.add_argument("--only", default=None, help="run only instances whose name contains this")
+    ap.add_argument(
+        "--free-rooms", action="store_true", help="policy.keep_home_rooms: false (classes may change rooms)"
+    )
     args = ap.parse_args()
     print(
         "| school | seed | classes | students | status | first plan s | within 1% s | optimal s | wall s | det | phases | objective | bound | gap | check |"
@@ -80,6 +83,8 @@ def main() -> int:
         except InputError as exc:
             print(f"| {name} | — | — | invalid: {exc.issues[0]} | | | | | | | | | |")
             continue
+        if args.free_rooms:
+            sc = sc.model_copy(update={"policy": sc.policy.model_copy(update={"keep_home_rooms": False})})
         for seed in seeds:
             t0 = time.perf_counter()
             try:

@@ -146,21 +146,21 @@ def _room_guess(tm: TimetableModel) -> dict[int, tuple[int, dict[int, int]]]:
         if c in out:
             continue
         n = sc.classes[c].students
-        fits = [t for t in free if free[t] and caps[t] >= n]
-        if c in kept and caps[kept[c]] >= n:
-            out[c] = (kept[c], {})
-            continue
-        if fits and c not in kept:
-            t = min(fits, key=lambda t: (caps[t], t))
-            free[t] -= 1
-            out[c] = (t, {})
-            continue
-        avail = sorted((t for t in free if free[t]), key=lambda t: (-caps[t], t))
-        if c in kept:
+        if c in kept:  # its home room first; overflow rooms below when it does not seat the class
             t0 = kept[c]
-        elif not avail or max_rooms == 1:
-            continue
+            if caps[t0] >= n:
+                out[c] = (t0, {})
+                continue
         else:
+            fits = [t for t in free if free[t] and caps[t] >= n]
+            if fits:
+                t = min(fits, key=lambda t: (caps[t], t))
+                free[t] -= 1
+                out[c] = (t, {})
+                continue
+            avail = sorted((t for t in free if free[t]), key=lambda t: (-caps[t], t))
+            if not avail or max_rooms == 1:
+                continue
             t0 = avail[0]
             free[t0] -= 1
         left = n - caps[t0]
@@ -188,12 +188,12 @@ def _nearer_rooms(
     rooms: dict[int, tuple[int, dict[int, int]]],
     arrival: dict[int, tuple[int, int]],
 ) -> dict[int, tuple[int, dict[int, int]]]:
-    """Re-deal the first rooms to minimise the walk from each class's gate (Hungarian method,
-    ``scipy.optimize.linear_sum_assignment``), keeping overflow rooms and pins: a class may take a
-    room that seats it (or, if split, one that leaves it split with its overflow rooms enough).
-
-    OR-Tools' ``SimpleLinearSumAssignment`` solves it (integer walks); SciPy's would do too, but
-    importing ``scipy.optimize`` costs more than the whole guess."""
+    """Re-deal the first rooms to minimise the walk from each class's gate, keeping overflow rooms,
+    pins and kept home rooms (``capacity.kept_home_rooms``): a class may take a room that seats it
+    (or, if split, one that leaves it split with its overflow rooms enough). An assignment problem
+    (Hungarian method), solved with OR-Tools' ``SimpleLinearSumAssignment``: SciPy's
+    ``linear_sum_assignment`` would do too, but importing ``scipy.optimize`` costs more than the
+    whole guess."""
     from ortools.graph.python.linear_sum_assignment import SimpleLinearSumAssignment
 
     sc = tm.scenario

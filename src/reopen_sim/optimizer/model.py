@@ -101,8 +101,8 @@ class TimetableModel:
     parts: frozenset[str] = frozenset()
     enforce: frozenset[tuple[str, tuple[Hashable, ...]]] | None = None
     _gates: dict[int, list[int]] = field(default_factory=dict, repr=False)
+    _gates_indexed: int = field(default=-1, repr=False)  # len(gate_b) when _gates was built
     _walks: dict[int, dict[int, int]] = field(default_factory=dict, repr=False)
-    _gates_seen: dict[tuple[int, int], None] = field(default_factory=dict, repr=False)
 
     def guard(self, family: str, *key: Hashable) -> list[cp_model.IntVar]:
         """Enforcement literals for a relaxable rule: ``[]`` normally, ``[assumption]`` when explaining."""
@@ -125,8 +125,8 @@ class TimetableModel:
 
     def gates_of(self, c: int) -> list[int]:
         """The entrances class ``c`` may arrive through (those with a ``gate_b`` variable)."""
-        if len(self._gates_seen) != len(self.gate_b):  # gate_b grew since the last call: re-index
-            self._gates_seen = dict.fromkeys(self.gate_b)
+        if self._gates_indexed != len(self.gate_b):  # gate_b grew since the last call: re-index
+            self._gates_indexed = len(self.gate_b)
             self._gates.clear()
             for ci, g in sorted(self.gate_b):
                 self._gates.setdefault(ci, []).append(g)

@@ -1,10 +1,11 @@
 """Solve the timetable model and turn the solution into a :class:`~reopen_sim.plan.Plan`.
 
-Determinism (docs/design.md, "Optimizer: determinism"): CP-SAT runs one worker by default (a single
-search is deterministic by construction); with ``num_workers`` > 1 it uses ``interleave_search`` (the
-workers' tasks are interleaved in fixed batches, so the search does not depend on thread timing).
-Either way it stops on a *deterministic* time budget (``max_deterministic_time``), never on the wall
-clock. Same scenario + seed + settings → the same plan on any machine load.
+Determinism (docs/design.md, "Search and determinism"): CP-SAT searches with one worker first (a
+single search is deterministic by construction), then, if the plan is not proven optimal, with
+``num_workers`` workers and ``interleave_search`` (the workers' tasks are interleaved in fixed
+batches, so the search does not depend on thread timing). Both stop on a *deterministic* time budget
+(``max_deterministic_time``), never on the wall clock. Same scenario + seed + settings → the same
+plan on any machine load.
 """
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ from reopen_sim.scenario.schema import Scenario, format_hhmm
 
 # How ``optimize`` searches (bench/README.md, "Optimizer", has the measurements on the project's
 # 2-core machine). One CP-SAT worker first, for up to SINGLE_WORKER_S deterministic seconds: on
-# models of a school's size its search proves the optimum soonest (the high school in 0.6
-# deterministic s, 1.4-1.6 s wall in all, against 5-8 s with two interleaved workers, whose fixed
-# task batches cost more than the second core brings). A school not proven optimal by then continues
-# with ``num_workers`` interleaved workers from the best plan so far: their LNS workers close the gap
-# on larger schools where a single search stalls (the generated 3,600-student school with 130 rooms:
-# 2.6 % gap after 30 deterministic seconds of one worker, 0.5 % with the second phase).
+# models of a school's size its search proves the optimum soonest (the high school with classes free
+# to change rooms in 0.6 deterministic s, 1.4-1.8 s wall in all, against 5-8 s with two interleaved
+# workers, whose fixed task batches cost more than the second core brings). A school not proven
+# optimal by then continues with ``num_workers`` interleaved workers from the best plan so far: their
+# LNS workers close the gap on larger schools where a single search stalls (the generated
+# 3,600-student school with 130 free rooms: 2.6 % gap after 30 deterministic seconds of one worker,
+# 0.5 % with the second phase).
 DEFAULT_NUM_WORKERS = 2
 SINGLE_WORKER_S = 2.0
 
@@ -227,6 +229,7 @@ def _phase(solver: cp_model.CpSolver, status: Any, workers: int) -> dict[str, An
         "status": solver.status_name(status),
         "deterministic_time": solver.deterministic_time,
         "wall_time_s": solver.wall_time,
+        "best_bound": solver.best_objective_bound,
     }
 
 
@@ -247,10 +250,10 @@ def optimize(
     ``time_limit_s`` is a deterministic time budget (see the module docstring), spent by one worker
     for up to ``single_worker_s`` deterministic seconds, then, unless the plan is proven optimal, by
     ``num_workers`` interleaved workers from the best plan so far (see ``DEFAULT_NUM_WORKERS``).
-    ``Plan.meta`` records
-    status, objective, each term's value, best bound, gap, seed and workers, and wall times:
-    ``wall_time_s`` for the whole call (model, greedy hint and search), ``solver_time_s`` for the
-    search alone, and the time of each improving plan and bound since the call began.
+    ``Plan.meta`` records status, objective, each term's value, best bound, gap, seed, workers and
+    each search phase, and wall times: ``wall_time_s`` for the whole call (model, greedy hint and
+    search), ``solver_time_s`` for the search alone, and the time of each improving plan and bound
+    since the call began.
 
     Raises :class:`~reopen_sim.errors.InfeasibleError` with plain-language reasons when no plan exists
     (or none was found in the budget).
@@ -263,27 +266,29 @@ def optimize(
     t0 = time.perf_counter()
     solver, status = _search(tm, first_s, seed, 1, hinted, progress)
     phases = [_phase(solver, status, 1)]
-    bound = solver.best_objective_bound if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
     left_s = float(time_limit_s) - solver.deterministic_time
     if num_workers > 1 and status in (cp_model.FEASIBLE, cp_model.UNKNOWN) and left_s > 0.05:
         if status == cp_model.FEASIBLE:  # continue from the best plan so far, as a complete hint
-            tm.model.clear_hints()
             values = list(solver.response_proto.solution)
+            tm.model.clear_hints()
             tm.model.proto.solution_hint.vars.extend(range(len(values)))
             tm.model.proto.solution_hint.values.extend(values)
         more, more_status = _search(
             tm, left_s, seed, num_workers, hinted or status == cp_model.FEASIBLE, progress
         )
         phases.append(_phase(more, more_status, num_workers))
-        if more_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            bound = more.best_objective_bound if bound is None else max(bound, more.best_objective_bound)
-            if status != cp_model.FEASIBLE or more.objective_value <= solver.objective_value:
-                solver, status = more, more_status
-        elif more_status == cp_model.INFEASIBLE or status == cp_model.UNKNOWN:
+        # Keep the second phase's result unless it found nothing better than the first phase's plan.
+        if status == cp_model.UNKNOWN or (
+            more_status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+            and more.objective_value <= solver.objective_value
+        ):
             solver, status = more, more_status
     t_end = time.perf_counter()
-    if status == cp_model.FEASIBLE and bound is not None and solver.objective_value <= bound:
-        status = cp_model.OPTIMAL  # the first phase's bound proves the second phase's plan optimal
+    # Each phase's bound is a valid lower bound of the same model: report the best of them, and a
+    # plan that reaches it is optimal even when the phase that found it did not prove it.
+    bound = max(p["best_bound"] for p in phases)
+    if status == cp_model.FEASIBLE and solver.objective_value <= bound:
+        status = cp_model.OPTIMAL
     name = solver.status_name(status)
     if status == cp_model.INFEASIBLE:
         from reopen_sim.optimizer.explain import explain_infeasibility
@@ -303,7 +308,6 @@ def optimize(
             status=name,
         )
     objective = solver.objective_value
-    bound = max(solver.best_objective_bound, bound if bound is not None else solver.best_objective_bound)
     terms = {k: int(solver.value(expr)) for k, (expr, _) in tm.terms.items()}
     last_w = terms["last_window"]
     meta: dict[str, Any] = {
@@ -318,7 +322,7 @@ def optimize(
         "wall_time_s": t_end - t_start,
         "solver_time_s": t_end - t0,
         "deterministic_time": sum(p["deterministic_time"] for p in phases),
-        "phases": phases,  # per search phase: workers, status, deterministic s, wall s
+        "phases": phases,  # per search phase: workers, status, deterministic s, wall s, bound
         "first_solution_s": progress.solutions[0][0] if progress.solutions else None,
         "greedy_hint": hinted,
         "solutions": progress.solutions,  # (wall s, objective) of each improving plan

@@ -146,3 +146,19 @@ def test_compare_table_and_determinism(school_and_plans) -> None:  # type: ignor
     assert {"plan", "replication", "gate", "wait_min"} <= set(one.waits.columns)
     assert {"plan", "replication", "setting", "contacts"} <= set(one.contacts.columns)
     assert len(one.waits[one.waits["plan"] == "crowd"]) > 0.9 * 3 * sc.n_students
+
+
+def test_compare_names_each_plan_on_its_progress_bar(school_and_plans, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import reopen_sim.simulation.run as run
+
+    labels: list[str] = []
+    real = run.simulate
+
+    def spy(*args, progress_label="Simulating", **kwargs):  # type: ignore[no-untyped-def]
+        labels.append(progress_label)
+        return real(*args, progress_label=progress_label, **kwargs)
+
+    monkeypatch.setattr(run, "simulate", spy)
+    sc, plans = school_and_plans
+    compare(sc, plans, replications=2, seed=2, progress=True)
+    assert labels == ["Simulating the crowd plan", "Simulating the optimized plan"]

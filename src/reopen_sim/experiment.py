@@ -199,14 +199,20 @@ def _contact_frames(contact_result: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _run_one(
-    scenario: Scenario, plan: Plan, replications: int, seed: int, processes: int, progress: bool
+    scenario: Scenario, plan: Plan, replications: int, seed: int, processes: int, progress: bool, name: str
 ) -> tuple[Any, Any]:
     """Simulate one plan (replications spread over ``processes``) and count its contacts."""
     from reopen_sim.exposure.contacts import contacts
     from reopen_sim.simulation.run import simulate
 
     result = simulate(
-        scenario, plan, replications=replications, seed=seed, processes=processes, progress=progress
+        scenario,
+        plan,
+        replications=replications,
+        seed=seed,
+        processes=processes,
+        progress=progress,
+        progress_label=f"Simulating the {name} plan",
     )
     return result, contacts(scenario, result)
 
@@ -224,7 +230,8 @@ def compare(
     Returns a :class:`Comparison` whose ``table`` gives, per plan and metric, the mean with a 95%
     t-interval over replications and the paired difference to the FIRST plan. ``processes`` > 1
     runs each plan's replications in worker processes (``simulate``); results do not depend on it
-    (replication r's streams come from ``seed`` alone). ``progress`` shows rich progress bars.
+    (replication r's streams come from ``seed`` alone). ``progress`` shows a rich progress bar per
+    plan, named after it.
     """
     issues = []
     if not plans:
@@ -240,7 +247,7 @@ def compare(
     names = list(plans)
     outcome: dict[str, tuple[Any, Any]] = {}
     for n in names:
-        outcome[n] = _run_one(scenario, plans[n], replications, seed, processes, progress)
+        outcome[n] = _run_one(scenario, plans[n], replications, seed, processes, progress, n)
     per_rep, gate_metrics, ts, waits, contacts_by_setting = [], [], [], [], []
     for n in names:
         result, contact_result = outcome[n]

@@ -50,12 +50,14 @@ def simulate(
     processes: int = 1,
     progress: bool = False,
     lane_choice: LaneChoice = "shortest",
+    progress_label: str = "Simulating",
 ) -> SimulationResult:
     """Simulate ``replications`` days of ``plan``.
 
     Replication r draws every random number from ``SeedSequence(seed).spawn(replications)[r]``,
     per student in scenario order (common random numbers: replication r of two plans is paired).
     With ``processes > 1`` replications run in a ``ProcessPoolExecutor``; results are identical.
+    ``progress`` shows a rich progress bar named ``progress_label``.
     Raises :class:`reopen_sim.errors.InputError` when the plan does not fit the scenario.
     """
     if replications < 1:
@@ -72,7 +74,7 @@ def simulate(
         from rich.progress import Progress
 
         bar = Progress(transient=True)
-        task = bar.add_task("Simulating", total=replications)
+        task = bar.add_task(progress_label, total=replications)
         bar.start()
     try:
         if processes == 1 or replications == 1:

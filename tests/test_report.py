@@ -21,10 +21,10 @@ import reopen_sim as rs
 from reopen_sim.errors import InputError
 from reopen_sim.experiment import COMPARED_METRICS, Comparison, summarise_paired
 from reopen_sim.exposure.model import SETTINGS
+from reopen_sim.i18n import LANGUAGES, load_catalogue
 from reopen_sim.plan import ClassAssignment, Plan
 from reopen_sim.report import write as report_write
 from reopen_sim.report.figures import gantt_windows, queue_over_time
-from reopen_sim.report.i18n import LANGUAGES, load_catalogue
 from reopen_sim.report.notices import class_notices, gate_notices
 from reopen_sim.report.write import FIGURE_NAMES, write_report
 

@@ -1,24 +1,50 @@
-"""Errors users see. Bad input names file, field path, bad value and what was expected (exit 2)."""
+"""Errors users see. Bad input names file, field path, bad value and what was expected (exit 2).
+
+Every sentence has an English default and, through ``key`` and ``fields``, an entry of the message
+catalogues (``locales/<lang>/errors.json``: ``expected.<key>``), so the CLI, the notebook API and the
+desk can show it in the user's language with :meth:`InputError.render`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the catalogue imports this module
+    from reopen_sim.i18n import Catalogue
 
 
 @dataclass(frozen=True)
 class InputIssue:
-    """One thing wrong with what the user gave."""
+    """One thing wrong with what the user gave.
+
+    ``expected`` is the English sentence; ``key`` (with ``fields``) names the same sentence in the
+    catalogues (``expected.<key>``). An issue without a key is shown in English in every language,
+    which the tests treat as a missing translation.
+    """
 
     file: str
     path: str
     value: str
     expected: str
+    key: str | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     def __str__(self) -> str:
         where = f"{self.file}: {self.path}" if self.path else self.file
         got = f"got {self.value!r}; " if self.value != "" else ""
         return f"{where}: {got}expected {self.expected}"
+
+    def render(self, cat: Catalogue) -> str:
+        """The issue in the catalogue's language (English text when the issue has no key)."""
+        if cat.lang == "en" or self.key is None:
+            return str(self)
+        where = f"{self.file}: {self.path}" if self.path else self.file
+        expected = cat(f"expected.{self.key}", **self.fields)
+        if self.value != "":
+            return cat("error.issue_got", where=where, value=repr(self.value), expected=expected)
+        return cat("error.issue", where=where, expected=expected)
 
 
 class InputError(ValueError):
@@ -30,6 +56,16 @@ class InputError(ValueError):
         head = f"{n} problem{'s' if n != 1 else ''} in the input:"
         super().__init__("\n".join([head, *(f"  - {i}" for i in self.issues)]))
 
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable for process pools (args differ from issues)
+        return (type(self), (self.issues,))
+
+    def render(self, cat: Catalogue) -> str:
+        """Every issue in the catalogue's language, one per line, under a count."""
+        if cat.lang == "en":
+            return str(self)
+        head = cat("error.head", n=len(self.issues))
+        return "\n".join([head, *(f"  - {i.render(cat)}" for i in self.issues)])
+
 
 class InfeasibleError(RuntimeError):
     """No plan satisfies the rules. ``reasons`` are plain-language explanations, most useful first."""
@@ -39,3 +75,6 @@ class InfeasibleError(RuntimeError):
         self.status = status
         body = "\n".join(f"  - {r}" for r in self.reasons) or "  - (no explanation found)"
         super().__init__(f"No plan fits this school ({status}):\n{body}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.reasons, self.status))

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from reopen_sim.i18n import Catalogue, load_catalogue
 from reopen_sim.plan import Plan
 from reopen_sim.report.fonts import figure_rc
-from reopen_sim.report.i18n import Catalogue, load_catalogue
 from reopen_sim.scenario import capacity as cap
 from reopen_sim.scenario.schema import Scenario, format_hhmm
 

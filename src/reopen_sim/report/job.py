@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 from reopen_sim.experiment import Comparison, compare
+from reopen_sim.i18n import Catalogue, load_catalogue
 from reopen_sim.report.figures import plan_label
-from reopen_sim.report.i18n import Catalogue, load_catalogue
 from reopen_sim.report.write import check_out_dir, comparison_rows, write_report
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from reopen_sim.i18n import Catalogue
 from reopen_sim.plan import Plan
-from reopen_sim.report.i18n import Catalogue
 from reopen_sim.scenario import capacity as cap
 from reopen_sim.scenario.schema import Scenario, format_hhmm
 

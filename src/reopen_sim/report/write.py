@@ -22,9 +22,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from reopen_sim.errors import InputError, InputIssue
 from reopen_sim.experiment import COMPARED_METRICS, Comparison, mean_ci
+from reopen_sim.i18n import Catalogue, load_catalogue
 from reopen_sim.plan import Plan
 from reopen_sim.report import figures as figs
-from reopen_sim.report.i18n import Catalogue, load_catalogue
 from reopen_sim.report.notices import class_notices, gate_notices
 from reopen_sim.scenario import capacity as cap
 from reopen_sim.scenario.schema import Scenario, format_hhmm

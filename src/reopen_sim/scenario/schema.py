@@ -163,6 +163,7 @@ class SchoolClass(_Model):
     building: str | None = None
     floor: int | None = Field(default=None, ge=-3, le=40)
     home_room: str | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=60)  # as the school writes it
 
 
 class StudentGroup(StrEnum):

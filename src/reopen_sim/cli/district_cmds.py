@@ -1,0 +1,77 @@
+"""District sweeps: ``sweep``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from reopen_sim.cli.app import (
+    app,
+    console,
+)
+
+
+@app.command()
+def sweep(
+    district: Annotated[Path, typer.Argument(help="District YAML file.", show_default=False)],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder (re-run to resume).")],
+    executor: Annotated[str, typer.Option(help="inprocess, process (local pool) or dask.")] = "process",
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (implies dask).")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: CPUs).")] = None,
+    replications: Annotated[int, typer.Option("-n", "--replications", min=1, help="Simulated days.")] = 20,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same results).")] = 1,
+    time_limit_s: Annotated[
+        float, typer.Option("--time-limit", help="CP-SAT deterministic seconds a school.")
+    ] = 10.0,
+    with_contacts: Annotated[
+        bool, typer.Option("--contacts/--no-contacts", help="Count close contacts.")
+    ] = True,
+) -> None:
+    """Optimize and simulate every school × what-if of a district; write OUT/report/district.html.
+
+    Finished tasks are kept in OUT/tasks; running the same command again skips them. Exit code 1
+    when some school has no plan (infeasible, invalid file or error): see OUT/report/status.csv.
+    """
+    from reopen_sim.district.evaluate import optimize_and_simulate, optimize_simulate_contacts
+    from reopen_sim.district.load import load_district
+    from reopen_sim.district.sweep import sweep as run_sweep
+    from reopen_sim.report.district import cannot_fit, risk_table, write_district_report
+
+    d = load_district(district)
+    res = run_sweep(
+        d,
+        replications=replications,
+        seed=seed,
+        executor=executor,
+        scheduler=scheduler,
+        workers=workers,
+        out_dir=out,
+        progress=True,
+        time_limit_s=time_limit_s,
+        evaluator=optimize_simulate_contacts if with_contacts else optimize_and_simulate,
+    )
+    report = write_district_report(res, out / "report")
+    m = res.meta
+    console.print(
+        f"[bold]{d.name}[/bold]: {len(d.schools)} schools × {len(d.what_ifs)} what-ifs; "
+        f"{m['evaluated']} evaluated, {m['resumed']} resumed, in {m['elapsed_s']:.1f} s ({m['executor']})",
+        highlight=False,
+    )
+    t = Table(title=f"Riskiest schools ({res.what_ifs[0]})", title_justify="left")
+    for col in ("rank", "school", "risk score"):
+        t.add_column(col, justify="left" if col == "school" else "right")
+    for r in risk_table(res).head(10).itertuples(index=False):
+        t.add_row(str(r.rank), str(r.school), f"{r.risk_score:.1f}")
+    console.print(t)
+    problems = cannot_fit(res)
+    for r in problems.itertuples(index=False):
+        console.print(f"[red]{r.status}[/red] {r.school} / {r.what_if}: {r.reason}", highlight=False)
+    console.print(f"[bold]Open {report / 'district.html'} in a browser.[/bold]", highlight=False)
+    if len(problems):
+        # sys.exit, not typer.Exit: with standalone_mode=False click returns Exit's code from app()
+        # instead of raising it, and main() does not look at that return value.
+        sys.exit(1)

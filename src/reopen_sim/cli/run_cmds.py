@@ -1,0 +1,80 @@
+"""The main job: ``run`` and ``demo`` (plan, compare with the baseline, write the report)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from reopen_sim.cli.app import (
+    DEFAULT_LANG,
+    LangOpt,
+    ProcOpt,
+    RepsOpt,
+    ScenarioArg,
+    app,
+    console,
+)
+
+
+@app.command()
+def run(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder (must not exist, or --force).")],
+    current: Annotated[
+        Path | None, typer.Option("--current", help="The school's current timetable CSV, compared too.")
+    ] = None,
+    replications: RepsOpt = 100,
+    seed: Annotated[int, typer.Option("--seed", help="Simulation seed.")] = 1,
+    lang: LangOpt = DEFAULT_LANG,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing output folder.")] = False,
+    time_limit_s: Annotated[
+        float, typer.Option("--time-limit", help="Optimizer time limit, seconds.")
+    ] = 30.0,
+    processes: ProcOpt = 1,
+) -> None:
+    """The main job: optimize, compare with the baseline (and --current), write report, notices, figures."""
+    from reopen_sim.report.job import run_main_job
+
+    run_main_job(
+        scenario,
+        out,
+        current=current,
+        replications=replications,
+        seed=seed,
+        lang=lang,
+        force=force,
+        time_limit_s=time_limit_s,
+        processes=processes,
+        console=console,
+    )
+
+
+@app.command()
+def demo(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")] = Path(
+        "scenarios/junior-middle.yaml"
+    ),
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder (replaced).")] = Path("out/demo"),
+    replications: RepsOpt = 30,
+    lang: LangOpt = DEFAULT_LANG,
+    processes: ProcOpt = 1,
+) -> None:
+    """What `make demo` runs: the main job on a bundled school, replacing OUT, then where the report is."""
+    from reopen_sim.report.job import run_main_job
+
+    res = run_main_job(
+        scenario,
+        out,
+        replications=replications,
+        lang=lang,
+        force=True,
+        time_limit_s=20.0,
+        processes=processes,
+        console=console,
+    )
+    from reopen_sim.i18n import load_catalogue
+
+    hint = load_catalogue(lang)("cli.open_hint", path=res.out_dir / "report.html")
+    console.print(hint, style="bold", markup=False, highlight=False)

@@ -89,7 +89,7 @@ def test_bad_distribution(base: dict[str, Any]) -> None:
 def test_window_grid(base: dict[str, Any]) -> None:
     base["day"]["latest_arrival_at"] = "07:55"
     assert messages(base) == [
-        "school.yaml: day: expected an arrival span (now 5 min) that is a whole number of windows of "
+        "school.yaml: day: expected an arrival span (07:50–07:55, 5 min) that is a whole number of windows of "
         "window_min = 10 min"
     ]
 
@@ -107,8 +107,8 @@ def test_duplicate_ids(base: dict[str, Any]) -> None:
     base["rooms"][1]["id"] = "R1"
     base["rooms"].append({"id": "R3", "building": "Main", "area_m2": 50})
     assert messages(base) == [
-        "school.yaml: rooms[0].id: got 'R1'; expected a unique id (used twice in rooms)"
-    ]
+        "school.yaml: rooms[1].id: got 'R1'; expected a unique id (used twice in rooms)"
+    ]  # the second use is the one to fix
 
 
 def test_class_larger_than_every_room_without_splitting(base: dict[str, Any]) -> None:

@@ -221,7 +221,7 @@ def read_timetable(path: str | Path, scenario: Scenario | None = None) -> Plan:
     """Read ``timetable.csv`` as Excel saves it: UTF-8 with or without BOM, GBK/GB18030, UTF-16;
     comma, semicolon or tab separated. Missing or repeated classes are left to the checker."""
     p = Path(path)
-    text, _enc = decode_text(p, read_bytes(p, "timetable CSV file"))
+    text, _enc = decode_text(p, read_bytes(p, "timetable"))
     sample = text[:4096]
     delimiter = (
         "\t"
@@ -255,6 +255,7 @@ def read_timetable(path: str | Path, scenario: Scenario | None = None) -> Plan:
                         ",".join(fieldnames),
                         f"columns {columns}",
                         key="tt_header_columns",
+                        path_key="header",
                         fields={"columns": columns},
                     )
                 ]

@@ -381,10 +381,7 @@ def _gate_issues(sc: Scenario, file: str) -> list[InputIssue]:
         queue_bound = [(e, lim) for e, lim in zip(gates, limits, strict=True) if lim[0] < lim[1]]
         value = format_hhmm(sc.day.latest_arrival_at)
         if queue_bound:
-            detail = "; ".join(
-                f"{e.id}: {lim[2]} places hold {lim[0]} a window, it could screen {lim[1]}"
-                for e, lim in queue_bound
-            )
+            e0, (cap0, thru0, places0) = queue_bound[0]
             out.append(
                 issue(
                     file,
@@ -392,10 +389,15 @@ def _gate_issues(sc: Scenario, file: str) -> list[InputIssue]:
                     value,
                     f"gate_queue_{group_key[label]}",
                     f"time for all {{need}} {label}: gates {{gates}} take at most {{can}} between {{span}} "
-                    "({per_window} a window), and the marked queue space binds before screening speed "
-                    "({detail}; places = lanes × queue_length_m ÷ policy.queue_spacing_m); lengthen the "
-                    "marked queue, add lanes or open later windows",
-                    detail=detail,
+                    "({per_window} a window), and the marked queue space binds before screening speed at "
+                    "{queue_gates}: at {gate}, {places} marked places (lanes × queue_length_m ÷ "
+                    "policy.queue_spacing_m) hold {cap} a window where screening could take {thru}; "
+                    "lengthen the marked queue, add lanes or open later windows",
+                    queue_gates=", ".join(e.id for e, _ in queue_bound),
+                    gate=e0.id,
+                    places=places0,
+                    cap=cap0,
+                    thru=thru0,
                     **common,
                 )
             )

@@ -45,31 +45,42 @@ def _issue(path: Path, expected: str, key: str, value: str = "", **fields: Any) 
     return InputError([InputIssue(str(path), "", value, expected, key=key, fields=fields)])
 
 
-def read_bytes(path: Path, what: str = "file") -> bytes:
-    """The bytes of a user's file, or an InputError saying why not (absent, folder, unreadable, too big)."""
+FILE_KINDS: dict[str, str] = {
+    "scenario": "scenario file",
+    "roster": "roster file",
+    "workbook": "workbook",
+    "timetable": "timetable CSV file",
+    "file": "file",
+}
+"""What a file is, in the messages (each kind has its keys ``expected.file_*.<kind>``)."""
+
+
+def read_bytes(path: Path, kind: str = "file") -> bytes:
+    """The bytes of a user's file, or an InputError saying why not (absent, folder, unreadable, too big).
+
+    ``kind`` is one of :data:`FILE_KINDS`.
+    """
+    what = FILE_KINDS[kind]
     try:
-        size = path.stat().st_size
         if path.is_dir():
-            raise _issue(path, f"a {what}, not a folder", "file_not_folder", what=what)
+            raise _issue(path, f"a {what}, not a folder", f"file_not_folder.{kind}")
+        size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             mb = MAX_FILE_BYTES // (1024 * 1024)
+            got = f"{size / 1024 / 1024:.0f}"
             raise _issue(
                 path,
-                f"a file of at most {mb} MB (this one has {size / 1024 / 1024:.0f} MB)",
+                f"a file of at most {mb} MB (this one has {got} MB)",
                 "file_too_large",
                 limit_mb=mb,
-                size_mb=f"{size / 1024 / 1024:.0f}",
+                size_mb=got,
             )
         return path.read_bytes()
     except FileNotFoundError:
-        raise _issue(path, f"an existing {what}", "file_exists", what=what) from None
-    except (PermissionError, IsADirectoryError, OSError) as exc:
-        if isinstance(exc, InputError):
-            raise
+        raise _issue(path, f"an existing {what}", f"file_exists.{kind}") from None
+    except OSError as exc:  # permission denied, a name too long, an I/O error...
         reason = exc.strerror or type(exc).__name__
-        raise _issue(
-            path, f"a readable {what} ({reason})", "file_readable", what=what, reason=reason
-        ) from None
+        raise _issue(path, f"a readable {what} ({reason})", f"file_readable.{kind}", reason=reason) from None
 
 
 def decode_text(path: Path, data: bytes) -> tuple[str, str]:
@@ -146,7 +157,7 @@ def _check_rows(path: Path, n: int) -> None:
 
 def read_csv_table(path: Path) -> Table:
     """A CSV as Excel or WPS saves it: any of the encodings above, comma, semicolon or tab separated."""
-    data = read_bytes(path, "CSV file")
+    data = read_bytes(path, "roster")
     text, enc = decode_text(path, data)
     sample = text[:4096]
     try:
@@ -197,8 +208,13 @@ def _check_zip(path: Path, data: bytes) -> None:
 
 def _unreadable(path: Path, exc: BaseException) -> InputError:
     reason = type(exc).__name__
-    if "Entities" in reason or "DTD" in reason:
-        reason = "it declares XML entities, which are refused"
+    names = {type(e).__name__ for e in (exc, exc.__cause__, exc.__context__) if e is not None}
+    if any("Entities" in n or "DTD" in n or "Forbidden" in n for n in names):
+        return _issue(
+            path,
+            "a workbook without XML entity declarations (this one has some: refused as unsafe)",
+            "workbook_entities",
+        )
     return _issue(
         path,
         f"a workbook Excel can open ({reason}); open it in Excel or WPS and save it again",

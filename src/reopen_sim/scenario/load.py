@@ -83,7 +83,7 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     Notices (e.g. a roster's total row skipped) are in ``Scenario.notices``.
     """
     p = Path(path)
-    raw_bytes = read_bytes(p, "scenario file")
+    raw_bytes = read_bytes(p, "scenario")
     try:
         data = yaml.safe_load(raw_bytes.decode("utf-8-sig"))
     except UnicodeDecodeError:

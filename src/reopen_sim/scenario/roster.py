@@ -253,9 +253,10 @@ def _row_class(
         if in_class is not None and grade is not None and in_class != grade:
             fail(
                 "class",
-                f"a class of grade {grade} (the grade column says {grade})",
+                f"a class of grade {grade}, as the grade column says (the class names grade {in_class})",
                 "class_grade_mismatch",
                 grade=grade,
+                named=in_class,
             )
         grade = grade if grade is not None else in_class
     except ValueError:

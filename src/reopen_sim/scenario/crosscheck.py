@@ -65,9 +65,8 @@ def _id_issues(sc: Scenario, file: str, origins: Sequence[RowOrigin] | None) -> 
                     i,
                     "class",
                     d,
-                    "class_twice_roster",
-                    "each class once (also on {word} {line})",
-                    word=prev.line_word,
+                    f"class_twice_{prev.line_word}",
+                    f"each class once (also on {prev.line_word} {{line}})",
                     line=prev.line,
                 )
             )

@@ -89,3 +89,42 @@ def xml_bomb_xlsx(path: Path) -> Path:
         for n, data in items.items():
             zout.writestr(n, data)
     return path
+
+
+def shared_strings_bomb_xlsx(path: Path) -> Path:
+    """An .xlsx whose sharedStrings.xml (the shared string table Excel writes) holds a billion laughs."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["年级", "班级", "人数"])
+    ws.append(["初一", "1班", 45])
+    wb.save(path)
+    ents = '<!ENTITY a0 "lol">' + "".join(
+        f'<!ENTITY a{i} "{("&a" + str(i - 1) + ";") * 10}">' for i in range(1, 10)
+    )
+    sst = (
+        f'<?xml version="1.0"?><!DOCTYPE sst [{ents}]>'
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+        "<si><t>&a9;</t></si></sst>"
+    )
+    with zipfile.ZipFile(path) as zin:
+        items = {n: zin.read(n) for n in zin.namelist()}
+    items["xl/sharedStrings.xml"] = sst.encode()
+    types = items["[Content_Types].xml"].decode()
+    items["[Content_Types].xml"] = types.replace(
+        "</Types>",
+        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.sharedStrings+xml" /></Types>',
+    ).encode()
+    rels = items["xl/_rels/workbook.xml.rels"].decode()
+    items["xl/_rels/workbook.xml.rels"] = rels.replace(
+        "</Relationships>",
+        '<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'sharedStrings" Target="sharedStrings.xml" Id="rId9" /></Relationships>',
+    ).encode()
+    sheet = items["xl/worksheets/sheet1.xml"].decode()
+    sheet = sheet.replace('<c r="A1" t="inlineStr"><is><t>年级</t></is></c>', '<c r="A1" t="s"><v>0</v></c>')
+    items["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w") as zout:
+        for n, data in items.items():
+            zout.writestr(n, data)
+    return path

@@ -8,6 +8,7 @@ expected; no traceback; and in Chinese, no untranslated English sentence.
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from bad_input_support import (
     english_runs,
     roster_school,
     run_main,
+    shared_strings_bomb_xlsx,
     tiny,
     write_yaml,
     xml_bomb_xlsx,
@@ -337,6 +339,24 @@ def xlsx_zero_bytes(tmp: Path) -> tuple[list[str], list[str]]:
 def xlsx_xml_bomb(tmp: Path) -> tuple[list[str], list[str]]:
     xml_bomb_xlsx(tmp / "roster.xlsx")
     return _validate(roster_school(tmp, "roster.xlsx"), "roster.xlsx", "XML entity", named="roster.xlsx")
+
+
+@case
+def xlsx_shared_strings_bomb(tmp: Path) -> tuple[list[str], list[str]]:
+    shared_strings_bomb_xlsx(tmp / "roster.xlsx")
+    return _validate(roster_school(tmp, "roster.xlsx"), "roster.xlsx", "XML entity", named="roster.xlsx")
+
+
+@case
+def xlsx_zip_bomb(tmp: Path) -> tuple[list[str], list[str]]:
+    wb = openpyxl.Workbook()
+    wb.active.append(["年级", "班级", "人数"])
+    wb.save(tmp / "roster.xlsx")
+    with zipfile.ZipFile(tmp / "roster.xlsx", "a", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/media/padding.bin", b"\0" * (11 * 1024 * 1024))  # a few kB packed
+    return _validate(
+        roster_school(tmp, "roster.xlsx"), "roster.xlsx", "at most 10 MB unpacked", named="roster.xlsx"
+    )
 
 
 @case

@@ -81,3 +81,16 @@ def test_missing_header_column(tmp_path: Path) -> None:
     assert str(info.value.issues[0]).startswith(
         f"{path}: header: got 'class_id,grade'; expected columns class_id"
     )
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"])
+def test_timetable_saved_back_from_excel_in_any_encoding_is_read(tmp_path: Path, encoding: str) -> None:
+    """A timetable with a Chinese extra column, saved by Excel/WPS on Chinese Windows, reads back the same."""
+    lines = tiny_plan().to_csv_text().splitlines()
+    lines[0] += ",班主任"
+    lines[1:] = [line + ",王老师" for line in lines[1:]]
+    if encoding == "utf-16":  # Excel's "Unicode text": tab separated
+        lines = [line.replace(",", "\t") for line in lines]
+    path = tmp_path / "t.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    assert read_timetable(path) == tiny_plan()

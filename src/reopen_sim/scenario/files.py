@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +24,9 @@ from reopen_sim.errors import InputError, InputIssue
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 """Largest scenario, roster or timetable file read (20 MB: a school's roster is a few kB)."""
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024
-"""Largest unpacked content of an .xlsx (a zip): guards against zip bombs."""
+MAX_UNPACKED_BYTES = 10 * 1024 * 1024
+"""Largest unpacked content of an .xlsx (a zip): guards against zip bombs and minutes of parsing
+(openpyxl reads a 10,000-row roster, 4 MB unpacked, in about 5 s)."""
 MAX_TABLE_ROWS = 10_000
 """Most rows read from a roster or timetable (a school has at most a few hundred classes)."""
 
@@ -223,6 +225,16 @@ def _unreadable(path: Path, exc: BaseException) -> InputError:
     )
 
 
+def _has_formulas(data: bytes) -> bool:
+    """Whether any worksheet of an .xlsx (a zip, already checked) holds a formula element ``<f>``."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return any(
+            re.search(rb"<(?:\w+:)?f[ >/]", zf.read(name))
+            for name in zf.namelist()
+            if name.startswith("xl/worksheets/") and name.endswith(".xml")
+        )
+
+
 def read_xlsx_table(path: Path) -> Table:
     """The first worksheet of an .xlsx with the values Excel saved for formulas, and hidden rows."""
     import openpyxl
@@ -233,16 +245,18 @@ def read_xlsx_table(path: Path) -> Table:
     # (KeyError, BadZipFile, defusedxml's EntitiesForbidden, ValueError...), each meaning "unreadable".
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
-        wb_f = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
+        ws = next((w for w in wb.worksheets if w.sheet_state == "visible"), None) or wb.worksheets[0]
+        # The formulas themselves only to name a formula whose result the file does not store.
+        ws_f = openpyxl.load_workbook(io.BytesIO(data))[ws.title] if _has_formulas(data) else None
     except Exception as exc:
         raise _unreadable(path, exc) from None
-    ws = next((w for w in wb.worksheets if w.sheet_state == "visible"), wb.worksheets[0])
-    ws_f = wb_f[ws.title]
     _check_rows(path, ws.max_row)
     rows: list[TableRow] = []
     span = {"min_row": 1, "max_row": ws.max_row, "min_col": 1, "max_col": ws.max_column, "values_only": True}
-    for r_values, r_formulas in zip(ws.iter_rows(**span), ws_f.iter_rows(**span), strict=False):
+    formula_rows = ws_f.iter_rows(**span) if ws_f is not None else None
+    for r_values in ws.iter_rows(**span):
         number = len(rows) + 1
+        r_formulas = next(formula_rows, ()) if formula_rows is not None else ()
         formulas = {
             j: str(f)
             for j, (v, f) in enumerate(zip(r_values, r_formulas, strict=False))

@@ -165,3 +165,26 @@ def test_old_xls_workbook(tmp_path: Path) -> None:
     school = roster_school(tmp_path, "roster.xls")
     assert classes_of(school) == [("8-1", 8, 46, False), ("8-2", 8, 45, True)]
     assert notices_of(school) == ["total_row"]
+
+
+def test_notices_read_in_chinese_and_english(tmp_path: Path) -> None:
+    from bad_input_support import english_runs
+    from reopen_sim.i18n import load_catalogue
+
+    _school_workbook(tmp_path / "roster.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "roster.xlsx")
+    wb.active["G2"] = "家长群"  # a column the loader does not use
+    wb.active.append(["制表人：张老师"])  # a note under the table: no class, no count
+    wb.save(tmp_path / "roster.xlsx")
+    sc = load_scenario(roster_school(tmp_path, "roster.xlsx"))
+    assert sorted(n.key or "" for n in sc.notices) == [
+        "hidden_row",
+        "no_class_row",
+        "total_row",
+        "unused_column",
+    ]
+    en, zh = load_catalogue("en"), load_catalogue("zh")
+    for n in sc.notices:
+        assert n.render(en) == str(n)
+        assert english_runs(n.render(zh)) == [], n.render(zh)
+        assert en(f"notice.{n.key}", **n.fields) == n.text

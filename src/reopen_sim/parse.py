@@ -59,9 +59,9 @@ def chinese_number(text: str) -> int | None:
 
 _NUM = r"(\d{1,2}|[一二三四五六七八九十两]{1,3})"
 _STAGE = {"初": 6, "高": 9}  # 初一 = grade 7, 高一 = grade 10
-_GRADE_RE = re.compile(rf"^(?:grade\s*)?(?:(初|高)(?:中)?{_NUM}|{_NUM}\s*(?:年级)?)$", re.IGNORECASE)
+_GRADE_RE = re.compile(rf"^(?:grade\s*)?(?:(初|高)(?:中)?{_NUM}(?:年级)?|{_NUM}\s*(?:年级)?)$", re.IGNORECASE)
 _CLASS_RE = re.compile(
-    rf"^(?:(?P<grade>(?:初|高)中?{_NUM}|{_NUM}年级))?\s*[（(]?\s*(?P<num>{_NUM})\s*[)）]?\s*班?$"
+    rf"^(?:(?P<grade>(?:初|高)中?{_NUM}(?:年级)?|{_NUM}年级))?\s*[（(]?\s*(?P<num>{_NUM})\s*[)）]?\s*班?$"
 )
 
 

@@ -119,6 +119,11 @@ def unknown_key(tmp: Path) -> tuple[list[str], list[str]]:
 
 
 @case
+def loader_field_in_file(tmp: Path) -> tuple[list[str], list[str]]:
+    return _validate(_school(tmp, notices=["hello"]), "notices", "no such field")
+
+
+@case
 def missing_school(tmp: Path) -> tuple[list[str], list[str]]:
     return _validate(_school(tmp, school=_DELETE), "school", "required")
 

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from reopen_sim.errors import InputError, InputIssue, Notice
 from reopen_sim.scenario.crosscheck import cross_reference_issues, impossibility_issues
 from reopen_sim.scenario.files import read_bytes
-from reopen_sim.scenario.issues import RowOrigin, show, validation_issues
+from reopen_sim.scenario.issues import RowOrigin, fields_at, show, validation_issues
 from reopen_sim.scenario.roster import read_roster
 from reopen_sim.scenario.schema import Scenario
 
@@ -178,6 +178,19 @@ def scenario_from_dict(
     notices: list[Notice] = []
     if "roster" in data:
         issues, origins, notices = _roster_classes(data, file, base_dir)
+    for key in ("notices", "source_path", "source_sha256"):  # set by the loader, never by a file
+        if key in data:
+            known = ", ".join(fields_at(("x",)) or [])
+            issues.append(
+                InputIssue(
+                    file,
+                    key,
+                    show(data.pop(key)),
+                    f"no such field (known fields: {known})",
+                    key="no_such_field",
+                    fields={"fields": known},
+                )
+            )
     if issues:
         raise InputError(issues)
     try:

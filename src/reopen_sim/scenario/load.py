@@ -19,24 +19,19 @@ from pydantic import ValidationError
 from reopen_sim.errors import InputError, InputIssue, Notice
 from reopen_sim.scenario.crosscheck import cross_reference_issues, impossibility_issues
 from reopen_sim.scenario.files import read_bytes
-from reopen_sim.scenario.issues import RowOrigin, fields_at, show, validation_issues
+from reopen_sim.scenario.issues import RowOrigin, fields_at, loc_to_path, show, validation_issues
 from reopen_sim.scenario.roster import read_roster
 from reopen_sim.scenario.schema import Scenario
 
 # Kept importable from here (district loading uses them).
 _show = show
+_loc_to_path = loc_to_path
 __all__ = [
     "cross_reference_issues",
     "impossibility_issues",
     "load_scenario",
     "scenario_from_dict",
 ]
-
-
-def _loc_to_path(loc: tuple[Any, ...]) -> str:
-    from reopen_sim.scenario.issues import loc_to_path
-
-    return loc_to_path(loc)
 
 
 def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

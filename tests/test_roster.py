@@ -81,7 +81,19 @@ def test_roster_schema_errors_point_to_the_roster_line(tmp_path: Path, base: dic
     with pytest.raises(InputError) as info:
         load_scenario(path)
     assert [str(i) for i in info.value.issues] == [
-        f"{path}: {tmp_path / 'roster.csv'}: line 3 (classes[1].students): got '200'; expected a number <= 120"
+        f"{tmp_path / 'roster.csv'}: line 3, column students: got '200'; expected a number <= 120"
+    ]
+
+
+def test_duplicate_roster_row_is_blamed_on_the_roster_line(tmp_path: Path, base: dict[str, Any]) -> None:
+    (tmp_path / "roster.csv").write_text(
+        "年级,班级,人数\n初一,1班,30\n初一,2班,31\n初一,（1）班,32\n", encoding="utf-8"
+    )
+    path = write_scenario(tmp_path, base, "roster.csv")
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    assert [str(i) for i in info.value.issues] == [
+        f"{tmp_path / 'roster.csv'}: line 4, column 班级: got '7-1'; expected each class once (also on line 2)"
     ]
 
 
@@ -90,10 +102,9 @@ def test_roster_missing_column_and_file(tmp_path: Path, base: dict[str, Any]) ->
     with pytest.raises(InputError) as info:
         load_scenario(write_scenario(tmp_path, base, "roster.csv"))
     got = [str(i) for i in info.value.issues]
-    assert got[0].startswith(f"{tmp_path / 'roster.csv'}: header, column 2: got 'klass'; expected one of")
-    assert (
-        got[1] == f"{tmp_path / 'roster.csv'}: header: got 'grade,klass,students'; expected a column 'class'"
-    )
+    assert got == [
+        f"{tmp_path / 'roster.csv'}: line 1: got 'grade,klass,students'; expected a column 班级/class"
+    ]
     path = write_scenario(tmp_path, base, "absent.csv")
     with pytest.raises(InputError) as info:
         load_scenario(path)

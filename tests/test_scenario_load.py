@@ -89,7 +89,7 @@ def test_bad_distribution(base: dict[str, Any]) -> None:
 def test_window_grid(base: dict[str, Any]) -> None:
     base["day"]["latest_arrival_at"] = "07:55"
     assert messages(base) == [
-        "school.yaml: day: expected an arrival span (now 5 min) that is a whole number of windows of "
+        "school.yaml: day: expected an arrival span (07:50–07:55, 5 min) that is a whole number of windows of "
         "window_min = 10 min"
     ]
 
@@ -107,8 +107,8 @@ def test_duplicate_ids(base: dict[str, Any]) -> None:
     base["rooms"][1]["id"] = "R1"
     base["rooms"].append({"id": "R3", "building": "Main", "area_m2": 50})
     assert messages(base) == [
-        "school.yaml: rooms[0].id: got 'R1'; expected a unique id (used twice in rooms)"
-    ]
+        "school.yaml: rooms[1].id: got 'R1'; expected a unique id (used twice in rooms)"
+    ]  # the second use is the one to fix
 
 
 def test_class_larger_than_every_room_without_splitting(base: dict[str, Any]) -> None:
@@ -196,3 +196,27 @@ def test_too_few_rooms_counting_split_classes(base: dict[str, Any]) -> None:
         "school.yaml: rooms: got '2 rooms'; expected at least 3 rooms: one per class (2 classes), plus one "
         "more for each of the 1 classes too large for any single room"
     ]
+
+
+@pytest.mark.parametrize(
+    ("method", "mean_s"),
+    [
+        ("manual_thermometer", 30.0),
+        ("thermal_kiosk", 3.0),
+        ("face_recognition_gate", 3.0),
+        ("ear_thermometer", 10.0),
+        ("other", 30.0),
+    ],
+)
+def test_screening_method_brings_its_own_time(base: dict[str, Any], method: str, mean_s: float) -> None:
+    base["entrances"][0]["screening_method"] = method
+    base["entrances"][0].pop("service_time_s", None)
+    sc = scenario_from_dict(base, file="school.yaml")
+    assert sc.entrances[0].service_time_s.mean_value == mean_s
+
+
+def test_an_explicit_service_time_wins_over_the_method(base: dict[str, Any]) -> None:
+    base["entrances"][0]["screening_method"] = "thermal_kiosk"
+    base["entrances"][0]["service_time_s"] = {"dist": "deterministic", "value": 7}
+    sc = scenario_from_dict(base, file="school.yaml")
+    assert sc.entrances[0].service_time_s.mean_value == 7.0

@@ -30,6 +30,9 @@ class InputIssue:
     expected: str
     key: str | None = None
     fields: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    # The place in words (``line 3, column 人数``) also has a catalogue entry ``where.<path_key>``.
+    path_key: str | None = None
+    path_fields: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     def __str__(self) -> str:
         where = f"{self.file}: {self.path}" if self.path else self.file
@@ -40,11 +43,46 @@ class InputIssue:
         """The issue in the catalogue's language (English text when the issue has no key)."""
         if cat.lang == "en" or self.key is None:
             return str(self)
-        where = f"{self.file}: {self.path}" if self.path else self.file
+        where = _where(cat, self.file, self.path, self.path_key, self.path_fields)
         expected = cat(f"expected.{self.key}", **self.fields)
         if self.value != "":
             return cat("error.issue_got", where=where, value=repr(self.value), expected=expected)
         return cat("error.issue", where=where, expected=expected)
+
+
+def _where(cat: Catalogue, file: str, path: str, key: str | None, fields: Mapping[str, Any]) -> str:
+    """``file: place`` with the place in the catalogue's language when it has a ``where.`` key."""
+    if key is not None:
+        path = cat(f"where.{key}", **fields)
+    return f"{file}: {path}" if path else file
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the loader did that the user should know but that is not an error.
+
+    E.g. a roster's total row (``合计``) that was skipped. Same shape as :class:`InputIssue`: ``text``
+    is the English sentence, ``key``/``fields`` its catalogue entry ``notice.<key>``.
+    """
+
+    file: str
+    path: str
+    text: str
+    key: str | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    path_key: str | None = None
+    path_fields: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.path}" if self.path else self.file
+        return f"{where}: {self.text}"
+
+    def render(self, cat: Catalogue) -> str:
+        """The notice in the catalogue's language (English text when it has no key)."""
+        if cat.lang == "en" or self.key is None:
+            return str(self)
+        where = _where(cat, self.file, self.path, self.path_key, self.path_fields)
+        return f"{where}: {cat(f'notice.{self.key}', **self.fields)}"
 
 
 class InputError(ValueError):

@@ -17,7 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from reopen_sim.errors import InputError, InputIssue
+from reopen_sim.parse import parse_bool
+from reopen_sim.scenario.files import MAX_TABLE_ROWS, decode_text, read_bytes
 from reopen_sim.scenario.schema import Scenario, format_hhmm, parse_hhmm
+
+__all__ = ["TIMETABLE_COLUMNS", "ClassAssignment", "Plan", "parse_bool", "plan_from_rows", "read_timetable"]
 
 TIMETABLE_COLUMNS: tuple[str, ...] = (
     "class_id",
@@ -98,18 +102,79 @@ class Plan:
         return pd.DataFrame(self.rows(), columns=list(TIMETABLE_COLUMNS))
 
 
-_TRUE = {"yes", "y", "true", "1", "boarding", "boarder", "是"}
-_FALSE = {"no", "n", "false", "0", "day", "", "否"}
+def _cell_issue(file: str, line: int, col: str, value: str, expected: str, key: str) -> InputIssue:
+    return InputIssue(
+        file,
+        f"line {line}, column {col}",
+        value,
+        expected,
+        key=key,
+        path_key="line_column",
+        path_fields={"n": line, "column": col},
+    )
 
 
-def parse_bool(text: str) -> bool:
-    """Read yes/no, true/false, 1/0, boarding/day (and 是/否)."""
-    t = text.strip().lower()
-    if t in _TRUE:
-        return True
-    if t in _FALSE:
-        return False
-    raise ValueError("expected yes or no")
+_CELLS: tuple[tuple[str, Any, str, str], ...] = (
+    ("grade", int, "a whole number (grade)", "tt_grade"),
+    ("students", int, "a whole number of students", "roster_students"),
+    ("boarding", parse_bool, "yes or no", "yes_no"),
+    ("arrival_start", parse_hhmm, "a time HH:MM", "tt_time"),
+    ("arrival_end", parse_hhmm, "a time HH:MM", "tt_time"),
+    ("dismissal_time", parse_hhmm, "a time HH:MM", "tt_time"),
+)
+
+
+def _row_assignment(
+    row: dict[str, str], line: int, file: str, issues: list[InputIssue]
+) -> ClassAssignment | None:
+    """One timetable row -> an assignment, or None with every malformed cell added to ``issues``."""
+    bad = len(issues)
+    got: dict[str, Any] = {}
+    cid = row["class_id"]
+    if not cid:
+        issues.append(_cell_issue(file, line, "class_id", "", "a class id", "tt_class_id"))
+    for col, conv, expected, key in _CELLS:
+        try:
+            got[col] = conv(row[col])
+        except (ValueError, TypeError):
+            issues.append(_cell_issue(file, line, col, row[col], expected, key))
+    gate = row["gate"]
+    if not gate:
+        issues.append(_cell_issue(file, line, "gate", "", "an entrance id", "tt_gate"))
+    rooms = tuple(r.strip() for r in row["rooms"].split(";") if r.strip())
+    if not rooms:
+        issues.append(
+            _cell_issue(file, line, "rooms", row["rooms"], "one or more room ids joined by ;", "tt_rooms")
+        )
+    sitting = None
+    if row["canteen_sitting"]:
+        try:
+            sitting = int(row["canteen_sitting"])
+        except ValueError:
+            issues.append(
+                _cell_issue(
+                    file,
+                    line,
+                    "canteen_sitting",
+                    row["canteen_sitting"],
+                    "a sitting number 1, 2, … or empty",
+                    "tt_sitting",
+                )
+            )
+    if len(issues) > bad:
+        return None
+    return ClassAssignment(
+        cid,
+        got["grade"],
+        got["students"],
+        got["boarding"],
+        got["arrival_start"],
+        got["arrival_end"],
+        gate,
+        rooms,
+        sitting,
+        got["dismissal_time"],
+    )
 
 
 def plan_from_rows(
@@ -119,99 +184,102 @@ def plan_from_rows(
 ) -> Plan:
     """Build a plan from timetable rows, collecting every malformed cell as an :class:`InputIssue`.
 
-    Row numbers in errors are spreadsheet line numbers (the header is line 1). When a scenario is
-    given, unknown class ids, missing classes and duplicates are reported too; rule checks (capacity,
-    order, …) are the checker's job, not the reader's.
+    Row numbers in errors are spreadsheet line numbers (the header is line 1). A class missing,
+    repeated or unknown to the scenario is read as written: like every broken rule it is a finding
+    of the checker (``check_plan``, exit 1), not an input error. ``scenario`` is accepted for
+    compatibility and not used.
     """
+    del scenario
     issues: list[InputIssue] = []
     out: list[ClassAssignment] = []
-    seen: dict[str, int] = {}
     for i, raw in enumerate(rows, start=2):
         row = {str(k).strip(): ("" if v is None else str(v).strip()) for k, v in raw.items() if k}
         missing = [c for c in TIMETABLE_COLUMNS if c not in row]
         if missing:
             issues.append(
                 InputIssue(
-                    file, f"line {i}", ",".join(missing), "all columns " + ", ".join(TIMETABLE_COLUMNS)
+                    file,
+                    f"line {i}",
+                    ",".join(missing),
+                    "all columns " + ", ".join(TIMETABLE_COLUMNS),
+                    key="tt_columns",
+                    fields={"columns": ", ".join(TIMETABLE_COLUMNS)},
+                    path_key="line",
+                    path_fields={"n": i},
                 )
             )
             continue
-        bad = len(issues)
-
-        def cell(col: str, conv: Any, expected: str, row: dict[str, str] = row, line: int = i) -> Any:
-            try:
-                return conv(row[col])
-            except (ValueError, TypeError):
-                issues.append(InputIssue(file, f"line {line}, column {col}", row[col], expected))
-                return None
-
-        cid = row["class_id"]
-        if not cid:
-            issues.append(InputIssue(file, f"line {i}, column class_id", "", "a class id"))
-        grade = cell("grade", int, "a whole number (grade)")
-        students = cell("students", int, "a whole number of students")
-        boarding = cell("boarding", parse_bool, "yes or no")
-        a0 = cell("arrival_start", parse_hhmm, "a time HH:MM")
-        a1 = cell("arrival_end", parse_hhmm, "a time HH:MM")
-        gate = row["gate"]
-        if not gate:
-            issues.append(InputIssue(file, f"line {i}, column gate", "", "an entrance id"))
-        rooms = tuple(r.strip() for r in row["rooms"].split(";") if r.strip())
-        if not rooms:
-            issues.append(
-                InputIssue(file, f"line {i}, column rooms", row["rooms"], "one or more room ids joined by ;")
-            )
-        sitting = None
-        if row["canteen_sitting"]:
-            sitting = cell("canteen_sitting", int, "a sitting number 1, 2, … or empty")
-        dismissal = cell("dismissal_time", parse_hhmm, "a time HH:MM")
-        if cid in seen:
-            issues.append(
-                InputIssue(
-                    file, f"line {i}, column class_id", cid, f"each class once (also on line {seen[cid]})"
-                )
-            )
-        seen.setdefault(cid, i)
-        if len(issues) == bad:
-            out.append(
-                ClassAssignment(cid, grade, students, boarding, a0, a1, gate, rooms, sitting, dismissal)
-            )
-    if scenario is not None:
-        known = {c.id for c in scenario.classes}
-        for cid, line in seen.items():
-            if cid and cid not in known:
-                issues.append(
-                    InputIssue(file, f"line {line}, column class_id", cid, "a class of the scenario")
-                )
-        for c in scenario.classes:
-            if c.id not in seen:
-                issues.append(InputIssue(file, "rows", c.id, "a row for every class of the scenario"))
+        a = _row_assignment(row, i, file, issues)
+        if a is not None:
+            out.append(a)
     if issues:
         raise InputError(issues)
     return Plan(tuple(out), meta={"source": file})
 
 
 def read_timetable(path: str | Path, scenario: Scenario | None = None) -> Plan:
-    """Read ``timetable.csv`` (UTF-8, with or without BOM, as Excel saves it)."""
+    """Read ``timetable.csv`` as Excel saves it: UTF-8 with or without BOM, GBK/GB18030, UTF-16;
+    comma, semicolon or tab separated. Missing or repeated classes are left to the checker."""
     p = Path(path)
+    text, _enc = decode_text(p, read_bytes(p, "timetable"))
+    sample = text[:4096]
+    delimiter = (
+        "\t"
+        if "\t" in sample and "," not in sample
+        else (";" if ";" in sample and "," not in sample else ",")
+    )
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    columns = ", ".join(TIMETABLE_COLUMNS)
     try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError([InputIssue(str(p), "", "", "an existing timetable CSV file")]) from None
-    except UnicodeDecodeError:
-        raise InputError([InputIssue(str(p), "", "", "a UTF-8 encoded CSV file")]) from None
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None:
-        raise InputError(
-            [InputIssue(str(p), "header", "", "a header row with " + ", ".join(TIMETABLE_COLUMNS))]
-        )
-    missing = [c for c in TIMETABLE_COLUMNS if c not in [f.strip() for f in reader.fieldnames]]
-    if missing:
+        fieldnames = reader.fieldnames
+        if fieldnames is None:
+            raise InputError(
+                [
+                    InputIssue(
+                        str(p),
+                        "header",
+                        "",
+                        f"a header row with {columns}",
+                        key="tt_header",
+                        fields={"columns": columns},
+                    )
+                ]
+            )
+        missing = [c for c in TIMETABLE_COLUMNS if c not in [f.strip() for f in fieldnames]]
+        if missing:
+            raise InputError(
+                [
+                    InputIssue(
+                        str(p),
+                        "header",
+                        ",".join(fieldnames),
+                        f"columns {columns}",
+                        key="tt_header_columns",
+                        path_key="header",
+                        fields={"columns": columns},
+                    )
+                ]
+            )
+        rows = list(reader)
+    except csv.Error as exc:
         raise InputError(
             [
                 InputIssue(
-                    str(p), "header", ",".join(reader.fieldnames), "columns " + ", ".join(TIMETABLE_COLUMNS)
+                    str(p), "", "", f"a readable CSV ({exc})", key="csv_readable", fields={"reason": str(exc)}
+                )
+            ]
+        ) from None
+    if len(rows) > MAX_TABLE_ROWS:
+        raise InputError(
+            [
+                InputIssue(
+                    str(p),
+                    "",
+                    "",
+                    f"at most {MAX_TABLE_ROWS} rows (this file has {len(rows)})",
+                    key="too_many_rows",
+                    fields={"limit": MAX_TABLE_ROWS, "n": len(rows)},
                 )
             ]
         )
-    return plan_from_rows(reader, file=str(p), scenario=scenario)
+    return plan_from_rows(rows, file=str(p), scenario=scenario)

@@ -116,12 +116,14 @@ def plan_from_rows(
     rows: Iterable[Mapping[str, Any]],
     file: str = "<timetable>",
     scenario: Scenario | None = None,
+    class_rows: bool = True,
 ) -> Plan:
     """Build a plan from timetable rows, collecting every malformed cell as an :class:`InputIssue`.
 
     Row numbers in errors are spreadsheet line numbers (the header is line 1). When a scenario is
     given, unknown class ids, missing classes and duplicates are reported too; rule checks (capacity,
-    order, …) are the checker's job, not the reader's.
+    order, …) are the checker's job, not the reader's. With ``class_rows=False`` a class missing,
+    repeated or unknown is left to the checker too (its rule ``classes``), as ``check`` does.
     """
     issues: list[InputIssue] = []
     out: list[ClassAssignment] = []
@@ -165,7 +167,7 @@ def plan_from_rows(
         if row["canteen_sitting"]:
             sitting = cell("canteen_sitting", int, "a sitting number 1, 2, … or empty")
         dismissal = cell("dismissal_time", parse_hhmm, "a time HH:MM")
-        if cid in seen:
+        if cid in seen and class_rows:
             issues.append(
                 InputIssue(
                     file, f"line {i}, column class_id", cid, f"each class once (also on line {seen[cid]})"
@@ -176,7 +178,7 @@ def plan_from_rows(
             out.append(
                 ClassAssignment(cid, grade, students, boarding, a0, a1, gate, rooms, sitting, dismissal)
             )
-    if scenario is not None:
+    if scenario is not None and class_rows:
         known = {c.id for c in scenario.classes}
         for cid, line in seen.items():
             if cid and cid not in known:
@@ -191,8 +193,9 @@ def plan_from_rows(
     return Plan(tuple(out), meta={"source": file})
 
 
-def read_timetable(path: str | Path, scenario: Scenario | None = None) -> Plan:
-    """Read ``timetable.csv`` (UTF-8, with or without BOM, as Excel saves it)."""
+def read_timetable(path: str | Path, scenario: Scenario | None = None, class_rows: bool = True) -> Plan:
+    """Read ``timetable.csv`` (UTF-8, with or without BOM, as Excel saves it); ``class_rows`` as in
+    :func:`plan_from_rows`."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig")
@@ -214,4 +217,4 @@ def read_timetable(path: str | Path, scenario: Scenario | None = None) -> Plan:
                 )
             ]
         )
-    return plan_from_rows(reader, file=str(p), scenario=scenario)
+    return plan_from_rows(reader, file=str(p), scenario=scenario, class_rows=class_rows)

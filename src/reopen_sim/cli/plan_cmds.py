@@ -11,6 +11,8 @@ import typer
 from rich.table import Table
 
 from reopen_sim.cli.app import (
+    DEFAULT_LANG,
+    LangOpt,
     ScenarioArg,
     app,
     console,
@@ -78,19 +80,22 @@ def plan_cmd(
 def check_cmd(
     scenario: ScenarioArg,
     timetable: Annotated[Path, typer.Argument(help="timetable.csv to check.", show_default=False)],
+    lang: LangOpt = DEFAULT_LANG,
 ) -> None:
     """Check a timetable (possibly edited by hand) against every rule: exit 1 with the violations, 0 if sound."""
+    from reopen_sim.i18n import load_catalogue
     from reopen_sim.optimizer.check import check_plan
     from reopen_sim.plan import read_timetable
     from reopen_sim.scenario.load import load_scenario
 
+    cat = load_catalogue(lang)
     sc = load_scenario(scenario)
-    plan = read_timetable(timetable, sc)
+    plan = read_timetable(timetable, sc, class_rows=False)  # a missing or repeated class is a finding
     problems = check_plan(sc, plan)
     if not problems:
-        console.print(f"{timetable}: all {len(plan)} classes keep every rule.", highlight=False)
+        console.print(cat("check.cli.sound", file=timetable, n=len(plan)), highlight=False)
         return
-    err_console.print(f"{timetable}: {len(problems)} broken rule(s):", highlight=False)
+    err_console.print(cat("check.cli.head", file=timetable, n=len(problems)), highlight=False)
     for v in problems:
-        err_console.print(f"  - {v}", markup=False, highlight=False)
+        err_console.print(f"  - {v.render(cat)}", markup=False, highlight=False)
     sys.exit(1)  # not typer.Exit: with standalone_mode=False click would return its code

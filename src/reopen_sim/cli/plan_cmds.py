@@ -41,12 +41,14 @@ def plan_cmd(
     ] = None,
 ) -> None:
     """Optimize the arrival timetable; write OUT/timetable.csv and OUT/timetable.xlsx (exit 1 if no plan)."""
+    from reopen_sim.i18n import load_catalogue
     from reopen_sim.optimizer.check import check_plan
     from reopen_sim.optimizer.solve import optimize
     from reopen_sim.plan import read_timetable
     from reopen_sim.report.timetable import write_timetable
     from reopen_sim.scenario.load import load_scenario
 
+    cat = load_catalogue("en")  # plan prints English (it has no --lang yet)
     sc = load_scenario(scenario)
     prev = read_timetable(previous, sc) if previous is not None else None
     plan = optimize(sc, time_limit_s=time_limit_s, seed=seed, previous=prev)
@@ -67,6 +69,14 @@ def plan_cmd(
         f"Arrivals end {m['arrival_ends']}; peak gate load {m['peak_utilisation']:.1%} of capacity; "
         f"{m['terms']['split_rooms']} overflow room(s)."
     )
+    for note in m.get("unused_gates", []):  # an open, staffed gate left unused says why
+        console.print(note["reason"][0].upper() + note["reason"][1:] + ".", highlight=False)
+    if "changed_classes" in m:
+        ids = m["changed_classes"]
+        console.print(
+            cat("plan.changed", n=len(ids), ids=", ".join(ids)) if ids else cat("plan.changed_none"),
+            highlight=False,
+        )
     problems = check_plan(sc, plan)
     if problems:  # never expected: the checker is independent of the solver
         for v in problems:

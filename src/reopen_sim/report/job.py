@@ -112,6 +112,6 @@ def run_main_job(
     if violations:
         con.print(f"[red]check_plan: {len(violations)} problem(s)[/red]")
         for v in violations:
-            con.print(f"  - {v}", markup=False)
+            con.print(f"  - {v.render(t)}", markup=False)
     con.print(t("cli.report_at", path=out / "report.html"), markup=False, highlight=False)
     return JobResult(out, cmp, violations)

@@ -266,6 +266,10 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     such as ``{"policy": {"queue_spacing_m": 1.5}}`` is validated exactly like the file itself.
     """
     p = Path(path)
+    if p.suffix.lower() in (".xlsx", ".xlsm"):  # a school workbook (scenario/workbook.py)
+        from reopen_sim.scenario.workbook import load_workbook_scenario
+
+        return load_workbook_scenario(p, overrides)
     try:
         raw_bytes = p.read_bytes()
     except FileNotFoundError:

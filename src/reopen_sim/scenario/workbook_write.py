@@ -40,10 +40,15 @@ from reopen_sim.scenario.workbook_layout import (
     field_info,
 )
 
-# Rows below the data formatted for typing (ids as Text, times as hh:mm) and given drop-downs.
+# Rows below the data that get the drop-down lists (for rows the user adds).
 SPARE_ROWS = 200
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _NOTE_FONT = Font(color="595959", size=9)
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in a spreadsheet: Chinese characters take two."""
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
 
 
 def choice_label(choices: str, code: Any, lang: str) -> Any:
@@ -217,12 +222,12 @@ def _write_table(ws: Worksheet, part: Part, data: Mapping[str, Any], lang: str, 
         head.alignment = Alignment(wrap_text=True, vertical="top")
         head.comment = _comment(note_text(part, col, lang, cat))
         letter = get_column_letter(j)
-        ws.column_dimensions[letter].width = max(12, min(28, len(col.header(lang)) + 4))
+        ws.column_dimensions[letter].width = max(12, min(30, display_width(col.header(lang)) + 2))
         for i, item in enumerate(rows, start=2):
             put(ws, i, j, cell_value(col, item, lang), col.kind)
         if col.kind in ("id", "text", "ids", "time", "dist_samples"):
-            for i in range(len(rows) + 2, last + 1):  # typed 7-1 stays text, 07:50 a time
-                ws.cell(row=i, column=j).number_format = "hh:mm" if col.kind == "time" else "@"
+            # The column's own format: what the user types below stays text (7-1 is not a date).
+            ws.column_dimensions[letter].number_format = "hh:mm" if col.kind == "time" else "@"
         _dropdown(ws, col, lang, f"{letter}2:{letter}{last}")
     ws.row_dimensions[1].height = 32
     ws.freeze_panes = "B2"

@@ -185,11 +185,10 @@ def test_template_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
 
 
 def test_template_is_deterministic(tmp_path: Path) -> None:
-    a = write_workbook(tmp_path / "a.xlsx", rs.load_scenario(ROOT / "scenarios/tiny-school.yaml"), lang="zh")
+    sc = rs.load_scenario(ROOT / "scenarios/tiny-school.yaml")
+    a = write_workbook(tmp_path / "a.xlsx", sc, lang="zh")
     b = write_workbook(tmp_path / "b.xlsx", rs.load_scenario(ROOT / "scenarios/tiny-school.yaml"), lang="zh")
-    sheets_a = {ws.title: list(ws.values) for ws in openpyxl.load_workbook(a)}
-    sheets_b = {ws.title: list(ws.values) for ws in openpyxl.load_workbook(b)}
-    assert sheets_a == sheets_b
+    assert a.read_bytes() == b.read_bytes()
 
 
 # --------------------------------------------------------------------------------------------
@@ -446,3 +445,31 @@ def test_id_columns_are_formatted_as_text(tmp_path: Path) -> None:
             for cell in row:
                 if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
                     assert cell.data_type == "n"
+
+
+def test_walking_distances_errors_point_at_their_row(tmp_path: Path) -> None:
+    book = write_workbook(tmp_path / "s.xlsx", lang="zh")
+    wb = openpyxl.load_workbook(book)
+    walks = wb["步行距离"]
+    walks.cell(row=2, column=2).value = "Gym"  # no room is in a building called Gym
+    wb.save(book)
+    with pytest.raises(InputError) as exc:
+        rs.load_scenario(book)
+    assert [(i.path, i.value) for i in exc.value.issues] == [("步行距离，第 2 行，教学楼 building", "Gym")]
+    walks.cell(row=2, column=2).value = "A"
+    walks.cell(row=3, column=1).value = "west"  # no such entrance
+    wb.save(book)
+    with pytest.raises(InputError) as exc:
+        rs.load_scenario(book)
+    (issue,) = exc.value.issues
+    assert issue.path == "步行距离，第 3 行，入口编号 entrance" and issue.key == "workbook_entrance"
+
+
+def test_a_blank_canteen_sheet_means_meals_delivered(tmp_path: Path) -> None:
+    book = write_workbook(tmp_path / "s.xlsx", lang="zh")
+    assert rs.load_scenario(book).canteen.mode == "sittings"  # the worked example has sittings
+    wb = openpyxl.load_workbook(book)
+    for row in wb["食堂"].iter_rows(min_row=2, min_col=2, max_col=2):
+        row[0].value = None
+    wb.save(book)
+    assert rs.load_scenario(book).canteen == S.Canteen(mode="delivered")

@@ -467,7 +467,7 @@ def read_workbook(path: str | Path) -> tuple[dict[str, Any], _Reader]:
         rows = sheets[title]
         if not part.table:
             item = reader.form(part, title, rows)
-            if part.root:
+            if part.root and item:  # a blank form means the defaults (a blank canteen: meals delivered)
                 data[part.root] = item
             else:
                 data.update(item)

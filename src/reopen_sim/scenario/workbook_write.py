@@ -9,8 +9,11 @@ form sheet) carries a note: meaning, unit, default, source.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
+import re
 import tempfile
+import zipfile
 from collections.abc import Mapping
 from enum import Enum
 from pathlib import Path
@@ -194,7 +197,7 @@ def _write_form(ws: Worksheet, part: Part, data: Mapping[str, Any], lang: str, c
         note = put(ws, i, 3, note_text(part, col, lang, cat).replace("\n", " "))
         note.font = _NOTE_FONT
         _dropdown(ws, col, lang, f"B{i}")
-    ws.column_dimensions["A"].width = 44
+    ws.column_dimensions["A"].width = max(display_width(c.header(lang)) for c in part.columns) + 2
     ws.column_dimensions["B"].width = 22
     ws.column_dimensions["C"].width = 90
     ws.freeze_panes = "B2"
@@ -237,6 +240,7 @@ def build_workbook(data: Mapping[str, Any], lang: str) -> Workbook:
     """The workbook for a scenario given as ``Scenario.model_dump(mode="json")``."""
     cat = load_catalogue(lang)
     wb = Workbook()
+    wb.properties.creator = "reopen-sim"
     wb.remove(wb.active)
     readme = wb.create_sheet(cat("workbook.readme_title"))
     for i, line in enumerate(cat("workbook.readme").split("\n"), start=1):
@@ -249,7 +253,6 @@ def build_workbook(data: Mapping[str, Any], lang: str) -> Workbook:
             _write_table(ws, part, data, lang, cat)
         else:
             _write_form(ws, part, data, lang, cat)
-    wb.active = 1
     return wb
 
 
@@ -345,6 +348,27 @@ def example_scenario(lang: str) -> Scenario:
     return scenario_from_dict(example_data(lang), file="<example>")
 
 
+_FIXED_STAMP = "2020-01-01T00:00:00Z"
+
+
+def reproducible(xlsx: bytes) -> bytes:
+    """The same workbook with fixed zip entry times and document dates, so that the same school gives
+    byte-identical files (openpyxl stamps the current time and has no option against it)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>" + _FIXED_STAMP.encode(), data
+                )
+            entry = zipfile.ZipInfo(info.filename, date_time=(2020, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            dst.writestr(entry, data)
+    return out.getvalue()
+
+
 def write_workbook(
     path: str | Path, scenario: Scenario | None = None, lang: str = "zh", force: bool = False
 ) -> Path:
@@ -376,7 +400,9 @@ def write_workbook(
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     os.close(fd)
     try:
-        wb.save(tmp)
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        Path(tmp).write_bytes(reproducible(buffer.getvalue()))
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)

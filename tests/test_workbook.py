@@ -375,6 +375,9 @@ def test_cells_typed_as_users_type_them(tmp_path: Path) -> None:
     day.cell(rows["day.earliest_arrival_at"], 2).value = "7:30"  # text, no leading zero
     day.cell(rows["day.latest_arrival_at"], 2).value = "08：20"  # full-width colon (Chinese IME)
     day.cell(rows["school.kind"], 2).value = "junior_middle"  # the code in a Chinese workbook
+    rules = wb["防控规则"]
+    rule_rows = {str(rules.cell(r, 1).value).split()[-1]: r for r in range(2, rules.max_row + 1)}
+    rules.cell(rule_rows["target_utilisation"], 2).value = "80%"
     classes = wb["班级"]
     c = header_index(classes)
     classes.cell(row=2, column=c["boarding"]).value = "yes"
@@ -390,6 +393,7 @@ def test_cells_typed_as_users_type_them(tmp_path: Path) -> None:
     assert S.format_hhmm(sc.day.earliest_arrival_at) == "07:30"
     assert S.format_hhmm(sc.day.latest_arrival_at) == "08:20"
     assert sc.school.kind == "junior_middle"
+    assert sc.policy.target_utilisation == pytest.approx(0.8)
     assert sc.classes[0].boarding and sc.classes[1].boarding
     assert sc.entrances[0].service_time_s == S.Empirical(dist="empirical", samples=(22, 31, 28, 40))
 

@@ -118,8 +118,9 @@ def _number(value: Any, whole: bool, limits: tuple[float | None, float | None, b
     if isinstance(value, bool) or isinstance(value, (dt.time, dt.date)):
         raise bad
     if isinstance(value, str):
+        text = value.strip().replace("，", "").replace("％", "%")
         try:
-            value = float(value.strip().replace("，", ""))
+            value = float(text[:-1]) / 100 if text.endswith("%") else float(text)  # 85% typed as text
         except ValueError:
             raise bad from None
     x = float(value)

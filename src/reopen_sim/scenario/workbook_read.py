@@ -75,6 +75,11 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
+def _label(value: Any) -> str:
+    """A header or label as one line (a header may hold a line break between its languages)."""
+    return " ".join(_shown(value).split())
+
+
 def _shown(value: Any) -> str:
     """A cell's value as the user sees it."""
     if isinstance(value, dt.datetime):
@@ -323,7 +328,7 @@ class _Reader:
             label = row[0] if row else None
             if _blank(label) or is_note_header(_shown(label)):
                 continue
-            where = Where(title, r, _shown(label).strip())
+            where = Where(title, r, _label(label))
             col = labels.get(normalise(_shown(label)))
             if col is None:
                 known = ", ".join(c.header(self.lang) for c in part.columns)
@@ -356,7 +361,7 @@ class _Reader:
             if _blank(h) or is_note_header(_shown(h)):
                 continue
             col = heads.get(normalise(_shown(h)))
-            where = Where(title, start + 1, _shown(h).strip())
+            where = Where(title, start + 1, _label(h))
             if col is None:
                 known = ", ".join(c.header(self.lang) for c in part.columns)
                 self.issue(
@@ -371,7 +376,7 @@ class _Reader:
             elif col in index:
                 self.issue(where, None, _Bad("each column once", "workbook_column_twice"))
             else:
-                index[col], shown[col] = j, _shown(h).strip()
+                index[col], shown[col] = j, _label(h)
         out: list[dict[Column, tuple[Any, Where]]] = []
         for i, row in enumerate(rows[start + 1 :], start=start + 2):
             if all(_blank(row[j]) for j in index.values() if j < len(row)):
@@ -415,7 +420,11 @@ def _open(path: Path) -> dict[str, list[tuple[Any, ...]]]:
             ]
         ) from None
     try:
-        return {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+        sheets = {}
+        for ws in wb.worksheets:
+            ws.reset_dimensions()  # some writers record a wrong used range: read every row and column
+            sheets[ws.title] = [tuple(r) for r in ws.iter_rows(values_only=True)]
+        return sheets
     finally:
         wb.close()
 

@@ -126,6 +126,8 @@ def _default_cell(col: Column, value: Any, lang: str) -> Any:
     if col.kind == "time" and isinstance(value, int):
         value = format_hhmm(value)
     shown = cell_value(Column("x", col.zh, col.kind, col.choices), {"x": value}, lang)
+    if isinstance(shown, float):
+        return f"{shown:g}"
     return shown.strftime("%H:%M") if isinstance(shown, dt.time) else shown
 
 
@@ -193,7 +195,8 @@ def _write_form(ws: Worksheet, part: Part, data: Mapping[str, Any], lang: str, c
     for i, col in enumerate(part.columns, start=2):
         label = put(ws, i, 1, col.header(lang))
         label.comment = _comment(note_text(part, col, lang, cat))
-        put(ws, i, 2, cell_value(col, obj or {}, lang), col.kind)
+        value = put(ws, i, 2, cell_value(col, obj or {}, lang), col.kind)
+        value.alignment = Alignment(horizontal="left")
         note = put(ws, i, 3, note_text(part, col, lang, cat).replace("\n", " "))
         note.font = _NOTE_FONT
         _dropdown(ws, col, lang, f"B{i}")
@@ -219,20 +222,25 @@ def _write_table(ws: Worksheet, part: Part, data: Mapping[str, Any], lang: str, 
     rows = _rows(part, data)
     last = len(rows) + 1 + SPARE_ROWS
     for j, col in enumerate(part.columns, start=1):
-        head = put(ws, 1, j, col.header(lang))
+        head = put(ws, 1, j, "\n".join(col.header(lang).split(" ", 1)))  # one language a line
         head.font = Font(bold=True)
         head.fill = _HEAD_FILL
-        head.alignment = Alignment(wrap_text=True, vertical="top")
+        head.alignment = Alignment(wrap_text=True, vertical="top", horizontal="center")
         head.comment = _comment(note_text(part, col, lang, cat))
         letter = get_column_letter(j)
-        ws.column_dimensions[letter].width = max(12, min(30, display_width(col.header(lang)) + 2))
+        ws.column_dimensions[letter].width = max(
+            10, max(display_width(w) for w in col.header(lang).split(" ", 1)) + 3
+        )
+        centred = col.kind not in ("text", "id", "ids", "dist_samples")
         for i, item in enumerate(rows, start=2):
-            put(ws, i, j, cell_value(col, item, lang), col.kind)
+            cell = put(ws, i, j, cell_value(col, item, lang), col.kind)
+            if centred:
+                cell.alignment = Alignment(horizontal="center")
         if col.kind in ("id", "text", "ids", "time", "dist_samples"):
             # The column's own format: what the user types below stays text (7-1 is not a date).
             ws.column_dimensions[letter].number_format = "hh:mm" if col.kind == "time" else "@"
         _dropdown(ws, col, lang, f"{letter}2:{letter}{last}")
-    ws.row_dimensions[1].height = 32
+    ws.row_dimensions[1].height = 34
     ws.freeze_panes = "B2"
 
 
@@ -253,7 +261,18 @@ def build_workbook(data: Mapping[str, Any], lang: str) -> Workbook:
             _write_table(ws, part, data, lang, cat)
         else:
             _write_form(ws, part, data, lang, cat)
+        _print_setup(ws)
     return wb
+
+
+def _print_setup(ws: Worksheet) -> None:
+    """A4 landscape, one page wide, the header row repeated on every page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
 
 
 def example_data(lang: str) -> dict[str, Any]:

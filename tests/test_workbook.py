@@ -69,7 +69,7 @@ def full_school() -> S.Scenario:
         fever={
             "threshold_c": 37.5,
             "recheck_time_s": {"dist": "exponential", "mean": 90},
-            "parent_pickup_min": {"dist": "empirical", "samples": [20, 35.5, 41]},
+            "parent_pickup_min": {"dist": "empirical", "samples": [20, 35.5, 41.123456789]},
         },
         keep_home_rooms=False,
     )
@@ -477,3 +477,32 @@ def test_a_blank_canteen_sheet_means_meals_delivered(tmp_path: Path) -> None:
         row[0].value = None
     wb.save(book)
     assert rs.load_scenario(book).canteen == S.Canteen(mode="delivered")
+
+
+def test_every_workbook_issue_key_is_in_both_catalogues(tmp_path: Path) -> None:
+    """The keys the reader and writer raise have a sentence in English and Chinese."""
+    import re
+
+    keys = set()
+    for name in ("workbook_read.py", "workbook_write.py"):
+        text = (ROOT / "src/reopen_sim/scenario" / name).read_text(encoding="utf-8")
+        found = re.findall(r'"(workbook_[\w{}]+|one_of)"', text)
+        keys |= {k.replace("{kind}", kind) for k in found for kind in ("int", "number")}
+    assert {"workbook_int_range", "workbook_number_above", "one_of"} <= keys
+    for lang in ("en", "zh"):
+        cat = load_catalogue(lang)
+        assert {k for k in keys if f"expected.{k}" not in cat.texts} == set(), lang
+
+
+def test_a_bad_choice_is_named_in_the_users_language(tmp_path: Path) -> None:
+    book = write_workbook(tmp_path / "s.xlsx", lang="zh")
+    wb = openpyxl.load_workbook(book)
+    gates = wb["入口"]
+    gates.cell(row=2, column=header_index(gates)["open_to"]).value = "老师"
+    wb.save(book)
+    with pytest.raises(InputError) as exc:
+        rs.load_scenario(book)
+    (issue,) = exc.value.issues
+    assert issue.path == "入口，第 2 行，开放对象 open_to" and issue.value == "老师"
+    zh = exc.value.render(load_catalogue("zh"))
+    assert "应为以下之一：全体学生 (all), 住校生 (boarders), 走读生 (day)" in zh

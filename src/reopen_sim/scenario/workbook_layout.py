@@ -419,10 +419,6 @@ EXTRA_BOUNDS: dict[str, tuple[float, float]] = {
 }
 
 
-def required(info: FieldInfo | None) -> bool:
-    return info is not None and info.is_required()
-
-
 def default_of(info: FieldInfo | None) -> Any:
     """The field's default value (None when it has none or is required)."""
     if info is None or info.is_required():

@@ -164,7 +164,7 @@ def _choice(value: Any, choices: str) -> Any:
         if t in (normalise(code), normalise(code.replace("_", " ")), normalise(zh)):
             return int(code) if choices == "sides" else code
     labels = ", ".join(f"{zh} ({code})" if zh != code else code for code, zh in options.items())
-    raise _Bad(f"one of {labels}", "workbook_choice", choices=labels)
+    raise _Bad(f"one of {labels}", "one_of", choices=labels)  # the key in errors.json
 
 
 def _text(value: Any, kind: str) -> str:

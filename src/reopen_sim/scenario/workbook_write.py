@@ -44,7 +44,7 @@ from reopen_sim.scenario.workbook_layout import (
 )
 
 # Rows below the data that get the drop-down lists (for rows the user adds).
-SPARE_ROWS = 200
+SPARE_ROWS = 1000
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _NOTE_FONT = Font(color="595959", size=9)
 
@@ -69,6 +69,11 @@ def _dig(data: Any, dotted: str) -> Any:
     return data
 
 
+def _exact(x: float) -> str:
+    """A number as text that reads back to the same float (22 for 22.0, else the shortest repr)."""
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
 def _dist_cells(d: Mapping[str, Any] | None, lang: str) -> dict[str, Any]:
     """A distribution's four cells: number, kind, sd, samples."""
     if not d:
@@ -78,7 +83,7 @@ def _dist_cells(d: Mapping[str, Any] | None, lang: str) -> dict[str, Any]:
         "dist": d.get("value") if kind == "deterministic" else d.get("mean"),
         "dist_kind": choice_label("dist", kind, lang),
         "dist_sd": d.get("sd"),
-        "dist_samples": ", ".join(f"{x:g}" for x in d["samples"]) if "samples" in d else None,
+        "dist_samples": ", ".join(_exact(x) for x in d["samples"]) if "samples" in d else None,
     }
 
 
@@ -132,7 +137,7 @@ def _default_cell(col: Column, value: Any, lang: str) -> Any:
 
 
 def _format_default(part: Part, col: Column, lang: str, cat: Catalogue) -> str:
-    """ "Default: …", "Required" or "Default: blank" for a column's note."""
+    """The note's line on the default: the default's value, required, or blank (none)."""
     info = field_info(part, col)
     if col.kind in ("dist_kind", "dist_sd", "dist_samples"):
         return ""

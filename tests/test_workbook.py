@@ -182,6 +182,9 @@ def test_template_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     assert rs.load_scenario(book).school.name
     assert sorted(p.name for p in tmp_path.iterdir()) == ["学校.xlsx"]  # no temporary file left
+    (tmp_path / "folder.xlsx").mkdir()
+    res = cli("template", "-o", str(tmp_path / "folder.xlsx"), "--force", "--lang", "zh", lang="zh")
+    assert res.returncode == 2 and "文件而不是文件夹" in res.stderr
 
 
 def test_template_is_deterministic(tmp_path: Path) -> None:
@@ -506,3 +509,31 @@ def test_a_bad_choice_is_named_in_the_users_language(tmp_path: Path) -> None:
     assert issue.path == "入口，第 2 行，开放对象 open_to" and issue.value == "老师"
     zh = exc.value.render(load_catalogue("zh"))
     assert "应为以下之一：全体学生 (all), 住校生 (boarders), 走读生 (day)" in zh
+
+
+def test_headers_in_either_language_or_the_field_name_alone(tmp_path: Path) -> None:
+    book = write_workbook(tmp_path / "s.xlsx", lang="zh")
+    wb = openpyxl.load_workbook(book)
+    gates = wb["入口"]
+    c = header_index(gates)
+    gates.cell(row=1, column=c["lanes"]).value = "lanes"
+    gates.cell(row=1, column=c["staff"]).value = "工作人员"
+    gates.cell(row=1, column=c["queue_length_m"]).value = "queue_length_m 排队长度"
+    gates.cell(row=2, column=c["staff"]).value = 3
+    rules = wb["防控规则"]
+    rules.cell(row=2, column=1).value = "queue_spacing_m"
+    rules.cell(row=2, column=2).value = 1.5
+    wb.save(book)
+    sc = rs.load_scenario(book)
+    assert sc.entrances[0].staff == 3 and sc.policy.queue_spacing_m == 1.5
+    assert (
+        sc.entrances[0].lanes
+        == rs.load_scenario(write_workbook(tmp_path / "t.xlsx", lang="zh")).entrances[0].lanes
+    )
+
+
+def test_overrides_apply_to_a_workbook_like_to_a_yaml(tmp_path: Path) -> None:
+    book = write_workbook(tmp_path / "s.xlsx", lang="en")
+    sc = rs.load_scenario(book, overrides={"policy": {"queue_spacing_m": 1.5}})
+    assert sc.policy.queue_spacing_m == 1.5
+    assert sc.policy.arrival_order == rs.load_scenario(book).policy.arrival_order  # the rest kept

@@ -402,6 +402,10 @@ def write_workbook(
     into place, so a failure leaves nothing half-written.
     """
     out = Path(path)
+    if out.is_dir():
+        raise InputError(
+            [InputIssue(str(out), "-o", str(out), "a file, not a folder", key="workbook_folder")]
+        )
     if out.exists() and not force:
         raise InputError(
             [

@@ -419,25 +419,35 @@ def test_every_column_has_a_note_and_every_choice_a_drop_down(tmp_path: Path, la
     cat = load_catalogue(lang)
     for part in PARTS:
         ws = wb[part.title(lang)]
-        lists = {}
+        rules = {}
         for dv in ws.data_validations.dataValidation:
             for rng in dv.sqref.ranges:
-                lists[rng.min_col if part.table else rng.min_row] = dv.formula1
+                rules[rng.min_col if part.table else rng.min_row] = dv
         for i, col in enumerate(part.columns):
             cell = ws.cell(row=1, column=i + 1) if part.table else ws.cell(row=i + 2, column=1)
             assert " ".join(str(cell.value).split()) == col.header(lang)
             generic = col.kind in ("dist_kind", "dist_sd", "dist_samples")
             meaning = cat(f"workbook.note.{col.kind if generic else part.name + '.' + col.key}")
             assert cell.comment is not None and cell.comment.text.startswith(meaning), (part.name, col.key)
-            spot = i + 1 if part.table else i + 2
+            rule = rules.get(i + 1 if part.table else i + 2)
             if col.kind == "bool":
-                assert lists[spot] == ('"是,否"' if lang == "zh" else '"yes,no"')
+                assert rule.type == "list" and rule.formula1 == ('"是,否"' if lang == "zh" else '"yes,no"')
             elif col.kind in ("choice", "dist_kind"):
                 options = CHOICES[col.choices]
                 shown = options.values() if lang == "zh" else options.keys()
-                assert lists[spot] == '"' + ",".join(shown) + '"', (part.name, col.key)
+                assert rule.type == "list" and rule.formula1 == '"' + ",".join(shown) + '"', (
+                    part.name,
+                    col.key,
+                )
+            elif col.kind == "int":  # Excel refuses what the schema would: a whole number in its bounds
+                assert rule.type == "whole" and rule.showErrorMessage, (part.name, col.key)
+            elif col.kind in ("float", "dist", "dist_sd"):
+                assert rule.type == "decimal", (part.name, col.key)
             else:
-                assert spot not in lists
+                assert rule is None, (part.name, col.key)
+    lanes = wb[SHEETS[lang]["entrances"]].data_validations.dataValidation
+    (rule,) = [dv for dv in lanes if dv.type == "whole" and dv.formula2 == "40"]  # Entrance.lanes: 1..40
+    assert rule.formula1 == "1" and rule.error == cat("expected.workbook_int_range", lo=1, hi=40)
     assert wb.sheetnames[0] == cat("workbook.readme_title")
 
 

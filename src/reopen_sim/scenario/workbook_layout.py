@@ -424,3 +424,11 @@ def default_of(info: FieldInfo | None) -> Any:
     if info is None or info.is_required():
         return None
     return info.get_default(call_default_factory=True)
+
+
+def limits(part: Part, col: Column) -> tuple[float | None, float | None, bool, bool]:
+    """The bounds a number cell must keep: the schema field's, or those of :data:`EXTRA_BOUNDS`."""
+    extra = EXTRA_BOUNDS.get(col.key if part.name == "walks" else col.kind)
+    if extra:
+        return extra[0], extra[1], False, False
+    return bounds(field_info(part, col))

@@ -28,16 +28,15 @@ from reopen_sim.errors import InputError, InputIssue
 from reopen_sim.scenario.schema import Scenario
 from reopen_sim.scenario.workbook_layout import (
     CHOICES,
-    EXTRA_BOUNDS,
     FALSE_WORDS,
     PARTS,
     TRUE_WORDS,
     Column,
     Part,
-    bounds,
     default_of,
     field_info,
     is_note_header,
+    limits,
     normalise,
 )
 
@@ -63,7 +62,7 @@ class Where:
         return ("，" if lang == "zh" else ", ").join(parts)
 
 
-class _Bad(Exception):
+class Bad(Exception):
     """A cell that cannot be read: the English sentence, its catalogue key and fields."""
 
     def __init__(self, expected: str, key: str, **fields: Any):
@@ -96,30 +95,30 @@ def _shown(value: Any) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _range_error(whole: bool, lo: float | None, hi: float | None, lo_strict: bool) -> _Bad:
+def range_error(whole: bool, lo: float | None, hi: float | None, lo_strict: bool) -> Bad:
     kind = "int" if whole else "number"
     noun = "a whole number" if whole else "a number"
     if lo is not None and hi is not None:
         if lo_strict:
-            return _Bad(
+            return Bad(
                 f"{noun} above {_num(lo)} and at most {_num(hi)}",
                 f"workbook_{kind}_above_to",
                 lo=_num(lo),
                 hi=_num(hi),
             )
-        return _Bad(
+        return Bad(
             f"{noun} from {_num(lo)} to {_num(hi)}", f"workbook_{kind}_range", lo=_num(lo), hi=_num(hi)
         )
     if lo is not None:
         if lo_strict:
-            return _Bad(f"{noun} above {_num(lo)}", f"workbook_{kind}_above", lo=_num(lo))
-        return _Bad(f"{noun} ≥ {_num(lo)}", f"workbook_{kind}_min", lo=_num(lo))
-    return _Bad(noun, f"workbook_{kind}")
+            return Bad(f"{noun} above {_num(lo)}", f"workbook_{kind}_above", lo=_num(lo))
+        return Bad(f"{noun} ≥ {_num(lo)}", f"workbook_{kind}_min", lo=_num(lo))
+    return Bad(noun, f"workbook_{kind}")
 
 
 def _number(value: Any, whole: bool, limits: tuple[float | None, float | None, bool, bool]) -> float | int:
     lo, hi, lo_strict, hi_strict = limits
-    bad = _range_error(whole, lo, hi, lo_strict)
+    bad = range_error(whole, lo, hi, lo_strict)
     if isinstance(value, bool) or isinstance(value, (dt.time, dt.date)):
         raise bad
     if isinstance(value, str):
@@ -141,7 +140,7 @@ def _number(value: Any, whole: bool, limits: tuple[float | None, float | None, b
 
 
 def _time(value: Any) -> str:
-    bad = _Bad("a time of day such as 07:50", "workbook_time")
+    bad = Bad("a time of day such as 07:50", "workbook_time")
     if isinstance(value, dt.datetime):
         value = value.time()
     if isinstance(value, dt.time):
@@ -164,40 +163,36 @@ def _choice(value: Any, choices: str) -> Any:
         if t in (normalise(code), normalise(code.replace("_", " ")), normalise(zh)):
             return int(code) if choices == "sides" else code
     labels = ", ".join(f"{zh} ({code})" if zh != code else code for code, zh in options.items())
-    raise _Bad(f"one of {labels}", "one_of", choices=labels)  # the key in errors.json
+    raise Bad(f"one of {labels}", "one_of", choices=labels)  # the key in errors.json
 
 
 def _text(value: Any, kind: str) -> str:
     if isinstance(value, (dt.date, dt.time)):
         # Excel turned what was typed (7-1, 1/2) into a date: the text is lost.
-        raise _Bad(
+        raise Bad(
             "text, but Excel turned it into a date: format the column as Text and type it again",
             "workbook_date_not_text",
         )
     text = _shown(value).strip()
     if not text:
-        raise _Bad("non-empty text", "workbook_text")
+        raise Bad("non-empty text", "workbook_text")
     return text
 
 
 def read_cell(part: Part, col: Column, value: Any) -> Any:
-    """A cell's value as the scenario mapping holds it; raises ``_Bad`` with what was expected."""
+    """A cell's value as the scenario mapping holds it; raises ``Bad`` with what was expected."""
     kind = col.kind
     if kind in ("text", "id"):
         return _text(value, kind)
     if kind in ("int", "float", "dist", "dist_sd"):
-        limits = bounds(field_info(part, col))
-        extra = EXTRA_BOUNDS.get(col.key if part.name == "walks" else kind)
-        if extra:
-            limits = (extra[0], extra[1], False, False)
-        return _number(value, kind == "int", limits)
+        return _number(value, kind == "int", limits(part, col))
     if kind == "bool":
         t = normalise(_shown(value)) if not isinstance(value, bool) else ("yes" if value else "no")
         if t in TRUE_WORDS:
             return True
         if t in FALSE_WORDS:
             return False
-        raise _Bad("是 or 否 (yes or no)", "workbook_yes_no")
+        raise Bad("是 or 否 (yes or no)", "workbook_yes_no")
     if kind == "time":
         return _time(value)
     if kind in ("choice", "dist_kind"):
@@ -207,7 +202,7 @@ def read_cell(part: Part, col: Column, value: Any) -> Any:
         try:
             return [float(x) for x in items]
         except ValueError:
-            raise _Bad("numbers separated by commas, e.g. 22, 31, 28", "workbook_number_list") from None
+            raise Bad("numbers separated by commas, e.g. 22, 31, 28", "workbook_number_list") from None
     if kind == "ids":
         return [x for x in _LIST_SEP.split(_text(value, kind)) if x]
     if kind == "grade_groups":
@@ -219,7 +214,7 @@ def read_cell(part: Part, col: Column, value: Any) -> Any:
                 if grp.strip()
             ]
         except ValueError:
-            raise _Bad(
+            raise Bad(
                 "groups of grades such as 12; 11; 10 or 5,6; 3,4; 1,2 (';' between groups, ',' within one)",
                 "workbook_grade_groups",
             ) from None
@@ -251,7 +246,7 @@ class _Reader:
         self.where: dict[tuple[Any, ...], Where] = {}
         self.bad_places: set[str] = set()
 
-    def issue(self, where: Where, value: Any, bad: _Bad) -> None:
+    def issue(self, where: Where, value: Any, bad: Bad) -> None:
         place = where.text(self.lang)
         self.bad_places.add(place)
         self.issues.append(
@@ -293,7 +288,7 @@ class _Reader:
                 continue
             try:
                 got = read_cell(part, col, value)
-            except _Bad as bad:
+            except Bad as bad:
                 self.issue(where, value, bad)
                 got = _shown(value)  # kept so the schema reports nothing else missing
             if col.kind.startswith("dist"):
@@ -332,15 +327,13 @@ class _Reader:
             col = labels.get(normalise(_shown(label)))
             if col is None:
                 known = ", ".join(c.header(self.lang) for c in part.columns)
-                self.issue(
-                    where, None, _Bad(f"a known field: {known}", "workbook_unknown_field", known=known)
-                )
+                self.issue(where, None, Bad(f"a known field: {known}", "workbook_unknown_field", known=known))
                 continue
             if col in seen:
                 self.issue(
                     where,
                     None,
-                    _Bad(f"each field once (also on row {seen[col]})", "workbook_twice", row=seen[col]),
+                    Bad(f"each field once (also on row {seen[col]})", "workbook_twice", row=seen[col]),
                 )
                 continue
             seen[col] = r
@@ -367,14 +360,14 @@ class _Reader:
                 self.issue(
                     where,
                     None,
-                    _Bad(
+                    Bad(
                         f"a known column: {known} (or a note column headed 备注 or note)",
                         "workbook_unknown_column",
                         known=known,
                     ),
                 )
             elif col in index:
-                self.issue(where, None, _Bad("each column once", "workbook_column_twice"))
+                self.issue(where, None, Bad("each column once", "workbook_column_twice"))
             else:
                 index[col], shown[col] = j, _label(h)
         out: list[dict[Column, tuple[Any, Where]]] = []
@@ -471,7 +464,7 @@ def read_workbook(path: str | Path) -> tuple[dict[str, Any], _Reader]:
                 reader.issue(
                     Where(title),
                     None,
-                    _Bad(f"a sheet named {part.zh} or {part.en}", "workbook_sheet", zh=part.zh, en=part.en),
+                    Bad(f"a sheet named {part.zh} or {part.en}", "workbook_sheet", zh=part.zh, en=part.en),
                 )
             continue
         rows = sheets[title]
@@ -509,7 +502,7 @@ def _walks(
         if len(reader.issues) > before or not {"entrance", "building", "walk_m"} <= row.keys():
             if len(reader.issues) == before:  # a blank cell in a row that has others
                 missing = next(c for c in part.columns if c.key not in row)
-                reader.issue(cells[missing][1], None, _Bad("this cell (it is required)", "workbook_required"))
+                reader.issue(cells[missing][1], None, Bad("this cell (it is required)", "workbook_required"))
             continue
         i = index.get(row["entrance"])
         if i is None:
@@ -517,7 +510,7 @@ def _walks(
             reader.issue(
                 cells[part.column("entrance")][1],
                 row["entrance"],
-                _Bad(
+                Bad(
                     f"the id of an entrance on the entrances sheet ({known})",
                     "workbook_entrance",
                     known=known,

@@ -41,7 +41,9 @@ from reopen_sim.scenario.workbook_layout import (
     Part,
     default_of,
     field_info,
+    limits,
 )
+from reopen_sim.scenario.workbook_read import range_error
 
 # Rows below the data that get the drop-down lists (for rows the user adds).
 SPARE_ROWS = 1000
@@ -177,16 +179,34 @@ def _comment(text: str) -> Comment:
     return c
 
 
-def _dropdown(ws: Worksheet, col: Column, lang: str, cells: str) -> None:
-    if col.kind == "bool":
-        labels = [YES[lang], NO[lang]]
-    elif col.kind in ("choice", "dist_kind"):
-        labels = [str(choice_label(col.choices, c, lang)) for c in CHOICES[col.choices]]
+def _validation(ws: Worksheet, part: Part, col: Column, lang: str, cat: Catalogue, cells: str) -> None:
+    """A drop-down list for a closed choice; a number range (from the schema) for a number column."""
+    if col.kind in ("bool", "choice", "dist_kind"):
+        if col.kind == "bool":
+            labels = [YES[lang], NO[lang]]
+        else:
+            labels = [str(choice_label(col.choices, c, lang)) for c in CHOICES[col.choices]]
+        dv = DataValidation(type="list", formula1='"' + ",".join(labels) + '"', allow_blank=True)
+        dv.error = cat("expected.one_of", choices=", ".join(labels))
+    elif col.kind in ("int", "float", "dist", "dist_sd") and col.choices == "":
+        lo, hi, lo_strict, _ = limits(part, col)
+        if lo is None:
+            return
+        bad = range_error(col.kind == "int", lo, hi, lo_strict)
+        kind = "whole" if col.kind == "int" else "decimal"
+        if hi is None:
+            dv = DataValidation(
+                type=kind, operator="greaterThanOrEqual", formula1=_exact(lo), allow_blank=True
+            )
+        else:
+            dv = DataValidation(
+                type=kind, operator="between", formula1=_exact(lo), formula2=_exact(hi), allow_blank=True
+            )
+        dv.error = cat(f"expected.{bad.key}", **bad.fields)
     else:
         return
-    dv = DataValidation(type="list", formula1='"' + ",".join(labels) + '"', allow_blank=True)
-    dv.error = ", ".join(labels)
     dv.errorTitle = col.header(lang)
+    dv.showErrorMessage = True
     ws.add_data_validation(dv)
     dv.add(cells)
 
@@ -204,7 +224,7 @@ def _write_form(ws: Worksheet, part: Part, data: Mapping[str, Any], lang: str, c
         value.alignment = Alignment(horizontal="left")
         note = put(ws, i, 3, note_text(part, col, lang, cat).replace("\n", " "))
         note.font = _NOTE_FONT
-        _dropdown(ws, col, lang, f"B{i}")
+        _validation(ws, part, col, lang, cat, f"B{i}")
     ws.column_dimensions["A"].width = max(display_width(c.header(lang)) for c in part.columns) + 2
     ws.column_dimensions["B"].width = 22
     ws.column_dimensions["C"].width = 90
@@ -244,7 +264,7 @@ def _write_table(ws: Worksheet, part: Part, data: Mapping[str, Any], lang: str, 
         if col.kind in ("id", "text", "ids", "time", "dist_samples"):
             # The column's own format: what the user types below stays text (7-1 is not a date).
             ws.column_dimensions[letter].number_format = "hh:mm" if col.kind == "time" else "@"
-        _dropdown(ws, col, lang, f"{letter}2:{letter}{last}")
+        _validation(ws, part, col, lang, cat, f"{letter}2:{letter}{last}")
     ws.row_dimensions[1].height = 34
     ws.freeze_panes = "B2"
 

@@ -9,6 +9,7 @@ from reopen_sim.cli import (  # noqa: F401  (imported to register their commands
     run_cmds,
     scenario_cmds,
     simulate_cmds,
+    template_cmds,
 )
 from reopen_sim.cli.app import app, main
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from reopen_sim.errors import InputError, InputIssue
@@ -153,6 +154,14 @@ def gate_rows(scenario: Scenario, comparison: Comparison, plan_name: str) -> lis
                 row[metric + "_ci"] = ""
         rows.append(row)
     return rows
+
+
+def gates_used(gate_metrics: pd.DataFrame) -> pd.DataFrame:
+    """The gate metrics of gates someone passed: a gate nobody used has no last student through
+    (NaN), and its duty page then shows no expected queue instead of a time that does not exist."""
+    if gate_metrics.empty or "last_through_min" not in gate_metrics.columns:
+        return gate_metrics
+    return gate_metrics[gate_metrics["last_through_min"].notna()]
 
 
 def assumptions(scenario: Scenario, comparison: Comparison, t: Catalogue) -> list[str]:
@@ -368,7 +377,9 @@ def write_report(
         )
         notices_staff = env.get_template("notices_staff.html.j2").render(
             **common,
-            pages=gate_notices(scenario, comparison.plans[plan_name], t, comparison.gate_metrics, plan_name),
+            pages=gate_notices(
+                scenario, comparison.plans[plan_name], t, gates_used(comparison.gate_metrics), plan_name
+            ),
         )
         (tmp / "notices_parents.html").write_text(notices_parents, encoding="utf-8")
         (tmp / "notices_staff.html").write_text(notices_staff, encoding="utf-8")

@@ -327,6 +327,7 @@ ALLOWED_LATIN = {
     "parents",
     "staff",
     "comparison",
+    "timings",
 }
 
 

@@ -5,6 +5,7 @@ a rich console; errors the user can fix are raised as InputError / InfeasibleErr
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,13 +76,20 @@ def run_main_job(
     check_out_dir(out_dir, force)
     sc = load_scenario(scenario_path)
     current_plan = read_timetable(current, sc) if current is not None else None
+    clock = {"start": time.perf_counter()}
     with con.status(t("cli.optimizing")):
         plan = optimize(sc, time_limit_s=time_limit_s, seed=solver_seed)
+    clock["optimized"] = time.perf_counter()
     violations = tuple(check_plan(sc, plan))
     plans = {"baseline": baseline_plan(sc), "optimized": plan}
     if current_plan is not None:
         plans["current"] = current_plan
     cmp = compare(sc, plans, replications=replications, seed=seed, processes=processes, progress=True)
+    clock["simulated"] = time.perf_counter()
+    timings = {
+        "optimize_s": round(clock["optimized"] - clock["start"], 3),
+        "simulate_s": round(clock["simulated"] - clock["optimized"], 3),
+    }
     with con.status(t("cli.writing")):
         out = write_report(
             sc,
@@ -98,7 +106,9 @@ def run_main_job(
                 "current_timetable": str(current) if current is not None else None,
                 "check_plan_violations": [str(v) for v in violations],
             },
+            timings=timings,
         )
+    timings["write_s"] = round(time.perf_counter() - clock["simulated"], 3)
     con.print(comparison_table(cmp, t))
     status = plan.meta.get("status", "?")
     con.print(f"{t('solver.status')}: {t.get(f'status.{status}', str(status))}")
@@ -106,5 +116,6 @@ def run_main_job(
         con.print(f"[red]check_plan: {len(violations)} problem(s)[/red]")
         for v in violations:
             con.print(f"  - {v}", markup=False)
+    con.print(t("cli.timings", **{k: f"{v:.1f}" for k, v in timings.items()}), markup=False, highlight=False)
     con.print(t("cli.report_at", path=out / "report.html"), markup=False, highlight=False)
     return JobResult(out, cmp, violations)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from reopen_sim.plan import TIMETABLE_COLUMNS, Plan
+from reopen_sim.report.cells import freeze_xlsx
 from reopen_sim.scenario import capacity as cap
 from reopen_sim.scenario.schema import Scenario, format_hhmm
 
@@ -129,6 +130,7 @@ def write_timetable(plan: Plan, scenario: Scenario, out_dir: str | Path) -> tupl
                 for col in ws.columns:
                     width = max(len(str(c.value)) if c.value is not None else 0 for c in col)
                     ws.column_dimensions[col[0].column_letter].width = min(60, max(8, width + 2))
+        freeze_xlsx(tmp_xlsx)
         for tmp in (tmp_csv, tmp_xlsx):
             os.chmod(tmp, 0o644)
         os.replace(tmp_csv, csv_path)

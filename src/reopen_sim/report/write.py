@@ -216,8 +216,11 @@ def assumptions(scenario: Scenario, comparison: Comparison, t: Catalogue) -> lis
 
 
 def solver_info(plan: Plan) -> dict[str, str]:
-    """What the optimizer recorded in ``plan.meta`` (status, objective, time, seed), as text."""
-    keep = ("status", "objective", "wall_time_s", "time_limit_s", "seed", "workers", "source")
+    """What the optimizer recorded in ``plan.meta`` (status, objective, limit, seed), as text.
+
+    No solve time: it varies from run to run, so it goes to the terminal and timings.json only.
+    """
+    keep = ("status", "objective", "time_limit_s", "seed", "workers", "source")
     return {k: _meta_text(plan.meta[k]) for k in keep if k in plan.meta}
 
 
@@ -318,11 +321,40 @@ def run_record(
         "simulation_seed": comparison.seed,
         "reference_plan": comparison.reference,
         "report_plan": plan_name,
-        "plans": {name: {k: _jsonable(v) for k, v in p.meta.items()} for name, p in comparison.plans.items()},
+        "plans": {name: split_timings(p.meta)[0] for name, p in comparison.plans.items()},
         "solver_status": comparison.plans[plan_name].meta.get("status"),
         "lang": lang,
         **(dict(extra) if extra else {}),
     }
+
+
+# Entries of ``Plan.meta`` measured on the clock (solve times, and the solver's progress stamped
+# with wall seconds): they differ between two identical runs, so they go to timings.json.
+WALL_CLOCK_KEYS = frozenset({"wall_time_s", "solver_time_s", "first_solution_s", "solutions", "bounds"})
+
+
+def split_timings(meta: Any) -> tuple[Any, Any]:
+    """``meta`` without its wall-clock entries (at any depth), and those entries alone (None if none).
+
+    Lists keep their length in the timings part (``None`` where an item has no clock entry), so a
+    search phase's wall time stays next to its index.
+    """
+    if isinstance(meta, Mapping):
+        stable: dict[str, Any] = {}
+        clock: dict[str, Any] = {}
+        for k, v in meta.items():
+            if k in WALL_CLOCK_KEYS:
+                clock[str(k)] = _jsonable(v)
+                continue
+            stable[str(k)], timed = split_timings(v)
+            if timed is not None:
+                clock[str(k)] = timed
+        return stable, (clock or None)
+    if isinstance(meta, list | tuple):
+        pairs = [split_timings(x) for x in meta]
+        timed = [p[1] for p in pairs]
+        return [p[0] for p in pairs], (timed if any(x is not None for x in timed) else None)
+    return _jsonable(meta), None
 
 
 def _jsonable(v: Any) -> Any:
@@ -343,13 +375,15 @@ def write_report(
     force: bool = False,
     plan: str | None = None,
     run_info: Mapping[str, Any] | None = None,
+    timings: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write the run's documents into ``out_dir`` (whole or not at all) and return its path.
 
     ``plan`` names the plan the timetable and notices are for (default: "optimized" if compared,
     else the last). ``run_info`` adds entries to run.json (e.g. the optimizer's settings).
     Files: report.html, notices_parents.html, notices_staff.html, timetable.csv/.xlsx,
-    figures/<name>.svg/.png, comparison.csv, run.json.
+    figures/<name>.svg/.png, comparison.csv, run.json, and timings.json: the one file that differs
+    between two runs of the same inputs (the plans' solve times, plus ``timings`` from the caller).
     """
     t = load_catalogue(lang)
     plan_name = choose_plan(comparison, plan)
@@ -400,11 +434,26 @@ def write_report(
             images=images,
             solver=solver_info(comparison.plans[plan_name]),
             assumptions=assumptions(scenario, comparison, t),
-            files=[*files, "notices_parents.html", "notices_staff.html", "comparison.csv", "run.json"],
+            files=[
+                *files,
+                "notices_parents.html",
+                "notices_staff.html",
+                "comparison.csv",
+                "run.json",
+                "timings.json",
+            ],
         )
         (tmp / "report.html").write_text(html, encoding="utf-8")
         (tmp / "run.json").write_text(
             json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        clock = {
+            "note": "Wall-clock times of this run; the only file that differs between identical runs.",
+            **{str(k): _jsonable(v) for k, v in (timings or {}).items()},
+            "plans": {name: split_timings(p.meta)[1] or {} for name, p in comparison.plans.items()},
+        }
+        (tmp / "timings.json").write_text(
+            json.dumps(clock, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
 
     return atomic_output(Path(out_dir), force, build)

@@ -287,16 +287,12 @@ def choose_plan(comparison: Comparison, plan: str | None) -> str:
     return "optimized" if "optimized" in comparison.plans else names[-1]
 
 
-def _write_timetables(plan: Plan, scenario: Scenario, out: Path) -> list[str]:
-    """timetable.csv and timetable.xlsx via report.timetable (the optimizer issue's writer)."""
-    try:
-        from reopen_sim.report.timetable import write_timetable
-    except ImportError:  # the writer is another module; until it exists write the CSV contract only
-        (out / "timetable.csv").write_text(plan.to_csv_text(), encoding="utf-8")
-        plan.to_frame().to_excel(out / "timetable.xlsx", index=False)
-        return ["timetable.csv", "timetable.xlsx"]
-    write_timetable(plan, scenario, out)
-    return sorted(p.name for p in out.glob("timetable.*"))
+def _write_timetables(plan: Plan, scenario: Scenario, out: Path, lang: str) -> list[str]:
+    """timetable.csv and timetable.xlsx (report.timetable), the workbook in the report's language."""
+    from reopen_sim.report.timetable import write_timetable
+
+    write_timetable(plan, scenario, out, lang=lang)
+    return ["timetable.csv", "timetable.xlsx"]
 
 
 def run_record(
@@ -396,7 +392,7 @@ def write_report(
         for name, fig in figures.items():
             svg, _png = save_figure(fig, tmp / "figures" / name)
             images[name] = _data_uri(svg, "image/svg+xml")
-        files = _write_timetables(comparison.plans[plan_name], scenario, tmp)
+        files = _write_timetables(comparison.plans[plan_name], scenario, tmp, lang)
         comparison.table.to_csv(tmp / "comparison.csv", index=False)
         env = _env()
         common = {

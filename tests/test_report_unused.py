@@ -22,7 +22,7 @@ import reopen_sim as rs
 from cli_support import run_cli
 from reopen_sim.generate import generate_school
 from reopen_sim.plan import Plan
-from reopen_sim.report.write import FIGURE_NAMES, write_report
+from reopen_sim.report.write import figure_names, write_report
 from reopen_sim.scenario import capacity as cap
 
 DOCUMENTS = (
@@ -58,10 +58,10 @@ def primary_with_narrow_side_gate() -> dict[str, Any]:
     return raw
 
 
-def _assert_documents(out: Path) -> None:
+def _assert_documents(out: Path, sc: rs.Scenario) -> None:
     for name in DOCUMENTS:
         assert (out / name).is_file(), name
-    for name in FIGURE_NAMES:
+    for name in figure_names(sc):
         assert (out / "figures" / f"{name}.svg").is_file(), name
     json.loads((out / "run.json").read_text(encoding="utf-8"))
     load_workbook(out / "timetable.xlsx")
@@ -81,7 +81,7 @@ def test_run_with_a_gate_nobody_uses(tmp_path: Path, lang: str) -> None:
     res = run_cli("run", str(path), "-o", str(out), "-n", "2", "--time-limit", "10", "--lang", lang)
     assert res.returncode == 0, res.stderr
     assert "Traceback" not in res.stderr
-    _assert_documents(out)
+    _assert_documents(out, sc)
     plan = rs.read_timetable(out / "timetable.csv", sc)
     assert side.id not in {a.gate for a in plan.assignments}
     staff = (out / "notices_staff.html").read_text(encoding="utf-8")
@@ -139,4 +139,4 @@ def test_generated_schools_with_unused_parts(
     cmp = rs.compare(sc, plans, replications=2, seed=3)
     for lang in ("en", "zh"):
         out = write_report(sc, cmp, tmp_path / lang, lang=lang)
-        _assert_documents(out)
+        _assert_documents(out, sc)

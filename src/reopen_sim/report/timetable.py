@@ -56,7 +56,7 @@ def display_name(scenario: Scenario, class_id: str, lang: str) -> str:
     return class_name(cls, lang) if cls is not None else class_id
 
 
-def _order(a: ClassAssignment) -> tuple[int, int, str]:
+def class_order(a: ClassAssignment) -> tuple[int, int, str]:
     """Classes sorted as a school lists them: by grade, then class number (``7-10`` after ``7-9``)."""
     m = re.search(r"(\d+)$", a.class_id)
     return (a.grade, int(m.group(1)) if m else 0, a.class_id)
@@ -86,7 +86,7 @@ def class_rows(plan: Plan, scenario: Scenario, t: Catalogue, grade: int | None =
     """One row per class (of ``grade``, or all), in class order: the contract fields, typed."""
     gates = {e.id: e for e in scenario.entrances}
     rows: list[Row] = []
-    for a in sorted(plan.assignments, key=_order):
+    for a in sorted(plan.assignments, key=class_order):
         if grade is not None and a.grade != grade:
             continue
         e = gates.get(a.gate)
@@ -146,7 +146,7 @@ def gate_rows(plan: Plan, scenario: Scenario, t: Catalogue, gate: str | None = N
         if not windows:
             rows.append([g, name, None, None, t("xlsx.nobody"), 0, capacity, lanes, staff])
         for s, f in windows:
-            group = sorted(by[g, s, f], key=_order)
+            group = sorted(by[g, s, f], key=class_order)
             names = t("xlsx.list_sep").join(display_name(scenario, a.class_id, t.lang) for a in group)
             start, end = Minutes(s), Minutes(f)
             students = sum(a.students for a in group)
@@ -162,7 +162,7 @@ def room_rows(plan: Plan, scenario: Scenario, t: Catalogue) -> list[Row]:
     room to its distanced capacity), or nobody."""
     caps = cap.room_capacities(scenario)
     seated: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for a in sorted(plan.assignments, key=_order):
+    for a in sorted(plan.assignments, key=class_order):
         shares = cap.split_over_rooms(a.students, [caps.get(r, 0) for r in a.rooms])
         for r, n in zip(a.rooms, shares, strict=True):
             seated[r].append((a.class_id, n))
@@ -189,7 +189,7 @@ def sitting_rows(plan: Plan, scenario: Scenario, t: Catalogue) -> list[Row]:
     rows: list[Row] = []
     for s in range(1, max(by, default=0) + 1):
         start = cap.sitting_start_min(canteen, s)
-        group = sorted(by.get(s, []), key=_order)
+        group = sorted(by.get(s, []), key=class_order)
         names = t("xlsx.list_sep").join(display_name(scenario, a.class_id, t.lang) for a in group)
         rows.append(
             [

@@ -216,12 +216,61 @@ def assumptions(scenario: Scenario, comparison: Comparison, t: Catalogue) -> lis
 
 
 def solver_info(plan: Plan) -> dict[str, str]:
-    """What the optimizer recorded in ``plan.meta`` (status, objective, limit, seed), as text.
+    """What the optimizer recorded in ``plan.meta`` (status, objective, bound, limit, seed), as text.
 
     No solve time: it varies from run to run, so it goes to the terminal and timings.json only.
     """
-    keep = ("status", "objective", "time_limit_s", "seed", "workers", "source")
+    keep = ("status", "objective", "best_bound", "gap", "time_limit_s", "seed", "num_workers", "source")
     return {k: _meta_text(plan.meta[k]) for k in keep if k in plan.meta}
+
+
+# The optimizer's objective terms (optimizer.model.Weights), most important first.
+TERM_ORDER = ("last_window", "changes", "peak_utilisation_permille", "split_rooms", "walk_m")
+
+
+def solver_words(plan: Plan, t: Catalogue) -> list[str]:
+    """What the optimizer aimed for, most important first, with what this plan achieved, in words."""
+    terms = plan.meta.get("terms") or {}
+    weights = plan.meta.get("term_weights") or {}
+    order = sorted(
+        terms, key=lambda k: (-float(weights.get(k, 0)), TERM_ORDER.index(k) if k in TERM_ORDER else 99)
+    )
+    out = []
+    for k in order:
+        v = terms[k]
+        fields = {
+            "last_window": {"time": plan.meta.get("arrival_ends", "–"), "n": int(v) + 1},
+            "peak_utilisation_permille": {"pct": round(float(v) / 10, 1)},
+            "walk_m": {"m": round(float(v))},
+            "split_rooms": {"n": int(v)},
+            "changes": {"n": int(v)},
+        }.get(k)
+        if fields is not None:
+            out.append(t(f"term.{k}", **fields))
+    return out
+
+
+def timetable_rows(plan: Plan, scenario: Scenario, t: Catalogue) -> list[dict[str, Any]]:
+    """The report's timetable: one row per class, sorted by grade and class number, with the class
+    and grade as schools write them and the gate's name."""
+    from reopen_sim.naming import grade_name
+    from reopen_sim.report.timetable import class_order, display_name
+
+    gates = {e.id: e.name or e.id for e in scenario.entrances}
+    rows = []
+    for a in sorted(plan.assignments, key=class_order):
+        r = a.to_row()
+        r["name"] = display_name(scenario, a.class_id, t.lang)
+        r["grade_name"] = grade_name(a.grade, t.lang)
+        r["gate_name"] = gates.get(a.gate, a.gate)
+        r["rooms"] = ", ".join(a.rooms)
+        rows.append(r)
+    return rows
+
+
+def _status_text(plan: Plan, t: Catalogue) -> str:
+    status = str(plan.meta.get("status", ""))
+    return t.get(f"status.{status}", status) if status else ""
 
 
 def _meta_text(v: Any) -> str:
@@ -236,16 +285,25 @@ def _meta_text(v: Any) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+def figure_names(scenario: Scenario) -> list[str]:
+    """The report's figures for this school: all of :data:`FIGURE_NAMES` but the canteen when meals
+    are delivered (there is no canteen line to show)."""
+    return [n for n in FIGURE_NAMES if n != "canteen" or scenario.canteen.mode == "sittings"]
+
+
 def make_figures(scenario: Scenario, comparison: Comparison, plan_name: str, t: Catalogue) -> dict[str, Any]:
-    """The report's figures by name (see :data:`FIGURE_NAMES`)."""
+    """The report's figures by name (see :data:`FIGURE_NAMES`; no canteen figure when meals are
+    delivered)."""
     plan = comparison.plans[plan_name]
-    return {
+    names = {e.id: e.name or e.id for e in scenario.entrances}
+    out = {
         "gantt": figs.gantt_windows(plan, scenario, t),
-        "queues": figs.queue_grid(comparison.timeseries, gate_limits_people(scenario), t),
+        "queues": figs.queue_grid(comparison.timeseries, gate_limits_people(scenario), t, names),
         "waits": figs.wait_distribution(comparison.waits, t),
         "canteen": figs.canteen_occupancy(comparison.plans, scenario, t),
         "contacts": figs.contacts_by_setting(comparison.contacts, t),
     }
+    return {n: out[n] for n in figure_names(scenario)}
 
 
 def save_figure(fig: Any, stem: Path) -> tuple[Path, Path]:
@@ -426,9 +484,12 @@ def write_report(
             reference_label=figs.plan_label(comparison.reference, t),
             rows=comparison_rows(comparison, t),
             gates=gate_rows(scenario, comparison, plan_name),
-            timetable=comparison.plans[plan_name].rows(),
+            timetable=timetable_rows(comparison.plans[plan_name], scenario, t),
             images=images,
+            figure_names=list(images),
             solver=solver_info(comparison.plans[plan_name]),
+            solver_words=solver_words(comparison.plans[plan_name], t),
+            status_text=_status_text(comparison.plans[plan_name], t),
             assumptions=assumptions(scenario, comparison, t),
             files=[
                 *files,

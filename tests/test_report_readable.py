@@ -134,3 +134,20 @@ def test_a4_pages_and_chinese_system_fonts(tiny: rs.Scenario, tmp_path: Path) ->
     assert stack is not None
     for font in ('"Microsoft YaHei"', '"PingFang SC"', '"Noto Sans CJK SC"', "SimSun", "sans-serif"):
         assert font in stack.group(1)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("width", [80, 64])
+def test_terminal_table_never_cuts_a_measure_name(tiny: rs.Scenario, lang: str, width: int) -> None:
+    from rich.console import Console
+
+    from reopen_sim.report.job import comparison_table
+    from reopen_sim.report.write import comparison_rows
+
+    t = load_catalogue(lang)
+    cmp = synthetic_comparison(tiny, replications=3)
+    con = Console(width=width, record=True, color_system=None)
+    con.print(comparison_table(cmp, t))
+    lines = con.export_text().splitlines()
+    for row in comparison_rows(cmp, t):
+        assert any(row["label"] in line for line in lines), row["label"]

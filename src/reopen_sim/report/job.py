@@ -30,12 +30,13 @@ def comparison_table(comparison: Comparison, t: Catalogue) -> Table:
     """The comparison as a rich table: mean [95% CI] per plan, and the paired difference to the first."""
     ref = plan_label(comparison.reference, t)
     table = Table(title=t("cli.table_title", reference=ref))
-    table.add_column(t("col.metric"), justify="left")
+    # Measure names are never cut or wrapped; values fold onto a second line when the terminal is narrow.
+    table.add_column(t("col.metric"), justify="left", no_wrap=True)
     names = list(comparison.plans)
     for i, n in enumerate(names):
-        table.add_column(plan_label(n, t), justify="right")
+        table.add_column(plan_label(n, t), justify="right", overflow="fold")
         if i:
-            table.add_column(t("col.diff", reference=ref), justify="right")
+            table.add_column(t("col.diff", reference=ref), justify="right", overflow="fold")
     for row in comparison_rows(comparison, t):
         cells = [row["label"]]
         for i, c in enumerate(row["cells"]):
@@ -111,9 +112,9 @@ def run_main_job(
     timings["write_s"] = round(time.perf_counter() - clock["simulated"], 3)
     con.print(comparison_table(cmp, t))
     status = plan.meta.get("status", "?")
-    con.print(f"{t('solver.status')}: {t.get(f'status.{status}', str(status))}")
+    con.print(t("cli.status", status=t.get(f"status.{status}", str(status))), markup=False, highlight=False)
     if violations:
-        con.print(f"[red]check_plan: {len(violations)} problem(s)[/red]")
+        con.print(t("cli.problems", n=len(violations)), style="red", markup=False, highlight=False)
         for v in violations:
             con.print(f"  - {v}", markup=False)
     con.print(t("cli.timings", **{k: f"{v:.1f}" for k, v in timings.items()}), markup=False, highlight=False)

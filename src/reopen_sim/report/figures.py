@@ -253,7 +253,7 @@ def queue_grid(
     cols = max(1, len(plans))
     with figure_style():
         fig = Figure(figsize=(4.2 * cols, 2.6 * max(1, len(gates))), layout="constrained")
-        axes = fig.subplots(max(1, len(gates)), cols, squeeze=False, sharex=True)
+        axes = fig.subplots(max(1, len(gates)), cols, squeeze=False)
         for i, gate in enumerate(gates):
             gate_name = (names or {}).get(gate, gate)
             for j, plan in enumerate(plans):

@@ -86,6 +86,10 @@ def test_run_with_a_gate_nobody_uses(tmp_path: Path, lang: str) -> None:
     assert side.id not in {a.gate for a in plan.assignments}
     staff = (out / "notices_staff.html").read_text(encoding="utf-8")
     assert "侧门" in staff  # the unused gate still gets its (empty) duty page
+    from reopen_sim.i18n import load_catalogue
+
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert load_catalogue(lang)("summary.unused") in report
 
 
 def _with_unused_parts(raw: dict[str, Any]) -> dict[str, Any]:

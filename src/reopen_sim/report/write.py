@@ -140,9 +140,11 @@ def gate_rows(scenario: Scenario, comparison: Comparison, plan_name: str) -> lis
     """Per gate, for the chosen plan: peak queue (people, metres, 95% CI), last through, marked places."""
     gm = comparison.gate_metrics
     limits = gate_limits_people(scenario)
+    used = {a.gate for a in comparison.plans[plan_name].assignments}
     rows = []
     for e in scenario.entrances:
         row: dict[str, Any] = {"gate": e.id, "name": e.name or e.id, "places": int(limits[e.id])}
+        row["unused"] = e.id not in used
         sub = gm[(gm["plan"] == plan_name) & (gm["gate"] == e.id)] if not gm.empty else gm
         for metric in ("max_queue_people", "max_queue_m", "last_through_min", "p95_wait_min"):
             if sub is not None and not sub.empty and metric in sub.columns:
@@ -199,7 +201,7 @@ def assumptions(scenario: Scenario, comparison: Comparison, t: Catalogue) -> lis
         out.append(
             t(
                 "assume.gate",
-                gate=e.id,
+                gate=f"{e.name} ({e.id})" if e.name else e.id,
                 lanes=cap.open_lanes(e, pol.staff_per_lane),
                 staff=e.staff,
                 service=round(e.service_time_s.mean_value, 1),

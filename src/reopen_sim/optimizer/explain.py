@@ -17,39 +17,56 @@ Method (CP-SAT assumptions, then a relaxation search):
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 
 from ortools.sat.python import cp_model
 
 from reopen_sim.optimizer.model import TimetableModel, build_model
-from reopen_sim.optimizer.solve import make_solver
-from reopen_sim.scenario import capacity as cap
+from reopen_sim.optimizer.params import make_solver
+from reopen_sim.optimizer.relax import Relaxable, Relaxations, RuleFamily, RuleKey
+from reopen_sim.scenario.derived import derived
 from reopen_sim.scenario.schema import Scenario, format_hhmm
 
-_Key = tuple[str, tuple[Hashable, ...]]
+F = RuleFamily
+
+
+def _literals(tm: TimetableModel) -> dict[RuleKey, Relaxable]:
+    """The assumption literals of an explanation model (built with ``Relaxations``)."""
+    assert tm.relaxations is not None, "an explanation model"
+    return tm.relaxations.literals
+
+
+def _build(
+    scenario: Scenario, parts: frozenset[str], extra: int, enforce: Sequence[RuleKey] | None = None
+) -> TimetableModel:
+    relax = Relaxations(
+        parts=parts, extra_windows=extra, enforce=None if enforce is None else frozenset(enforce)
+    )
+    return build_model(scenario, relaxations=relax)
 
 
 def _hard_status(
-    scenario: Scenario, parts: frozenset[str], enforce: Sequence[_Key], extra: int, limit_s: float
+    scenario: Scenario, parts: frozenset[str], enforce: Sequence[RuleKey], extra: int, limit_s: float
 ) -> int:
     """Status of the sub-model with exactly the rules in ``enforce`` (a plain model: full presolve)."""
-    tm = build_model(scenario, explain=True, extra_windows=extra, parts=parts, enforce=frozenset(enforce))
+    tm = _build(scenario, parts, extra, enforce)
     solver = make_solver(limit_s, seed=0)
     return int(solver.solve(tm.model))
 
 
-def _assumption_core(tm: TimetableModel, limit_s: float) -> list[_Key] | None:
+def _assumption_core(tm: TimetableModel, limit_s: float) -> list[RuleKey] | None:
     """A core from CP-SAT assumptions (fast on small models), or None if not found in the budget."""
-    keys = list(tm.relax)
+    lits = _literals(tm)
+    keys = list(lits)
     tm.model.clear_assumptions()
-    tm.model.add_assumptions([tm.relax[k].literal for k in keys])
+    tm.model.add_assumptions([lits[k].literal for k in keys])
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1  # cores of assumptions come from the single-worker search
     solver.parameters.random_seed = 0
     solver.parameters.max_deterministic_time = limit_s
     if solver.solve(tm.model) != cp_model.INFEASIBLE:
         return None
-    lit_to_key = {tm.relax[k].literal.index: k for k in keys}
+    lit_to_key = {lits[k].literal.index: k for k in keys}
     return [lit_to_key[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in lit_to_key]
 
 
@@ -66,7 +83,7 @@ so the first one without a plan holds the whole clash, and its core comes from a
 
 def clashing_rules(
     scenario: Scenario, time_limit_s: float = 10.0
-) -> tuple[TimetableModel | None, list[_Key], list[_Key], str]:
+) -> tuple[TimetableModel | None, list[RuleKey], list[RuleKey], str]:
     """A minimal set of rules that together admit no plan, and which of them alone would relax it.
 
     Returns (model, core, fixes, status). ``status`` is ``INFEASIBLE`` when a clash was isolated,
@@ -78,8 +95,8 @@ def clashing_rules(
     extra = scenario.day.n_windows
     found: tuple[TimetableModel, frozenset[str]] | None = None
     for parts in STAGES:
-        tm = build_model(scenario, explain=True, extra_windows=extra, parts=parts)
-        status = _hard_status(scenario, parts, list(tm.relax), extra, time_limit_s)
+        tm = _build(scenario, parts, extra)
+        status = _hard_status(scenario, parts, list(_literals(tm)), extra, time_limit_s)
         if status == cp_model.INFEASIBLE:
             found = (tm, parts)
             break
@@ -88,7 +105,7 @@ def clashing_rules(
     if found is None:
         return None, [], [], "FEASIBLE"
     tm, parts = found
-    keys = list(tm.relax)
+    keys = list(_literals(tm))
     core = _assumption_core(tm, time_limit_s / 4) or keys
     # Deletion filter: drop a rule when the others still clash (proven).
     i = 0
@@ -115,8 +132,8 @@ def _needed_latest_arrival(
     """With the arrival span relaxed (every other rule kept), the earliest end of arrivals that works."""
     sc = scenario
     for extra in range(1, max_extra + 1):
-        tm = build_model(sc, explain=True, extra_windows=extra, parts=parts)
-        keep = [k for k in tm.relax if k[0] != "arrival_span"]
+        tm = _build(sc, parts, extra)
+        keep = [k for k in _literals(tm) if k[0] != F.ARRIVAL_SPAN]
         if _hard_status(sc, parts, keep, extra, time_limit_s) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return sc.day.latest_arrival_at + extra * sc.day.window_min
     return None
@@ -135,7 +152,7 @@ def demand_findings(scenario: Scenario) -> list[str]:
     to it screen in the windows the arrival order leaves it (one grade per gate and window)."""
     sc, pol = scenario, scenario.policy
     day = sc.day
-    caps = {e.id: cap.gate_window_capacity(e, pol, day.window_min) for e in sc.entrances}
+    caps = dict(zip((e.id for e in sc.entrances), derived(sc).gate_window, strict=True))
     out: list[str] = []
     order = pol.arrival_order
     n = day.n_windows
@@ -178,11 +195,11 @@ def demand_findings(scenario: Scenario) -> list[str]:
 def room_findings(scenario: Scenario) -> list[str]:
     """Rooms needed against rooms available: each class needs the fewest rooms whose distanced seats
     hold it (its largest rooms first); each room hosts one class (docs/design.md)."""
-    sc, pol = scenario, scenario.policy
-    caps = sorted((c for c in cap.room_capacities(sc).values() if c > 0), reverse=True)
+    sc = scenario
+    caps = sorted((c for c in derived(sc).room_seats.values() if c > 0), reverse=True)
     if not caps:
         return []
-    max_rooms = cap.max_rooms_per_class(pol)
+    max_rooms = derived(sc).max_rooms_per_class
     need = 0
     oversize = 0
     for cls in sc.classes:
@@ -208,17 +225,17 @@ def _grades_label(grades: Sequence[int]) -> str:
     )
 
 
-def _describe(sc: Scenario, tm: TimetableModel, key: _Key) -> str:
+def _describe(sc: Scenario, tm: TimetableModel, key: RuleKey) -> str:
     family, k = key
     pol, day = sc.policy, sc.day
     if family == "gate_capacity":
-        e = sc.entrances[int(k[0])]  # type: ignore[call-overload]
-        lanes = cap.open_lanes(e, pol.staff_per_lane)
-        per_min = cap.gate_throughput_per_min(lanes, e.service_time_s.mean_value)
+        e = sc.entrances[k[0]]
+        d = derived(sc)
+        lanes, per_min, places = d.open_lanes[k[0]], d.screen_per_min[k[0]], d.queue_places[k[0]]
         return (
-            f"gate {e.id} takes at most {tm.gate_capacity[int(k[0])]} students a {day.window_min}-min window "  # type: ignore[call-overload]
+            f"gate {e.id} takes at most {tm.gate_capacity[k[0]]} students a {day.window_min}-min window "
             f"({lanes} open lane{'s' if lanes != 1 else ''} screening {per_min:.1f}/min at "
-            f"{pol.target_utilisation:.0%} load, queue space {lanes * cap.queue_places_per_lane(e.queue_length_m, pol.queue_spacing_m)} places)"
+            f"{pol.target_utilisation:.0%} load, queue space {places} places)"
         )
     if family == "arrival_span":
         return (
@@ -231,11 +248,11 @@ def _describe(sc: Scenario, tm: TimetableModel, key: _Key) -> str:
     if family == "boarders":
         return "boarders and day students never share an entrance in the same window"
     if family == "open_to":
-        e = sc.entrances[int(k[0])]  # type: ignore[call-overload]
+        e = sc.entrances[k[0]]
         return f"gate {e.id} is open to {e.open_to.value} only"
     if family in ("arrival_order", "dismissal_order"):
         groups = getattr(pol, family)
-        i = int(k[0])  # type: ignore[call-overload]
+        i = k[0]
         a, b = _grades_label(groups[i]), _grades_label(groups[i + 1])
         if family == "arrival_order":
             return f"{a} arrives in a window before {b} (arrival order)"
@@ -243,24 +260,22 @@ def _describe(sc: Scenario, tm: TimetableModel, key: _Key) -> str:
     if family == "rooms":
         return f"each room holds one class ({len(sc.rooms)} rooms, up to {pol.max_rooms_per_class} per class)"
     if family == "home_rooms":
-        return f"{len(cap.kept_home_rooms(sc))} classes keep their home rooms (policy.keep_home_rooms)"
+        return f"{len(derived(sc).kept_home_rooms)} classes keep their home rooms (policy.keep_home_rooms)"
     if family == "canteen":
-        seats = cap.canteen_capacity(sc.canteen)
+        seats = derived(sc).canteen_seats
         return f"the canteen seats {seats} a sitting under the distancing rule, {sc.canteen.max_sittings} sittings"
     if family == "exit":
-        e = sc.entrances[int(k[0])]  # type: ignore[call-overload]
-        from reopen_sim.optimizer.model import exit_capacity
-
-        return f"gate {e.id} lets out at most {exit_capacity(sc, int(k[0]))} students a dismissal slot"  # type: ignore[call-overload]
+        e = sc.entrances[k[0]]
+        return f"gate {e.id} lets out at most {derived(sc).exit_per_slot[k[0]]} students a dismissal slot"
     if family == "pin":
-        p = sc.pins[int(k[0])]  # type: ignore[call-overload]
+        p = sc.pins[k[0]]
         parts = []
         if p.gate:
             parts.append(f"gate {p.gate}")
         if p.window_at is not None:
             parts.append(f"window {format_hhmm(p.window_at)}")
         if p.rooms:
-            caps = cap.room_capacities(sc)
+            caps = derived(sc).room_seats
             parts.append("rooms " + ";".join(f"{r} ({caps[r]} seats)" for r in p.rooms))
         if p.canteen_sitting:
             parts.append(f"sitting {p.canteen_sitting}")
@@ -269,7 +284,7 @@ def _describe(sc: Scenario, tm: TimetableModel, key: _Key) -> str:
         cls = sc.class_by_id(p.class_id)
         return f"class {p.class_id} ({cls.students} students) is pinned to " + ", ".join(parts)
     if family == "group":
-        g = sc.groups[int(k[0])]  # type: ignore[call-overload]
+        g = sc.groups[k[0]]
         n = sum(sc.class_by_id(c).students for c in g.classes)
         return f"arrival group {g.id} ({', '.join(g.classes)}; {n} students) arrives in one window"
     return f"{family} {k}"
@@ -323,17 +338,19 @@ def explain_infeasibility(scenario: Scenario, time_limit_s: float = 10.0) -> lis
     for k in fixes:
         family, key = k
         if family == "arrival_span":
-            latest = _needed_latest_arrival(sc, tm.parts, tm.n_windows - sc.day.n_windows, time_limit_s / 4)
+            assert tm.relaxations is not None
+            relax = tm.relaxations
+            latest = _needed_latest_arrival(sc, relax.parts, relax.extra_windows, time_limit_s / 4)
             if latest is not None:
                 suggestions.append(f"allow arrivals until {format_hhmm(latest)} (day.latest_arrival_at)")
             else:
                 suggestions.append("allow a longer arrival period (day.latest_arrival_at)")
             continue
-        gate = sc.entrances[int(key[0])].id if family in ("gate_capacity", "open_to", "exit") else ""  # type: ignore[call-overload]
+        gate = sc.entrances[key[0]].id if family in ("gate_capacity", "open_to", "exit") else ""
         k_more = sc.policy.max_grades_per_gate_window + 1
         text = _FIX.get(family, "relax this rule").format(gate=gate, k=k_more)
         if family == "pin":
-            text = f"release or change the pin of class {sc.pins[int(key[0])].class_id}"  # type: ignore[call-overload]
+            text = f"release or change the pin of class {sc.pins[key[0]].class_id}"
         suggestions.append(text)
     if suggestions:
         reasons.append(

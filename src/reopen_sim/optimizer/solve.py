@@ -17,49 +17,13 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from reopen_sim.errors import InfeasibleError
+from reopen_sim.optimizer.decode import extract_plan
+from reopen_sim.optimizer.explain import explain_infeasibility
 from reopen_sim.optimizer.hint import add_hint
 from reopen_sim.optimizer.model import TimetableModel, Weights, build_model
-from reopen_sim.plan import ClassAssignment, Plan
-from reopen_sim.scenario import capacity as cap
+from reopen_sim.optimizer.params import DEFAULT_NUM_WORKERS, IGNORED_SUBSOLVERS, SINGLE_WORKER_S, make_solver
+from reopen_sim.plan import Plan
 from reopen_sim.scenario.schema import Scenario, format_hhmm
-
-# How ``optimize`` searches (bench/README.md, "Optimizer", has the measurements on the project's
-# 2-core machine). One CP-SAT worker first, for up to SINGLE_WORKER_S deterministic seconds: on
-# models of a school's size its search proves the optimum soonest (the high school with classes free
-# to change rooms in 0.6 deterministic s, 1.4-1.8 s wall in all, against 5-8 s with two interleaved
-# workers, whose fixed task batches cost more than the second core brings). A school not proven
-# optimal by then continues with ``num_workers`` interleaved workers from the best plan so far: their
-# LNS workers close the gap on larger schools where a single search stalls (the generated
-# 3,600-student school with 130 free rooms: 2.6 % gap after 30 deterministic seconds of one worker,
-# 0.5 % with the second phase).
-DEFAULT_NUM_WORKERS = 2
-SINGLE_WORKER_S = 2.0
-
-# Full-problem subsolvers left out of an interleaved search: with them, the LNS workers and the LP
-# workers that close the gap got a smaller share of each batch. Measured on the high school (time to
-# proven optimum 9.5 -> 3.5 deterministic s) and the generated 3,600-student school (within 1 % of
-# the bound 6.8 -> 3.4 s wall); see bench/README.md.
-IGNORED_SUBSOLVERS = ("core", "max_lp", "no_lp", "quick_restart_no_lp", "reduced_costs")
-
-
-def make_solver(time_limit_s: float, seed: int, num_workers: int = DEFAULT_NUM_WORKERS) -> cp_model.CpSolver:
-    """A CP-SAT solver with deterministic settings: fixed seed and workers (interleaved search when
-    more than one), and a deterministic time limit of ``time_limit_s`` deterministic seconds.
-
-    With one worker the presolve is lighter (probing level 1, two presolve rounds instead of three):
-    on the high school the third round and the deeper probing cost 0.2-0.3 s of its 1.5 s and the
-    search found the optimum no later without them (bench/README.md)."""
-    solver = cp_model.CpSolver()
-    p = solver.parameters
-    p.random_seed = int(seed)
-    p.num_workers = int(num_workers)
-    p.interleave_search = num_workers > 1
-    p.max_deterministic_time = float(time_limit_s)
-    p.log_search_progress = False
-    if num_workers == 1:
-        p.cp_model_probing_level = 1
-        p.max_presolve_iterations = 2
-    return solver
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
@@ -77,134 +41,6 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 
     def on_bound(self, bound: float) -> None:
         self.bounds.append((time.perf_counter() - self.start, bound))
-
-
-def _class_choice(
-    tm: TimetableModel, solver: cp_model.CpSolver, c: int
-) -> tuple[int, int, int, dict[int, int]]:
-    g, w = next((g, w) for (ci, g, w), v in tm.x.items() if ci == c and solver.boolean_value(v))
-    t = next(t.index for t in tm.room_types if solver.boolean_value(tm.prim[c, t.index]))
-    over = {t.index: solver.value(tm.over[c, t.index]) for t in tm.room_types if (c, t.index) in tm.over}
-    return g, w, t, {k: v for k, v in over.items() if v}
-
-
-def assign_room_ids(
-    scenario: Scenario,
-    tm: TimetableModel,
-    prim_type: list[int],
-    over_counts: list[dict[int, int]],
-    previous: Plan | None,
-) -> list[tuple[str, ...]]:
-    """Hand out real rooms for the chosen room types (rooms of a type are interchangeable).
-
-    Order of preference: pinned rooms; home rooms kept under ``policy.keep_home_rooms``
-    (``capacity.kept_home_rooms``); the class's room in the previous plan (when re-planning); its
-    home room; then the first free room of the type in scenario order. Overflow rooms are listed
-    largest first, and a room left without students is dropped (it can only happen when the solver
-    stops before optimality).
-    """
-    types = {t.index: t for t in tm.room_types}
-    free: dict[int, list[str]] = {t.index: list(t.rooms) for t in tm.room_types}
-    caps = cap.room_capacities(scenario)
-    prev = previous.by_class() if previous is not None else {}
-    n = len(scenario.classes)
-    first: list[str | None] = [None] * n
-    extra: list[list[str]] = [[] for _ in range(n)]
-    need: list[dict[int, int]] = [dict(o) for o in over_counts]
-    pinned = {p.class_id: p.rooms for p in scenario.pins if p.rooms}
-
-    def take(c: int, room: str, primary: bool) -> bool:
-        t = next(t for t in free if room in types[t].rooms)
-        if room not in free[t]:
-            return False
-        if primary and t == prim_type[c] and first[c] is None:
-            first[c] = room
-        elif not primary and need[c].get(t, 0) > 0:
-            need[c][t] -= 1
-            extra[c].append(room)
-        else:
-            return False
-        free[t].remove(room)
-        return True
-
-    for c, cls in enumerate(scenario.classes):
-        if cls.id in pinned:
-            rooms = pinned[cls.id] or ()
-            take(c, rooms[0], True)
-            for r in rooms[1:]:
-                take(c, r, False)
-    kept = cap.kept_home_rooms(scenario)
-    for c, cls in enumerate(scenario.classes):
-        if cls.id in kept:
-            take(c, kept[cls.id], True)
-    for c, cls in enumerate(scenario.classes):
-        p = prev.get(cls.id)
-        if p is None or not p.rooms or cls.id in pinned:
-            continue
-        if p.rooms[0] in caps:
-            take(c, p.rooms[0], True)
-        for r in p.rooms[1:]:
-            if r in caps:
-                take(c, r, False)
-    for c, cls in enumerate(scenario.classes):
-        if first[c] is None and cls.home_room is not None:
-            take(c, cls.home_room, True)
-    for c in range(n):
-        if first[c] is None:
-            take(c, free[prim_type[c]][0], True)
-        for t, k in sorted(need[c].items()):
-            for _ in range(k):
-                take(c, free[t][0], False)
-    out: list[tuple[str, ...]] = []
-    tail: list[str]
-    for c, cls in enumerate(scenario.classes):
-        head = first[c]
-        assert head is not None
-        if cls.id in pinned:
-            out.append(tuple(pinned[cls.id] or ()))
-            continue
-        p = prev.get(cls.id)
-        if p is not None and tuple(p.rooms[1:]) and sorted(p.rooms[1:]) == sorted(extra[c]):
-            tail = list(p.rooms[1:])
-        else:
-            tail = sorted(extra[c], key=lambda r: (-caps[r], [x.id for x in scenario.rooms].index(r)))
-        listed = [head, *tail]
-        shares = cap.split_over_rooms(cls.students, [caps[r] for r in listed])
-        out.append(tuple(r for r, s in zip(listed, shares, strict=True) if s > 0 or r == head))
-    return out
-
-
-def extract_plan(tm: TimetableModel, solver: cp_model.CpSolver) -> list[ClassAssignment]:
-    """The solver's values as class assignments (times in minutes since midnight)."""
-    sc = tm.scenario
-    day = sc.day
-    choices = [_class_choice(tm, solver, c) for c in range(len(sc.classes))]
-    rooms = assign_room_ids(sc, tm, [ch[2] for ch in choices], [ch[3] for ch in choices], tm.previous)
-    out = []
-    for c, cls in enumerate(sc.classes):
-        g, w, _, _ = choices[c]
-        sitting = None
-        if tm.sit:
-            sitting = 1 + next(
-                s for s in range(sc.canteen.max_sittings) if solver.boolean_value(tm.sit[c, s])
-            )
-        k = solver.value(tm.dis_idx[c])
-        start = day.window_start_min(w)
-        out.append(
-            ClassAssignment(
-                class_id=cls.id,
-                grade=cls.grade,
-                students=cls.students,
-                boarding=cls.boarding,
-                arrival_start_min=start,
-                arrival_end_min=start + day.window_min,
-                gate=tm.gate_ids[g],
-                rooms=rooms[c],
-                canteen_sitting=sitting,
-                dismissal_min=day.dismissal_slot_min(k),
-            )
-        )
-    return out
 
 
 def _search(
@@ -291,8 +127,6 @@ def optimize(
         status = cp_model.OPTIMAL
     name = solver.status_name(status)
     if status == cp_model.INFEASIBLE:
-        from reopen_sim.optimizer.explain import explain_infeasibility
-
         # Each explanation solve gets at most the caller's budget (and at least 2 s, at most 10 s).
         budget = min(10.0, max(2.0, float(time_limit_s)))
         raise InfeasibleError(explain_infeasibility(scenario, time_limit_s=budget), status="INFEASIBLE")

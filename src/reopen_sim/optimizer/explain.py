@@ -22,7 +22,8 @@ from collections.abc import Sequence
 from ortools.sat.python import cp_model
 
 from reopen_sim.optimizer.model import TimetableModel, build_model
-from reopen_sim.optimizer.params import make_solver
+from reopen_sim.optimizer.params import WallClock, make_solver, plain_solver
+from reopen_sim.optimizer.params import solve as run_solve
 from reopen_sim.optimizer.relax import Relaxable, Relaxations, RuleFamily, RuleKey
 from reopen_sim.scenario.derived import derived
 from reopen_sim.scenario.schema import Scenario, format_hhmm
@@ -46,25 +47,32 @@ def _build(
 
 
 def _hard_status(
-    scenario: Scenario, parts: frozenset[str], enforce: Sequence[RuleKey], extra: int, limit_s: float
+    scenario: Scenario,
+    parts: frozenset[str],
+    enforce: Sequence[RuleKey],
+    extra: int,
+    limit_s: float,
+    clock: WallClock | None = None,
 ) -> int:
-    """Status of the sub-model with exactly the rules in ``enforce`` (a plain model: full presolve)."""
+    """Status of the sub-model with exactly the rules in ``enforce`` (a plain model: full presolve);
+    ``UNKNOWN`` at once when the wall clock has run out."""
+    if clock is not None and clock.expired():
+        return int(cp_model.UNKNOWN)
     tm = _build(scenario, parts, extra, enforce)
-    solver = make_solver(limit_s, seed=0)
-    return int(solver.solve(tm.model))
+    solver = make_solver(limit_s, seed=0, clock=clock)
+    return int(run_solve(solver, tm.model))
 
 
-def _assumption_core(tm: TimetableModel, limit_s: float) -> list[RuleKey] | None:
+def _assumption_core(
+    tm: TimetableModel, limit_s: float, clock: WallClock | None = None
+) -> list[RuleKey] | None:
     """A core from CP-SAT assumptions (fast on small models), or None if not found in the budget."""
     lits = _literals(tm)
     keys = list(lits)
     tm.model.clear_assumptions()
     tm.model.add_assumptions([lits[k].literal for k in keys])
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1  # cores of assumptions come from the single-worker search
-    solver.parameters.random_seed = 0
-    solver.parameters.max_deterministic_time = limit_s
-    if solver.solve(tm.model) != cp_model.INFEASIBLE:
+    solver = plain_solver(limit_s, clock)  # cores of assumptions come from the single-worker search
+    if run_solve(solver, tm.model) != cp_model.INFEASIBLE:
         return None
     lit_to_key = {lits[k].literal.index: k for k in keys}
     return [lit_to_key[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in lit_to_key]
@@ -82,7 +90,7 @@ so the first one without a plan holds the whole clash, and its core comes from a
 
 
 def clashing_rules(
-    scenario: Scenario, time_limit_s: float = 10.0
+    scenario: Scenario, time_limit_s: float = 10.0, clock: WallClock | None = None
 ) -> tuple[TimetableModel | None, list[RuleKey], list[RuleKey], str]:
     """A minimal set of rules that together admit no plan, and which of them alone would relax it.
 
@@ -91,12 +99,13 @@ def clashing_rules(
     together (the clash then lies in rules never relaxed: rooms per class, one sitting per class).
     Each test is a deterministic solve of at most ``time_limit_s``; a test that runs out of time
     counts as "a plan may exist", so a rule is only dropped from the core when proven unnecessary.
+    All solves together stay within ``clock`` (the caller's wall budget) when given.
     """
     extra = scenario.day.n_windows
     found: tuple[TimetableModel, frozenset[str]] | None = None
     for parts in STAGES:
         tm = _build(scenario, parts, extra)
-        status = _hard_status(scenario, parts, list(_literals(tm)), extra, time_limit_s)
+        status = _hard_status(scenario, parts, list(_literals(tm)), extra, time_limit_s, clock)
         if status == cp_model.INFEASIBLE:
             found = (tm, parts)
             break
@@ -106,19 +115,19 @@ def clashing_rules(
         return None, [], [], "FEASIBLE"
     tm, parts = found
     keys = list(_literals(tm))
-    core = _assumption_core(tm, time_limit_s / 4) or keys
+    core = _assumption_core(tm, time_limit_s / 4, clock) or keys
     # Deletion filter: drop a rule when the others still clash (proven).
     i = 0
     while i < len(core):
         trial = core[:i] + core[i + 1 :]
-        if _hard_status(scenario, parts, trial, extra, time_limit_s / 4) == cp_model.INFEASIBLE:
+        if _hard_status(scenario, parts, trial, extra, time_limit_s / 4, clock) == cp_model.INFEASIBLE:
             core = trial
         else:
             i += 1
     fixes = []
     for k in core:
         rest = [x for x in keys if x != k]
-        if _hard_status(scenario, parts, rest, extra, time_limit_s / 4) in (
+        if _hard_status(scenario, parts, rest, extra, time_limit_s / 4, clock) in (
             cp_model.OPTIMAL,
             cp_model.FEASIBLE,
         ):
@@ -127,14 +136,14 @@ def clashing_rules(
 
 
 def _needed_latest_arrival(
-    scenario: Scenario, parts: frozenset[str], max_extra: int, time_limit_s: float
+    scenario: Scenario, parts: frozenset[str], max_extra: int, time_limit_s: float, clock: WallClock | None
 ) -> int | None:
     """With the arrival span relaxed (every other rule kept), the earliest end of arrivals that works."""
     sc = scenario
     for extra in range(1, max_extra + 1):
         tm = _build(sc, parts, extra)
         keep = [k for k in _literals(tm) if k[0] != F.ARRIVAL_SPAN]
-        if _hard_status(sc, parts, keep, extra, time_limit_s) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if _hard_status(sc, parts, keep, extra, time_limit_s, clock) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return sc.day.latest_arrival_at + extra * sc.day.window_min
     return None
 
@@ -306,10 +315,13 @@ _FIX = {
 }
 
 
-def explain_infeasibility(scenario: Scenario, time_limit_s: float = 10.0) -> list[str]:
-    """Plain-language reasons why no plan exists: the clashing rules with their numbers, then fixes."""
+def explain_infeasibility(
+    scenario: Scenario, time_limit_s: float = 10.0, clock: WallClock | None = None
+) -> list[str]:
+    """Plain-language reasons why no plan exists: the clashing rules with their numbers, then fixes.
+    Each solve has at most ``time_limit_s`` deterministic s; all together stay within ``clock``."""
     sc = scenario
-    tm, core, fixes, status = clashing_rules(sc, time_limit_s)
+    tm, core, fixes, status = clashing_rules(sc, time_limit_s, clock)
     reasons: list[str] = room_findings(sc)
     families = {f for f, _ in core}
     if families & {
@@ -340,7 +352,7 @@ def explain_infeasibility(scenario: Scenario, time_limit_s: float = 10.0) -> lis
         if family == "arrival_span":
             assert tm.relaxations is not None
             relax = tm.relaxations
-            latest = _needed_latest_arrival(sc, relax.parts, relax.extra_windows, time_limit_s / 4)
+            latest = _needed_latest_arrival(sc, relax.parts, relax.extra_windows, time_limit_s / 4, clock)
             if latest is not None:
                 suggestions.append(f"allow arrivals until {format_hhmm(latest)} (day.latest_arrival_at)")
             else:

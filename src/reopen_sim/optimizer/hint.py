@@ -19,6 +19,8 @@ from ortools.sat.python import cp_model
 from reopen_sim.optimizer.check import check_plan
 from reopen_sim.optimizer.decode import assign_room_ids
 from reopen_sim.optimizer.model import TimetableModel, arrival_populations, peak_lower_bound, type_of_room
+from reopen_sim.optimizer.params import WallClock, plain_solver
+from reopen_sim.optimizer.params import solve as run_solve
 from reopen_sim.plan import ClassAssignment, Plan
 
 
@@ -356,7 +358,7 @@ def greedy_plan(tm: TimetableModel, guess: Guess | None = None) -> Plan | None:
     return Plan(tuple(out))
 
 
-def add_hint(tm: TimetableModel) -> bool:
+def add_hint(tm: TimetableModel, clock: WallClock | None = None) -> bool:
     """Hint every decision variable with the greedy plan, only when that plan keeps every rule.
 
     A complete, checked hint is also a workaround: OR-Tools 9.15 aborts ("Check failed:
@@ -382,12 +384,9 @@ def add_hint(tm: TimetableModel) -> bool:
     fixed = m.clone()
     for v, val in pairs:
         fixed.add(fixed.get_int_var_from_proto_index(v.index) == val)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = 0
-    solver.parameters.max_deterministic_time = 5.0
+    solver = plain_solver(5.0, clock)  # within the caller's wall clock
     hint = m.proto.solution_hint
-    if solver.solve(fixed) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if run_solve(solver, fixed) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         values = list(solver.response_proto.solution)
         hint.vars.extend(range(len(values)))
         hint.values.extend(values)

@@ -1,11 +1,13 @@
 """Solve the timetable model and turn the solution into a :class:`~reopen_sim.plan.Plan`.
 
-Determinism (docs/design.md, "Search and determinism"): CP-SAT searches with one worker first (a
-single search is deterministic by construction), then, if the plan is not proven optimal, with
-``num_workers`` workers and ``interleave_search`` (the workers' tasks are interleaved in fixed
-batches, so the search does not depend on thread timing). Both stop on a *deterministic* time budget
-(``max_deterministic_time``), never on the wall clock. Same scenario + seed + settings → the same
-plan on any machine load.
+Determinism and time (docs/design.md, "Search and determinism"): CP-SAT searches with one worker
+first (a single search is deterministic by construction), then, if the plan is not proven optimal,
+with ``num_workers`` workers and ``interleave_search`` (the workers' tasks are interleaved in fixed
+batches, so the search does not depend on thread timing). The caller's ``time_limit_s`` is wall-clock
+seconds for the whole call; the search also has a deterministic budget, a fixed fraction of it
+(``params.DETERMINISTIC_S_PER_WALL_S``). When that budget ends first, same scenario + seed +
+settings → the same plan on any machine load; when the wall clock ends first, ``meta["stopped_by"]``
+says so.
 """
 
 from __future__ import annotations
@@ -21,7 +23,15 @@ from reopen_sim.optimizer.decode import extract_plan
 from reopen_sim.optimizer.explain import explain_infeasibility
 from reopen_sim.optimizer.hint import add_hint
 from reopen_sim.optimizer.model import TimetableModel, Weights, build_model
-from reopen_sim.optimizer.params import DEFAULT_NUM_WORKERS, IGNORED_SUBSOLVERS, SINGLE_WORKER_S, make_solver
+from reopen_sim.optimizer.params import (
+    DEFAULT_NUM_WORKERS,
+    DETERMINISTIC_S_PER_WALL_S,
+    IGNORED_SUBSOLVERS,
+    SINGLE_WORKER_S,
+    WallClock,
+    make_solver,
+)
+from reopen_sim.optimizer.params import solve as run_solve
 from reopen_sim.plan import Plan
 from reopen_sim.scenario.schema import Scenario, format_hhmm
 
@@ -44,10 +54,16 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 
 
 def _search(
-    tm: TimetableModel, time_limit_s: float, seed: int, workers: int, hinted: bool, progress: _Progress
+    tm: TimetableModel,
+    det_s: float,
+    seed: int,
+    workers: int,
+    hinted: bool,
+    progress: _Progress,
+    clock: WallClock,
 ) -> tuple[cp_model.CpSolver, Any]:
     """One CP-SAT search of the model with ``make_solver``'s settings; returns the solver and status."""
-    solver = make_solver(time_limit_s, seed, workers)
+    solver = make_solver(det_s, seed, workers, clock)
     if workers > 1:
         solver.parameters.ignore_subsolvers.extend(IGNORED_SUBSOLVERS)
     elif hinted:
@@ -55,7 +71,8 @@ def _search(
         # worker's "hint search" phase would only re-walk it (0.5 s on the high school): skipped.
         solver.parameters.hint_conflict_limit = 0
     solver.best_bound_callback = progress.on_bound
-    status = solver.solve(tm.model, progress)
+    status = run_solve(solver, tm.model, progress)
+    clock.note(solver, status)
     return solver, status
 
 
@@ -69,6 +86,97 @@ def _phase(solver: cp_model.CpSolver, status: Any, workers: int) -> dict[str, An
     }
 
 
+def _search_phases(
+    tm: TimetableModel,
+    det_s: float,
+    seed: int,
+    num_workers: int,
+    single_worker_s: float,
+    hinted: bool,
+    progress: _Progress,
+    clock: WallClock,
+) -> tuple[cp_model.CpSolver, Any, list[dict[str, Any]]]:
+    """One worker for up to ``single_worker_s`` deterministic s, then (unless proven) ``num_workers``
+    interleaved workers from its best plan for the rest of ``det_s``; both within the wall clock.
+    Returns the solver whose plan is kept, its status and each phase's figures."""
+    first_s = det_s if num_workers <= 1 else min(det_s, single_worker_s)
+    solver, status = _search(tm, first_s, seed, 1, hinted, progress, clock)
+    phases = [_phase(solver, status, 1)]
+    left_s = det_s - solver.deterministic_time
+    if num_workers > 1 and status in (cp_model.FEASIBLE, cp_model.UNKNOWN) and left_s > 0.05:
+        if clock.left_s() <= 0.05:  # the wall clock ends the search before the second phase
+            clock.cut = True
+            return solver, status, phases
+        if status == cp_model.FEASIBLE:  # continue from the best plan so far, as a complete hint
+            values = list(solver.response_proto.solution)
+            tm.model.clear_hints()
+            tm.model.proto.solution_hint.vars.extend(range(len(values)))
+            tm.model.proto.solution_hint.values.extend(values)
+        more, more_status = _search(
+            tm, left_s, seed, num_workers, hinted or status == cp_model.FEASIBLE, progress, clock
+        )
+        phases.append(_phase(more, more_status, num_workers))
+        # Keep the second phase's result unless it found nothing better than the first phase's plan.
+        if status == cp_model.UNKNOWN or (
+            more_status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+            and more.objective_value <= solver.objective_value
+        ):
+            solver, status = more, more_status
+    return solver, status, phases
+
+
+def _no_plan(
+    scenario: Scenario, tm: TimetableModel, status: Any, name: str, time_limit_s: float, clock: WallClock
+) -> InfeasibleError | RuntimeError:
+    """The error for a search that ended without a plan: an explanation when none exists."""
+    if status == cp_model.INFEASIBLE:
+        # Each explanation solve gets at most the caller's budget (and at least 2, at most 10
+        # deterministic s), and all of them together what is left of the wall clock.
+        budget = min(10.0, max(2.0, float(time_limit_s)))
+        return InfeasibleError(explain_infeasibility(scenario, time_limit_s=budget, clock=clock), status=name)
+    if status == cp_model.MODEL_INVALID:  # a bug in the model, not the user's fault
+        return RuntimeError(f"CP-SAT rejected the timetable model: {tm.model.validate()}")
+    return InfeasibleError(
+        [
+            f"No plan was found within the time budget of {time_limit_s:g} s "
+            f"({len(scenario.classes)} classes); the rules may clash or the search needs longer: "
+            "run again with a longer time limit, or relax a rule to let the explanation find the clash."
+        ],
+        status=name,
+    )
+
+
+def _stopped_by(status: Any, clock: WallClock, det_s: float, gap: float) -> dict[str, Any]:
+    """Why the search ended, as a code, an English sentence and the catalogue key + fields of it."""
+    if status == cp_model.OPTIMAL:
+        kind = "optimal"
+    elif clock.cut:
+        kind = "wall_clock"
+    else:
+        kind = "deterministic_budget"
+    fields = {"limit_s": f"{clock.limit_s:g}", "det_s": f"{det_s:.1f}", "gap": f"{gap:.1%}"}
+    return {
+        "stopped_by": kind,
+        "stopped_by_text": STOPPED_BY_TEXT[kind].format(**fields),
+        "stopped_by_key": f"optimize.stopped_by.{kind}",
+        "stopped_by_fields": fields,
+    }
+
+
+STOPPED_BY_TEXT = {
+    "optimal": "The plan is proven optimal.",
+    "deterministic_budget": (
+        "The search used its whole budget ({det_s} deterministic s for the {limit_s} s limit): "
+        "the plan is within {gap} of the best bound, and the same on any machine."
+    ),
+    "wall_clock": (
+        "The wall-clock limit of {limit_s} s stopped the search: the plan is within {gap} of the best "
+        "bound; with a longer limit or on a less busy machine a better plan may be found."
+    ),
+}
+"""English sentences of ``meta["stopped_by_text"]`` (catalogue: ``optimize.stopped_by.<kind>``)."""
+
+
 def optimize(
     scenario: Scenario,
     time_limit_s: float = 30,
@@ -78,47 +186,45 @@ def optimize(
     num_workers: int = DEFAULT_NUM_WORKERS,
     weights: Weights | None = None,
     single_worker_s: float = SINGLE_WORKER_S,
+    deterministic_limit_s: float | None = None,
 ) -> Plan:
     """Assign every class a window, gate, room(s), canteen sitting and dismissal time (CP-SAT).
 
     Minimises the weighted objective of :class:`~reopen_sim.optimizer.model.Weights` under every hard
     rule of ``docs/design.md``. ``previous`` (a published plan) adds the "few changes" term.
-    ``time_limit_s`` is a deterministic time budget (see the module docstring), spent by one worker
-    for up to ``single_worker_s`` deterministic seconds, then, unless the plan is proven optimal, by
-    ``num_workers`` interleaved workers from the best plan so far (see ``DEFAULT_NUM_WORKERS``).
-    ``Plan.meta`` records status, objective, each term's value, best bound, gap, seed, workers and
-    each search phase, and wall times: ``wall_time_s`` for the whole call (model, greedy hint and
-    search), ``solver_time_s`` for the search alone, and the time of each improving plan and bound
-    since the call began.
+
+    ``time_limit_s`` is wall-clock seconds for the whole call (model, greedy hint, search and, when
+    no plan exists, the explanation). Within it the search has a deterministic budget of
+    ``deterministic_limit_s`` deterministic seconds (by default ``DETERMINISTIC_S_PER_WALL_S ×
+    time_limit_s``), spent by one worker for up
+    to ``single_worker_s`` of them, then, unless the plan is proven optimal, by ``num_workers``
+    interleaved workers from the best plan so far. When the deterministic budget ends first the plan
+    is reproducible (same scenario, seed and settings → same plan on any machine);
+    ``meta["stopped_by"]`` says which ended the search (``optimal``, ``deterministic_budget`` or
+    ``wall_clock``) and ``meta["stopped_by_text"]`` says it in a sentence. Ctrl-C stops the search
+    within a fraction of a second and raises ``KeyboardInterrupt``.
+
+    ``Plan.meta`` also records status, objective, each term's value, best bound, gap, seed, workers
+    and each search phase, and wall times: ``wall_time_s`` for the whole call, ``solver_time_s`` for
+    the search alone, and the time of each improving plan and bound since the call began.
 
     Raises :class:`~reopen_sim.errors.InfeasibleError` with plain-language reasons when no plan exists
     (or none was found in the budget).
     """
+    clock = WallClock(float(time_limit_s))
     t_start = time.perf_counter()
+    det_s = (
+        float(time_limit_s) * DETERMINISTIC_S_PER_WALL_S
+        if deterministic_limit_s is None
+        else float(deterministic_limit_s)
+    )
     tm = build_model(scenario, previous=previous, weights=weights)
-    hinted = add_hint(tm)
+    hinted = add_hint(tm, clock)
     progress = _Progress(t_start)
-    first_s = time_limit_s if num_workers <= 1 else min(float(time_limit_s), single_worker_s)
     t0 = time.perf_counter()
-    solver, status = _search(tm, first_s, seed, 1, hinted, progress)
-    phases = [_phase(solver, status, 1)]
-    left_s = float(time_limit_s) - solver.deterministic_time
-    if num_workers > 1 and status in (cp_model.FEASIBLE, cp_model.UNKNOWN) and left_s > 0.05:
-        if status == cp_model.FEASIBLE:  # continue from the best plan so far, as a complete hint
-            values = list(solver.response_proto.solution)
-            tm.model.clear_hints()
-            tm.model.proto.solution_hint.vars.extend(range(len(values)))
-            tm.model.proto.solution_hint.values.extend(values)
-        more, more_status = _search(
-            tm, left_s, seed, num_workers, hinted or status == cp_model.FEASIBLE, progress
-        )
-        phases.append(_phase(more, more_status, num_workers))
-        # Keep the second phase's result unless it found nothing better than the first phase's plan.
-        if status == cp_model.UNKNOWN or (
-            more_status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-            and more.objective_value <= solver.objective_value
-        ):
-            solver, status = more, more_status
+    solver, status, phases = _search_phases(
+        tm, det_s, seed, num_workers, single_worker_s, hinted, progress, clock
+    )
     t_end = time.perf_counter()
     # Each phase's bound is a valid lower bound of the same model: report the best of them, and a
     # plan that reaches it is optimal even when the phase that found it did not prove it.
@@ -126,36 +232,25 @@ def optimize(
     if status == cp_model.FEASIBLE and solver.objective_value <= bound:
         status = cp_model.OPTIMAL
     name = solver.status_name(status)
-    if status == cp_model.INFEASIBLE:
-        # Each explanation solve gets at most the caller's budget (and at least 2 s, at most 10 s).
-        budget = min(10.0, max(2.0, float(time_limit_s)))
-        raise InfeasibleError(explain_infeasibility(scenario, time_limit_s=budget), status="INFEASIBLE")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        if status == cp_model.MODEL_INVALID:  # a bug in the model, not the user's fault
-            raise RuntimeError(f"CP-SAT rejected the timetable model: {tm.model.validate()}")
-        raise InfeasibleError(
-            [
-                f"No plan was found within the time budget of {time_limit_s:g} s "
-                f"({len(scenario.classes)} classes); the rules may clash or the search needs longer: "
-                "run again with a longer time limit, or relax a rule to let the explanation find the clash."
-            ],
-            status=name,
-        )
+        raise _no_plan(scenario, tm, status, name, time_limit_s, clock)
     objective = solver.objective_value
     terms = {k: int(solver.value(expr)) for k, (expr, _) in tm.terms.items()}
     last_w = terms["last_window"]
+    gap = abs(objective - bound) / max(1.0, abs(objective))
     meta: dict[str, Any] = {
         "status": name,
         "objective": objective,
         "best_bound": bound,
-        "gap": abs(objective - bound) / max(1.0, abs(objective)),
+        "gap": gap,
         "terms": terms,
         "term_weights": {k: w for k, (_, w) in tm.terms.items()},
         "arrival_ends": format_hhmm(scenario.day.window_start_min(last_w) + scenario.day.window_min),
         "peak_utilisation": terms["peak_utilisation_permille"] / 1000,
-        "wall_time_s": t_end - t_start,
+        **_stopped_by(status, clock, det_s, gap),
         "solver_time_s": t_end - t0,
         "deterministic_time": sum(p["deterministic_time"] for p in phases),
+        "deterministic_limit": det_s,
         "phases": phases,  # per search phase: workers, status, deterministic s, wall s, bound
         "first_solution_s": progress.solutions[0][0] if progress.solutions else None,
         "greedy_hint": hinted,
@@ -166,7 +261,9 @@ def optimize(
         "time_limit_s": time_limit_s,
         "solver": "OR-Tools CP-SAT",
     }
-    return Plan(tuple(extract_plan(tm, solver)), meta=meta)
+    assignments = tuple(extract_plan(tm, solver))
+    meta["wall_time_s"] = time.perf_counter() - t_start
+    return Plan(assignments, meta=meta)
 
 
 def summarise_by_gate_window(plan: Plan) -> dict[tuple[str, int], int]:

@@ -57,13 +57,13 @@ class WallClock:
 
     def note(self, solver: cp_model.CpSolver, status: Any) -> None:
         """After a search: record whether the wall clock, not the deterministic budget or a proof,
-        stopped it (deterministic budget used to under 99 %, wall limit reached)."""
+        stopped it. A search without a proof stops on one of its two limits (no solution limit is
+        set, and Ctrl-C raises instead): if less than 99 % of the deterministic budget was used, the
+        wall clock stopped it (the interleaved search stops a little before its wall limit rather
+        than overrun it, so the wall time alone does not tell)."""
         if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
             return
-        p = solver.parameters
-        if solver.deterministic_time < 0.99 * p.max_deterministic_time and (
-            solver.wall_time >= 0.95 * p.max_time_in_seconds or self.expired()
-        ):
+        if solver.deterministic_time < 0.99 * solver.parameters.max_deterministic_time:
             self.cut = True
 
 

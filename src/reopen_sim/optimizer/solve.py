@@ -32,6 +32,7 @@ from reopen_sim.optimizer.params import (
     make_solver,
 )
 from reopen_sim.optimizer.params import solve as run_solve
+from reopen_sim.optimizer.reasons import Reason
 from reopen_sim.plan import Plan
 from reopen_sim.scenario.schema import Scenario, format_hhmm
 
@@ -138,9 +139,10 @@ def _no_plan(
         return RuntimeError(f"CP-SAT rejected the timetable model: {tm.model.validate()}")
     return InfeasibleError(
         [
-            f"No plan was found within the time budget of {time_limit_s:g} s "
-            f"({len(scenario.classes)} classes); the rules may clash or the search needs longer: "
-            "run again with a longer time limit, or relax a rule to let the explanation find the clash."
+            Reason(
+                "infeasible.no_plan_in_time",
+                {"limit_s": f"{time_limit_s:g}", "classes": len(scenario.classes)},
+            )
         ],
         status=name,
     )
@@ -157,24 +159,10 @@ def _stopped_by(status: Any, clock: WallClock, det_s: float, gap: float) -> dict
     fields = {"limit_s": f"{clock.limit_s:g}", "det_s": f"{det_s:.1f}", "gap": f"{gap:.1%}"}
     return {
         "stopped_by": kind,
-        "stopped_by_text": STOPPED_BY_TEXT[kind].format(**fields),
+        "stopped_by_text": str(Reason(f"optimize.stopped_by.{kind}", fields)),
         "stopped_by_key": f"optimize.stopped_by.{kind}",
         "stopped_by_fields": fields,
     }
-
-
-STOPPED_BY_TEXT = {
-    "optimal": "The plan is proven optimal.",
-    "deterministic_budget": (
-        "The search used its whole budget ({det_s} deterministic s for the {limit_s} s limit): "
-        "the plan is within {gap} of the best bound, and the same on any machine."
-    ),
-    "wall_clock": (
-        "The wall-clock limit of {limit_s} s stopped the search: the plan is within {gap} of the best "
-        "bound; with a longer limit or on a less busy machine a better plan may be found."
-    ),
-}
-"""English sentences of ``meta["stopped_by_text"]`` (catalogue: ``optimize.stopped_by.<kind>``)."""
 
 
 def optimize(

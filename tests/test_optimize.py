@@ -171,6 +171,18 @@ def test_the_wall_clock_cuts_a_long_deterministic_budget_and_the_plan_says_so() 
     assert check_plan(sc, p) == []
 
 
+def test_a_budget_too_short_for_the_search_returns_the_checked_greedy_plan() -> None:
+    # 0.01 deterministic s ends the search before CP-SAT reports a plan; the greedy plan, which
+    # passed the checker before it was hinted, is returned and marked as such.
+    raw = generate_school(1, n_students=2400, n_classes=48, n_gates=4, kind="high", boarding_share=0.3)
+    sc = scenario_from_dict(raw)
+    p = optimize(sc, time_limit_s=60, seed=7, deterministic_limit_s=0.01)
+    assert p.meta["plan_from"] == "greedy_hint"
+    assert p.meta["status"] == "FEASIBLE"
+    assert p.meta["terms"] == recomputed_terms(sc, p)
+    assert check_plan(sc, p) == []
+
+
 def test_default_deterministic_budget_is_a_share_of_the_wall_limit() -> None:
     raw = generate_school(1, n_students=2400, n_classes=48, n_gates=4, kind="high", boarding_share=0.3)
     sc = scenario_from_dict(raw)

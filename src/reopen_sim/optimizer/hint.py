@@ -11,6 +11,7 @@ complete or correct, only cheap and deterministic.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 from ortools.graph.python.linear_sum_assignment import SimpleLinearSumAssignment
@@ -358,18 +359,27 @@ def greedy_plan(tm: TimetableModel, guess: Guess | None = None) -> Plan | None:
     return Plan(tuple(out))
 
 
-def add_hint(tm: TimetableModel, clock: WallClock | None = None) -> bool:
+@dataclass(frozen=True)
+class Hint:
+    """What :func:`add_hint` did: whether the model got a hint, and the solver of the completion
+    solve when it completed the greedy plan (every variable set; its values decode to that plan)."""
+
+    added: bool
+    complete: cp_model.CpSolver | None = None
+
+
+def add_hint(tm: TimetableModel, clock: WallClock | None = None) -> Hint:
     """Hint every decision variable with the greedy plan, only when that plan keeps every rule.
 
     A complete, checked hint is also a workaround: OR-Tools 9.15 aborts ("Check failed:
     heuristics.fixed_search != nullptr") when an interleaved search with a hint proves the model
     infeasible; a plan that passes ``check_plan`` proves the model feasible, so that cannot happen.
-    Returns whether the hint was added.
+    Returns whether the hint was added, and the completion solve when it completed the plan.
     """
     guess = greedy_guess(tm)
     plan = greedy_plan(tm, guess)
     if plan is None or check_plan(tm.scenario, plan):
-        return False
+        return Hint(False)
     m = tm.model
     arrival, rooms, sit, dis = guess
     pairs: list[tuple[cp_model.IntVar, int]] = []
@@ -386,11 +396,12 @@ def add_hint(tm: TimetableModel, clock: WallClock | None = None) -> bool:
         fixed.add(fixed.get_int_var_from_proto_index(v.index) == val)
     solver = plain_solver(5.0, clock)  # within the caller's wall clock
     hint = m.proto.solution_hint
-    if run_solve(solver, fixed) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    complete = run_solve(solver, fixed) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    if complete:
         values = list(solver.response_proto.solution)
         hint.vars.extend(range(len(values)))
         hint.values.extend(values)
     else:
         hint.vars.extend(v.index for v, _ in pairs)
         hint.values.extend(val for _, val in pairs)
-    return True
+    return Hint(True, solver if complete else None)

@@ -207,7 +207,8 @@ def optimize(
         else float(deterministic_limit_s)
     )
     tm = build_model(scenario, previous=previous, weights=weights)
-    hinted = add_hint(tm, clock)
+    hint = add_hint(tm, clock)
+    hinted = hint.added
     progress = _Progress(t_start)
     t0 = time.perf_counter()
     solver, status, phases = _search_phases(
@@ -219,6 +220,11 @@ def optimize(
     bound = max(p["best_bound"] for p in phases)
     if status == cp_model.FEASIBLE and solver.objective_value <= bound:
         status = cp_model.OPTIMAL
+    from_hint = status == cp_model.UNKNOWN and hint.complete is not None
+    if from_hint and hint.complete is not None:
+        # The budget ended before CP-SAT reported a plan (on a short limit or a busy machine its
+        # presolve can take all of it): the greedy plan passed the checker, and it is returned.
+        solver, status = hint.complete, cp_model.FEASIBLE
     name = solver.status_name(status)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise _no_plan(scenario, tm, status, name, time_limit_s, clock)
@@ -242,6 +248,7 @@ def optimize(
         "phases": phases,  # per search phase: workers, status, deterministic s, wall s, bound
         "first_solution_s": progress.solutions[0][0] if progress.solutions else None,
         "greedy_hint": hinted,
+        "plan_from": "greedy_hint" if from_hint else "search",
         "solutions": progress.solutions,  # (wall s, objective) of each improving plan
         "bounds": progress.bounds,  # (wall s, best bound) as the bound improved
         "seed": seed,

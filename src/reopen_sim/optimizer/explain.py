@@ -345,10 +345,14 @@ def explain_infeasibility(
         fix = smallest_fix(sc, k, time_limit_s / 4, clock)
         if fix is not None and fix not in suggestions:
             suggestions.append(fix)
+    out_of_time = clock is not None and clock.expired()
     if suggestions:
         reasons.append(Reason("infeasible.fixes", {"fixes": Joined(tuple(suggestions))}))
-    else:
+    elif not out_of_time:
         reasons.append(Reason("infeasible.no_single_fix"))
+    if out_of_time:  # some changes could not be re-solved: say so rather than "none works"
+        assert clock is not None
+        reasons.append(Reason("infeasible.fixes_unchecked", {"limit_s": f"{clock.limit_s:g}"}))
     return reasons
 
 

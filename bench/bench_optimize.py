@@ -7,6 +7,7 @@ classes need). Prints one markdown row per school; record the table in bench/REA
 
     .venv/bin/python bench/bench_optimize.py [--time-limit 30] [--seeds 0,1,2] [--only NAME] [--free-rooms]
     .venv/bin/python bench/bench_optimize.py --busy [N] ...   # beside N CPU-bound processes
+    .venv/bin/python bench/bench_optimize.py --big --only 000 --time-limit 60   # 6,000 and 10,000 students
 
 Times are wall-clock seconds on this machine for the whole ``optimize`` call (model, greedy hint and
 search; imports excluded), counted from its start; ``limit`` is ``time_limit_s`` (wall-clock seconds
@@ -40,7 +41,7 @@ from reopen_sim.scenario.schema import Scenario
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def instances() -> list[tuple[str, Any]]:
+def instances(big: bool = False) -> list[tuple[str, Any]]:
     schools = [p for p in sorted((ROOT / "scenarios").glob("*.yaml")) if not p.stem.startswith("district")]
     out: list[tuple[str, Any]] = [(p.stem, p) for p in schools]
     for rooms in (90, 130):
@@ -48,6 +49,10 @@ def instances() -> list[tuple[str, Any]]:
             0, n_students=3600, n_classes=72, n_gates=6, n_rooms=rooms, kind="high", boarding_share=0.3
         )
         out.append((f"generated-3600-{rooms}rooms", raw))
+    if big:  # issue #15's large county high schools: boarders 30 %, a canteen
+        for students in (6000, 10000):
+            raw = generate_school(0, n_students=students, kind="high", boarding_share=0.3, canteen=True)
+            out.append((f"generated-{students}", raw))
     return out
 
 
@@ -90,6 +95,7 @@ def main() -> int:
     ap.add_argument(
         "--free-rooms", action="store_true", help="policy.keep_home_rooms: false (classes may change rooms)"
     )
+    ap.add_argument("--big", action="store_true", help="add generated 6,000 and 10,000-student high schools")
     ap.add_argument(
         "--busy",
         nargs="?",
@@ -113,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     seeds = [int(x) for x in args.seeds.split(",")]
-    for name, src in instances():
+    for name, src in instances(args.big):
         if args.only and args.only not in name:
             continue
         try:

@@ -5,6 +5,8 @@ reasons read in Chinese without English sentences."""
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,10 +24,11 @@ from reopen_sim.scenario.load import scenario_from_dict
 from test_optimize_schools import gate, room, school
 
 ROOT = Path(__file__).resolve().parents[1]
+Row = tuple[str, int, int] | tuple[str, int, int, bool]  # a class: id, grade, students[, boarding]
 
 
 def _grade7() -> dict[str, Any]:
-    classes = [(f"9-{i}", 9, 40) for i in range(1, 6)] + [(f"8-{i}", 8, 40) for i in range(1, 6)]
+    classes: list[Row] = [(f"{g}-{i}", g, 40) for g in (9, 8) for i in range(1, 6)]
     classes += [(f"7-{i}", 7, 42) for i in range(1, 11)]
     return school(
         classes,
@@ -82,7 +85,8 @@ def _tiny_three_windows() -> dict[str, Any]:
 def _exit_squeeze() -> dict[str, Any]:
     # One gate of 1 lane lets out 1.2 m/s ÷ 1 m × 60 × 5 min = 360 students a dismissal slot; with
     # two slots and grade 7 leaving before grade 8, grade 8's 400 students must leave in one slot.
-    classes = [(f"8-{i}", 8, 40) for i in range(1, 11)] + [(f"7-{i}", 7, 20) for i in range(1, 3)]
+    classes: list[Row] = [(f"8-{i}", 8, 40) for i in range(1, 11)]
+    classes += [(f"7-{i}", 7, 20) for i in range(1, 3)]
     return school(
         classes,
         gates=[gate("A", lanes=1, service_s=2.0, queue_m=200)],
@@ -193,3 +197,19 @@ def test_chinese_reasons_have_no_english_sentences() -> None:
     for english in ("cannot pass", "These rules clash", "Any one of these", "Grade ", "students"):
         assert english not in zh
     assert str(info.value).startswith("No plan fits this school (INFEASIBLE):")  # str() stays English
+
+
+def test_plan_command_explains_in_the_users_language(tmp_path: Path) -> None:
+    school_file = tmp_path / "tiny.yaml"
+    school_file.write_text(yaml.safe_dump(_tiny_three_windows(), allow_unicode=True), encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "reopen_sim.cli", "plan", str(school_file), "-o", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"LANG": "zh_CN.UTF-8", "PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8"},
+    )
+    assert proc.returncode == 1
+    assert "以下规则互相冲突" in proc.stderr
+    assert "允许到校时间延长到 08:30" in proc.stderr
+    assert "These rules clash" not in proc.stderr and "Any one of these" not in proc.stderr

@@ -19,6 +19,7 @@ import pandas as pd
 
 from reopen_sim.errors import InputError, InputIssue
 from reopen_sim.plan import Plan
+from reopen_sim.progress import ProgressArg
 from reopen_sim.scenario.schema import Scenario
 from reopen_sim.stats import mean_ci
 
@@ -199,7 +200,13 @@ def _contact_frames(contact_result: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _run_one(
-    scenario: Scenario, plan: Plan, replications: int, seed: int, processes: int, progress: bool, name: str
+    scenario: Scenario,
+    plan: Plan,
+    replications: int,
+    seed: int,
+    processes: int,
+    progress: ProgressArg,
+    name: str,
 ) -> tuple[Any, Any]:
     """Simulate one plan (replications spread over ``processes``) and count its contacts."""
     from reopen_sim.exposure.contacts import contacts
@@ -223,15 +230,15 @@ def compare(
     replications: int = 100,
     seed: int = 1,
     processes: int = 1,
-    progress: bool = False,
+    progress: ProgressArg = False,
 ) -> Comparison:
     """Simulate every plan with the same seed (common random numbers) and compare them.
 
     Returns a :class:`Comparison` whose ``table`` gives, per plan and metric, the mean with a 95%
     t-interval over replications and the paired difference to the FIRST plan. ``processes`` > 1
     runs each plan's replications in worker processes (``simulate``); results do not depend on it
-    (replication r's streams come from ``seed`` alone). ``progress`` shows a rich progress bar per
-    plan, named after it.
+    (replication r's streams come from ``seed`` alone). ``progress`` (True: a bar per plan, named
+    after it; or a callback, see :mod:`reopen_sim.progress`) is passed to ``simulate``.
     """
     issues = []
     if not plans:

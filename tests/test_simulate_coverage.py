@@ -42,7 +42,9 @@ def test_mean_ci_keeps_its_coverage_at_ten_replications_on_skewed_days() -> None
         warnings.simplefilter("error", FewReplicationsWarning)  # 10 is enough: no warning
         ours = np.mean([lo <= reference <= hi for _, lo, hi in (mean_ci(g) for g in groups)])
     student = np.mean([lo <= reference <= hi for lo, hi in (t_interval(g) for g in groups)])
-    # 99% binomial band below 0.95 for 500 experiments: 0.95 − 2.576·√(0.95·0.05/500) ≈ 0.925
-    floor = 0.95 - 2.576 * math.sqrt(0.95 * 0.05 / EXPERIMENTS)
+    # Bootstrap-t narrows the gap but does not close it on figures this skewed: 20,000 days gave
+    # 0.933 ± 0.010 against Student-t's 0.914 (docs/design.md). Checked: within 3 points of 0.95 up
+    # to the 99% binomial noise of 500 experiments, and above Student-t on the same experiments.
+    floor = 0.92 - 2.576 * math.sqrt(0.92 * 0.08 / EXPERIMENTS)
     assert ours >= floor, f"coverage {ours:.3f} below {floor:.3f} (Student-t: {student:.3f})"
     assert ours > student, f"coverage {ours:.3f} not above Student-t's {student:.3f}"

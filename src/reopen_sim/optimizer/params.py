@@ -135,6 +135,13 @@ def plain_solver(time_limit_s: float, clock: WallClock | None = None) -> cp_mode
 DEFAULT_NUM_WORKERS = 2
 SINGLE_WORKER_S = 2.0
 
+# Large schools (optimizer/lns.py, bench/README.md "Large high schools"): from this many classes
+# ``optimize`` follows its single-worker search (which gives the bound) with a large-neighbourhood
+# search — one arrival group at a time re-solved with the rest fixed — instead of the interleaved
+# whole-model search, whose presolve alone took 30 s of a 60 s limit on a 10,000-student school.
+# The bundled schools (at most 72 classes) never take this path.
+LNS_MIN_CLASSES = 100
+
 # Full-problem subsolvers left out of an interleaved search: with them, the LNS workers and the LP
 # workers that close the gap got a smaller share of each batch. Measured on the high school (time to
 # proven optimum 9.5 -> 3.5 deterministic s) and the generated 3,600-student school (within 1 % of
@@ -172,6 +179,7 @@ __all__ = [
     "DEFAULT_NUM_WORKERS",
     "DETERMINISTIC_S_PER_WALL_S",
     "IGNORED_SUBSOLVERS",
+    "LNS_MIN_CLASSES",
     "SINGLE_WORKER_S",
     "WallClock",
     "make_solver",

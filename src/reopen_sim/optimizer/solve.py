@@ -22,12 +22,14 @@ from reopen_sim.errors import InfeasibleError
 from reopen_sim.optimizer.decode import extract_plan
 from reopen_sim.optimizer.explain import explain_infeasibility
 from reopen_sim.optimizer.hint import add_hint
+from reopen_sim.optimizer.lns import LnsResult, improve
 from reopen_sim.optimizer.model import TimetableModel, Weights, build_model
 from reopen_sim.optimizer.notes import changed_classes, unused_gates
 from reopen_sim.optimizer.params import (
     DEFAULT_NUM_WORKERS,
     DETERMINISTIC_S_PER_WALL_S,
     IGNORED_SUBSOLVERS,
+    LNS_MIN_CLASSES,
     SINGLE_WORKER_S,
     WallClock,
     make_solver,
@@ -127,6 +129,33 @@ def _search_phases(
     return solver, status, phases
 
 
+def _whole_then_lns(
+    tm: TimetableModel,
+    start: cp_model.CpSolver,
+    det_s: float,
+    seed: int,
+    single_worker_s: float,
+    progress: _Progress,
+    clock: WallClock,
+) -> tuple[cp_model.CpSolver, Any, list[dict[str, Any]], LnsResult | None]:
+    """Large schools: one single-worker search of the whole model for up to ``single_worker_s``
+    deterministic s (its light presolve gives the bound; a large model's full presolve can take
+    the whole wall limit), then, unless proven optimal, the large-neighbourhood search
+    (``optimizer/lns.py``) from its best plan — or the greedy plan ``start`` — for the rest of
+    ``det_s``. Returns the solver holding the best plan, its status, the phase and the LNS record."""
+    solver, status = _search(tm, min(det_s, single_worker_s), seed, 1, True, progress, clock)
+    phases = [_phase(solver, status, 1)]
+    left_s = det_s - solver.deterministic_time
+    if status == cp_model.OPTIMAL or left_s <= 0.05 or clock.expired():
+        return solver, status, phases, None
+    base = solver if status == cp_model.FEASIBLE else start
+    local = improve(tm, base, left_s, seed, clock)
+    if local.solver is not None:
+        progress.solutions.append((time.perf_counter() - progress.start, local.objective))
+        return local.solver, cp_model.FEASIBLE, phases, local
+    return solver, status, phases, local
+
+
 def _no_plan(
     scenario: Scenario, tm: TimetableModel, status: Any, name: str, time_limit_s: float, clock: WallClock
 ) -> InfeasibleError | RuntimeError:
@@ -176,6 +205,7 @@ def optimize(
     weights: Weights | None = None,
     single_worker_s: float = SINGLE_WORKER_S,
     deterministic_limit_s: float | None = None,
+    lns: bool | None = None,
 ) -> Plan:
     """Assign every class a window, gate, room(s), canteen sitting and dismissal time (CP-SAT).
 
@@ -197,6 +227,11 @@ def optimize(
     and each search phase, and wall times: ``wall_time_s`` for the whole call, ``solver_time_s`` for
     the search alone, and the time of each improving plan and bound since the call began.
 
+    ``lns`` (default: schools of ``LNS_MIN_CLASSES`` classes or more): after the single-worker
+    search, instead of the interleaved one, re-solve one arrival group (or the classes at the peak
+    gates) at a time with the rest fixed (``optimizer/lns.py``) for the rest of the deterministic
+    budget; ``meta["lns"]`` records each neighbourhood's solve.
+
     Raises :class:`~reopen_sim.errors.InfeasibleError` with plain-language reasons when no plan exists
     (or none was found in the budget).
     """
@@ -212,9 +247,16 @@ def optimize(
     hinted = hint.added
     progress = _Progress(t_start)
     t0 = time.perf_counter()
-    solver, status, phases = _search_phases(
-        tm, det_s, seed, num_workers, single_worker_s, hinted, progress, clock
-    )
+    use_lns = lns if lns is not None else len(scenario.classes) >= LNS_MIN_CLASSES
+    local = None
+    if use_lns and hint.complete is not None:
+        solver, status, phases, local = _whole_then_lns(
+            tm, hint.complete, det_s, seed, single_worker_s, progress, clock
+        )
+    else:
+        solver, status, phases = _search_phases(
+            tm, det_s, seed, num_workers, single_worker_s, hinted, progress, clock
+        )
     t_end = time.perf_counter()
     # Each phase's bound is a valid lower bound of the same model: report the best of them, and a
     # plan that reaches it is optimal even when the phase that found it did not prove it.
@@ -244,7 +286,9 @@ def optimize(
         "peak_utilisation": terms["peak_utilisation_permille"] / 1000,
         **_stopped_by(status, clock, det_s, gap),
         "solver_time_s": t_end - t0,
-        "deterministic_time": sum(p["deterministic_time"] for p in phases),
+        "deterministic_time": sum(p["deterministic_time"] for p in phases)
+        + (local.deterministic_time if local is not None else 0.0),
+        "lns": local.steps if local is not None else [],
         "deterministic_limit": det_s,
         "phases": phases,  # per search phase: workers, status, deterministic s, wall s, bound
         "first_solution_s": progress.solutions[0][0] if progress.solutions else None,

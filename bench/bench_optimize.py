@@ -135,10 +135,11 @@ def run(args: argparse.Namespace) -> int:
         if args.free_rooms:
             sc = sc.model_copy(update={"policy": sc.policy.model_copy(update={"keep_home_rooms": False})})
         for seed, variant in [(s, v) for s in seeds for v in args.lns.split(",")]:
-            lns = {"auto": None, "on": True, "off": False}[variant]
+            # "auto" passes no lns argument, so the script also runs against code without it.
+            extra = {} if variant == "auto" else {"lns": variant == "on"}
             t0 = time.perf_counter()
             try:
-                plan = optimize(sc, time_limit_s=args.time_limit, seed=seed, lns=lns)
+                plan = optimize(sc, time_limit_s=args.time_limit, seed=seed, **extra)
             except InfeasibleError as exc:
                 wall = time.perf_counter() - t0
                 reason = exc.reasons[0].replace("|", "/")

@@ -6,7 +6,7 @@ of the arrival order, though, are nearly independent: each has windows of its ow
 only rooms, the canteen, the dismissal slots and the peak utilisation (a maximum over all
 gate-windows). This loop keeps an incumbent plan (a complete assignment of the model's variables)
 and, neighbourhood by neighbourhood — each arrival-order group, the classes outside the order, then
-the classes of the gate-windows at the peak — fixes every other class's decisions to the incumbent
+the classes of the gates at the peak — fixes every other class's decisions to the incumbent
 (by narrowing variable domains of the one model, restored afterwards) and lets one CP-SAT worker
 re-solve the rest, hinted with the incumbent, for a small deterministic budget. A better plan
 becomes the incumbent. One worker and deterministic budgets make the loop deterministic: same
@@ -52,8 +52,8 @@ def class_variables(tm: TimetableModel) -> dict[int, list[int]]:
 
 def neighbourhoods(tm: TimetableModel, values: Sequence[int]) -> list[tuple[str, list[int]]]:
     """The classes re-solved together, in a fixed order: each group of the arrival order, the classes
-    in no group, and the classes of the gate-windows loaded most (the peak) with the rest of their
-    arrival group's population sharing those gates."""
+    in no group, and every class using a gate that some window loads within 20 ‰ of the plan's
+    peak (lowering the peak needs those gates' classes to move together)."""
     sc = tm.scenario
     out: list[tuple[str, list[int]]] = []
     grouped: set[int] = set()

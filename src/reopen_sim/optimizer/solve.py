@@ -29,7 +29,9 @@ from reopen_sim.optimizer.params import (
     DEFAULT_NUM_WORKERS,
     DETERMINISTIC_S_PER_WALL_S,
     IGNORED_SUBSOLVERS,
+    LNS_DET_SHARE,
     LNS_MIN_CLASSES,
+    LNS_WALL_SHARE,
     SINGLE_WORKER_S,
     WallClock,
     make_solver,
@@ -129,31 +131,39 @@ def _search_phases(
     return solver, status, phases
 
 
-def _whole_then_lns(
+def _lns_then_whole(
     tm: TimetableModel,
     start: cp_model.CpSolver,
     det_s: float,
     seed: int,
-    single_worker_s: float,
+    num_workers: int,
     progress: _Progress,
     clock: WallClock,
-) -> tuple[cp_model.CpSolver, Any, list[dict[str, Any]], LnsResult | None]:
-    """Large schools: one single-worker search of the whole model for up to ``single_worker_s``
-    deterministic s (its light presolve gives the bound; a large model's full presolve can take
-    the whole wall limit), then, unless proven optimal, the large-neighbourhood search
-    (``optimizer/lns.py``) from its best plan — or the greedy plan ``start`` — for the rest of
-    ``det_s``. Returns the solver holding the best plan, its status, the phase and the LNS record."""
-    solver, status = _search(tm, min(det_s, single_worker_s), seed, 1, True, progress, clock)
-    phases = [_phase(solver, status, 1)]
-    left_s = det_s - solver.deterministic_time
-    if status == cp_model.OPTIMAL or left_s <= 0.05 or clock.expired():
-        return solver, status, phases, None
-    base = solver if status == cp_model.FEASIBLE else start
-    local = improve(tm, base, left_s, seed, clock)
+) -> tuple[cp_model.CpSolver, Any, list[dict[str, Any]], LnsResult]:
+    """Large schools: the large-neighbourhood search (``optimizer/lns.py``) from the greedy plan
+    ``start`` for ``LNS_DET_SHARE`` of ``det_s`` and at most ``LNS_WALL_SHARE`` of the wall time
+    left, then ``num_workers`` interleaved workers on the whole model from its best plan for the
+    rest: their LP workers prove the bound (a single worker reported none on these models), and
+    they may still improve the plan. Returns the solver holding the best plan, its status, the
+    whole-model phase and the LNS record."""
+    part = WallClock(clock.elapsed_s() + LNS_WALL_SHARE * clock.left_s(), start=clock.start)
+    local = improve(tm, start, det_s * LNS_DET_SHARE, seed, part)
+    clock.cut = clock.cut or part.cut
+    best = local.solver if local.solver is not None else start
     if local.solver is not None:
         progress.solutions.append((time.perf_counter() - progress.start, local.objective))
-        return local.solver, cp_model.FEASIBLE, phases, local
-    return solver, status, phases, local
+    values = list(best.response_proto.solution)
+    tm.model.clear_hints()
+    tm.model.proto.solution_hint.vars.extend(range(len(values)))
+    tm.model.proto.solution_hint.values.extend(values)
+    left_s = max(0.05, det_s - local.deterministic_time)
+    solver, status = _search(tm, left_s, seed, max(2, num_workers), True, progress, clock)
+    phases = [_phase(solver, status, max(2, num_workers))]
+    if status == cp_model.OPTIMAL or (
+        status == cp_model.FEASIBLE and solver.objective_value < local.objective
+    ):
+        return solver, status, phases, local
+    return best, cp_model.FEASIBLE, phases, local
 
 
 def _no_plan(
@@ -227,10 +237,11 @@ def optimize(
     and each search phase, and wall times: ``wall_time_s`` for the whole call, ``solver_time_s`` for
     the search alone, and the time of each improving plan and bound since the call began.
 
-    ``lns`` (default: schools of ``LNS_MIN_CLASSES`` classes or more): after the single-worker
-    search, instead of the interleaved one, re-solve one arrival group (or the classes at the peak
-    gates) at a time with the rest fixed (``optimizer/lns.py``) for the rest of the deterministic
-    budget; ``meta["lns"]`` records each neighbourhood's solve.
+    ``lns`` (default: schools of ``LNS_MIN_CLASSES`` classes or more): first re-solve one arrival
+    group (or the classes at the peak gates) at a time with the rest fixed (``optimizer/lns.py``)
+    for ``LNS_DET_SHARE`` of the deterministic budget, then search the whole model with
+    interleaved workers from its best plan for the rest; ``meta["lns"]`` records each
+    neighbourhood's solve.
 
     Raises :class:`~reopen_sim.errors.InfeasibleError` with plain-language reasons when no plan exists
     (or none was found in the budget).
@@ -250,8 +261,8 @@ def optimize(
     use_lns = lns if lns is not None else len(scenario.classes) >= LNS_MIN_CLASSES
     local = None
     if use_lns and hint.complete is not None:
-        solver, status, phases, local = _whole_then_lns(
-            tm, hint.complete, det_s, seed, single_worker_s, progress, clock
+        solver, status, phases, local = _lns_then_whole(
+            tm, hint.complete, det_s, seed, num_workers, progress, clock
         )
     else:
         solver, status, phases = _search_phases(

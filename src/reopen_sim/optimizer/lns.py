@@ -87,11 +87,13 @@ def improve(
     det_s: float,
     seed: int,
     clock: WallClock,
-    neighbourhood_s: float = NEIGHBOURHOOD_S,
+    neighbourhood_s: float | None = None,
 ) -> LnsResult:
     """Improve the plan held by ``start`` (a solve of ``tm.model`` with a solution) neighbourhood by
     neighbourhood within ``det_s`` deterministic seconds and the wall clock; stops early after a
-    whole round without improvement."""
+    whole round without improvement. Each neighbourhood gets ``neighbourhood_s`` deterministic s
+    (default ``NEIGHBOURHOOD_S``)."""
+    step_s = NEIGHBOURHOOD_S if neighbourhood_s is None else neighbourhood_s
     proto = tm.model.proto
     per_class = class_variables(tm)
     best = LnsResult(None, start.objective_value, list(start.response_proto.solution))
@@ -107,7 +109,7 @@ def improve(
             step += 1
             free = set(members)
             fixed = [i for c, idx in per_class.items() if c not in free for i in idx]
-            budget = min(neighbourhood_s, det_s - best.deterministic_time)
+            budget = min(step_s, det_s - best.deterministic_time)
             solver, status = _solve_fixed(tm, best.values, fixed, budget, seed + step, clock)
             best.deterministic_time += solver.deterministic_time
             better = (

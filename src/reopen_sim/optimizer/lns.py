@@ -28,6 +28,9 @@ from reopen_sim.optimizer.params import solve as run_solve
 
 # Deterministic seconds of one neighbourhood's solve; a round visits every neighbourhood once.
 NEIGHBOURHOOD_S = 1.0
+# First step (per mille) of the peak move: every group at once kept below the plan's peak less this;
+# halved after each move that does not pay.
+PEAK_DROP_PERMILLE = 16
 
 
 @dataclass
@@ -100,11 +103,19 @@ def improve(
     saved_hint = (list(proto.solution_hint.vars), list(proto.solution_hint.values))
     idle = 0
     step = 0
+    drop = PEAK_DROP_PERMILLE
     try:
         while best.deterministic_time < det_s and not clock.expired():
             hoods = neighbourhoods(tm, best.values)
-            if idle >= len(hoods):
-                break
+            if idle >= len(hoods):  # a round brought nothing: the peak move, then smaller drops
+                if drop < 1:
+                    break
+                if _lower_peak(tm, best, per_class, hoods, drop, det_s, seed + step, clock):
+                    idle = 0
+                else:
+                    drop //= 2
+                step += 1
+                continue
             name, members = hoods[step % len(hoods)]
             step += 1
             free = set(members)
@@ -140,23 +151,57 @@ def improve(
 
 
 def _solve_fixed(
-    tm: TimetableModel, values: list[int], fixed: list[int], det_s: float, seed: int, clock: WallClock
+    tm: TimetableModel,
+    values: list[int],
+    fixed: list[int],
+    det_s: float,
+    seed: int,
+    clock: WallClock,
+    peak_cap: tuple[list[int], int] | None = None,
 ) -> tuple[cp_model.CpSolver, Any]:
     """One single-worker solve with the variables ``fixed`` set to ``values`` (their domains
-    narrowed in place and restored afterwards), hinted with the whole of ``values``."""
-    proto = tm.model.proto
+    narrowed in place and restored afterwards), hinted with the whole of ``values``. With
+    ``peak_cap`` = (classes, P), those classes may not load a gate-window above P ‰ of its capacity
+    with the load already there (a copy of the model carries that constraint)."""
+    if peak_cap is not None:
+        model = tm.model.clone()
+        members, cap_permille = peak_cap
+        inside = set(members)
+        base: dict[tuple[int, int], int] = defaultdict(int)
+        terms: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+        for (c, g, w), v in tm.x.items():
+            n = tm.scenario.classes[c].students
+            if c in inside:
+                terms[g, w].append((v.index, n))
+            elif values[v.index]:
+                base[g, w] += n
+        for (g, w), row in terms.items():
+            expr = sum(n * model.get_bool_var_from_proto_index(i) for i, n in row)
+            # A gate-window the fixed classes already load above P (another group's, re-solved
+            # in its turn) only takes no more of these classes.
+            limit = max(cap_permille * tm.gate_capacity[g], 1000 * base[g, w])
+            model.add(1000 * (expr + base[g, w]) <= limit)
+        return _solve_in(model, values, fixed, det_s, seed, clock)
+    return _solve_in(tm.model, values, fixed, det_s, seed, clock)
+
+
+def _solve_in(
+    model: cp_model.CpModel, values: list[int], fixed: list[int], det_s: float, seed: int, clock: WallClock
+) -> tuple[cp_model.CpSolver, Any]:
+    """``_solve_fixed`` on ``model`` (the timetable model or a copy with more constraints)."""
+    proto = model.proto
     saved = [(i, list(proto.variables[i].domain)) for i in fixed]
     for i in fixed:
         dom = proto.variables[i].domain
         dom.clear()
         dom.extend((values[i], values[i]))
-    tm.model.clear_hints()
+    model.clear_hints()
     proto.solution_hint.vars.extend(range(len(values)))
     proto.solution_hint.values.extend(values)
     try:
         solver = make_solver(det_s, seed, 1, clock)
         solver.parameters.hint_conflict_limit = 0
-        status = run_solve(solver, tm.model)
+        status = run_solve(solver, model)
         clock.note(solver, status)
     finally:
         for i, dom_values in saved:
@@ -164,3 +209,68 @@ def _solve_fixed(
             dom.clear()
             dom.extend(dom_values)
     return solver, status
+
+
+def _peak_permille(tm: TimetableModel, values: Sequence[int]) -> int:
+    """The plan's peak gate-window load ÷ capacity, per mille rounded up."""
+    load: dict[tuple[int, int], int] = defaultdict(int)
+    for (c, g, w), v in tm.x.items():
+        if values[v.index]:
+            load[g, w] += tm.scenario.classes[c].students
+    return max((-(-1000 * n // max(1, tm.gate_capacity[g])) for (g, _), n in load.items()), default=0)
+
+
+def _lower_peak(
+    tm: TimetableModel,
+    best: LnsResult,
+    per_class: dict[int, list[int]],
+    hoods: list[tuple[str, list[int]]],
+    drop: int,
+    det_s: float,
+    seed: int,
+    clock: WallClock,
+) -> bool:
+    """The peak move: a step that re-solves one group cannot lower a peak another group also
+    reaches, so every group (and the classes in no group) is re-solved in turn with its gate-windows
+    kept at or below the plan's peak less ``drop`` ‰; the resulting plan replaces the incumbent when
+    its objective is lower. Returns whether it did."""
+    target = _peak_permille(tm, best.values) - drop
+    values = best.values
+    solver: cp_model.CpSolver | None = None
+    for name, members in hoods:
+        if name == "peak gates" or best.deterministic_time >= det_s or clock.expired():
+            continue
+        free = set(members)
+        fixed = [i for c, idx in per_class.items() if c not in free for i in idx]
+        budget = min(NEIGHBOURHOOD_S, det_s - best.deterministic_time)
+        solver, status = _solve_fixed(tm, values, fixed, budget, seed, clock, (members, target))
+        best.deterministic_time += solver.deterministic_time
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            best.steps.append(_record(f"peak {target} ‰: {name}", members, solver, status, best.objective))
+            return False
+        values = list(solver.response_proto.solution)
+        seed += 1
+    if (
+        solver is None
+        or _peak_permille(tm, values) > target
+        or solver.objective_value >= best.objective - 0.5
+    ):
+        objective = best.objective
+        better = False
+    else:
+        best.solver, best.objective, best.values = solver, solver.objective_value, values
+        objective, better = best.objective, True
+    best.steps.append(_record(f"peak {target} ‰: all groups", [], None, None, objective))
+    return better
+
+
+def _record(
+    name: str, members: list[int], solver: cp_model.CpSolver | None, status: Any, objective: float
+) -> dict[str, Any]:
+    return {
+        "neighbourhood": name,
+        "classes": len(members),
+        "status": solver.status_name(status) if solver is not None and status is not None else "",
+        "objective": objective,
+        "deterministic_time": solver.deterministic_time if solver is not None else 0.0,
+    }

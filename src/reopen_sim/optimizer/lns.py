@@ -9,8 +9,10 @@ and, neighbourhood by neighbourhood — each arrival-order group, the classes ou
 the classes of the gates at the peak — fixes every other class's decisions to the incumbent
 (by narrowing variable domains of the one model, restored afterwards) and lets one CP-SAT worker
 re-solve the rest, hinted with the incumbent, for a small deterministic budget. A better plan
-becomes the incumbent. One worker and deterministic budgets make the loop deterministic: same
-model, plan and seed → same result, whatever the machine load, unless the wall clock cuts it.
+becomes the incumbent. After a round without improvement, the peak move keeps every group in
+turn below the plan's peak less a drop (:func:`_lower_peak`). One worker and deterministic budgets
+make the loop deterministic: same model, plan and seed → same result, whatever the machine load,
+unless the wall clock cuts it.
 """
 
 from __future__ import annotations

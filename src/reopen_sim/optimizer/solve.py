@@ -7,7 +7,8 @@ batches, so the search does not depend on thread timing). The caller's ``time_li
 seconds for the whole call; the search also has a deterministic budget, a fixed fraction of it
 (``params.DETERMINISTIC_S_PER_WALL_S``). When that budget ends first, same scenario + seed +
 settings → the same plan on any machine load; when the wall clock ends first, ``meta["stopped_by"]``
-says so.
+says so. Large schools (``params.LNS_MIN_CLASSES`` classes or more) replace the single-worker phase
+by a large-neighbourhood search by arrival group (``optimizer/lns.py``, also one worker).
 """
 
 from __future__ import annotations

@@ -166,4 +166,4 @@ def notice_image(page: dict[str, Any], sheet: Sheet) -> Image.Image:
 
 def write_notice_png(page: dict[str, Any], sheet: Sheet, path: Path) -> None:
     """Save the notice as a PNG without metadata (byte-identical for the same notice)."""
-    notice_image(page, sheet).save(path, format="PNG", compress_level=6)
+    notice_image(page, sheet).save(path, format="PNG", compress_level=1)

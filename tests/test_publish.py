@@ -197,3 +197,39 @@ def test_published_pages_render_in_chromium_one_a4_page_each(
     for name in PAGES:
         n = len(sections((out / name).read_text(encoding="utf-8")))
         assert printed_pages(out / name, tmp_path / f"{name}.pdf") == n, name
+
+
+def test_a_gate_nobody_uses_gets_its_pages_anyway(
+    timetables: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sc = rs.load_scenario(SCHOOLS["junior"])
+    plan = rs.read_timetable(timetables["junior"], sc)
+    unused, other = sc.entrances[-1].id, sc.entrances[0].id
+    rows = [a.to_row() | ({"gate": other} if a.gate == unused else {}) for a in plan.assignments]
+    edited = tmp_path / "one-gate-closed.csv"
+    header = list(rows[0])
+    edited.write_text(
+        "\n".join([",".join(header), *(",".join(r[c] for c in header) for r in rows)]) + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "print"
+    args = (
+        "publish",
+        str(SCHOOLS["junior"]),
+        str(edited),
+        "-o",
+        str(out),
+        "--lang",
+        "en",
+        "--allow-violations",
+    )
+    res = in_process(monkeypatch, capsys, *args)
+    assert res.returncode == 0, res.stderr
+    duty = sections((out / "gate_duty.html").read_text(encoding="utf-8"))
+    closed = next(p for p in duty if f'data-gate="{unused}"' in p)
+    assert "No class uses this gate" in closed
+    by_gate = sections((out / "timetable_by_gate.html").read_text(encoding="utf-8"))
+    assert len(by_gate) == len(sc.entrances)

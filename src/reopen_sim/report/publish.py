@@ -296,6 +296,16 @@ def timetable_pages(scenario: Scenario, plan: Plan, t: Catalogue, by: str) -> li
     return pages
 
 
+def png_names(pages: Sequence[dict[str, Any]]) -> list[str]:
+    """``<class id>.png`` per notice; a class listed twice (published anyway) gets ``-2``, ``-3``…"""
+    seen: dict[str, int] = {}
+    names = []
+    for p in pages:
+        n = seen[p["class_id"]] = seen.get(p["class_id"], 0) + 1
+        names.append(f"{p['class_id']}.png" if n == 1 else f"{p['class_id']}-{n}.png")
+    return names
+
+
 def _env() -> Environment:
     return Environment(
         loader=PackageLoader("reopen_sim.report", "templates"),
@@ -350,8 +360,8 @@ def publish(
             (tmp / name).write_text(html, encoding="utf-8")
         pngs = tmp / PNG_FOLDER
         pngs.mkdir()
-        for page in parents:
-            write_notice_png(page, sheet, pngs / f"{page['class_id']}.png")
+        for page, name in zip(parents, png_names(parents), strict=True):
+            write_notice_png(page, sheet, pngs / name)
         write_timetable(plan, scenario, tmp)
         files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
         index = env.get_template("publish_index.html.j2").render(

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 import reopen_sim as rs
-from cli_support import ROOT, in_process
+from cli_support import ROOT, in_process, run_cli
+from reopen_sim.i18n import load_catalogue
 from test_simulate_support import simple_plan
 
 SCHOOL = ROOT / "scenarios" / "tiny-school.yaml"
@@ -67,3 +68,14 @@ def test_command_speaks_chinese(
     assert re.search(r"[\u4e00-\u9fff]", printed), printed
     strip = [str(tmp_path), str(timetable), str(SCHOOL), *user_words(rs.load_scenario(SCHOOL))]
     assert english_left(printed, strip) == [], printed
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_narrow_terminal_keeps_names_whole(lang: str) -> None:
+    """Tables fold values, never cut the names of resources or gates, even 60 columns wide."""
+    res = run_cli("validate", str(SCHOOL), "--lang", lang, columns=60)
+    assert res.returncode == 0, res.stderr
+    cat = load_catalogue(lang)
+    for key in ("cli.res_gates", "cli.res_seats", "cli.res_rooms"):
+        assert cat(key) in res.stdout, res.stdout
+    assert "…" not in res.stdout

@@ -89,7 +89,7 @@ def plan_cmd(
     tab = Table(title=t("cli.terms_title"))
     tab.add_column(t("cli.col_term"), justify="left", no_wrap=True)
     for col in ("cli.col_value", "cli.col_weight", "cli.col_weighted"):
-        tab.add_column(t(col), justify="right")
+        tab.add_column(t(col), justify="right", overflow="fold")
     for name, value in m["terms"].items():
         w = m["term_weights"][name]
         tab.add_row(name, str(value), str(w), str(value * w))

@@ -55,7 +55,7 @@ def print_summary(scenario_path: Path, t: Catalogue) -> None:
     )
     tab = Table(title=t("cli.by_grade_title"))
     tab.add_column(t("cli.col_grade"), justify="left", no_wrap=True)
-    tab.add_column(t("cli.col_students"), justify="right")
+    tab.add_column(t("cli.col_students"), justify="right", overflow="fold")
     for g, n in s.students_by_grade.items():
         tab.add_row(grade_name(g, t.lang), str(n))
     console.print(tab)
@@ -68,7 +68,7 @@ def print_summary(scenario_path: Path, t: Catalogue) -> None:
         "cli.col_per_window",
         "cli.col_places",
     ):
-        tab.add_column(t(col), justify="right")
+        tab.add_column(t(col), justify="right", overflow="fold")
     for e in sc.entrances:
         tab.add_row(
             e.id,
@@ -104,7 +104,7 @@ def print_summary(scenario_path: Path, t: Catalogue) -> None:
     tab = Table(title=t("cli.resources_title"))
     tab.add_column(t("cli.col_resource"), justify="left", no_wrap=True)
     for col in ("cli.col_demand", "cli.col_capacity", "cli.col_load"):
-        tab.add_column(t(col), justify="right")
+        tab.add_column(t(col), justify="right", overflow="fold")
     for r in sorted(s.resources, key=lambda r: -r.ratio):
         tab.add_row(
             t.get(RESOURCE_KEYS.get(r.name, ""), r.name), str(r.demand), str(r.capacity), f"{r.ratio:.0%}"

@@ -98,7 +98,7 @@ def simulate_cmd(
     tab = Table(title=t("cli.simulate_title", school=sc.school.name, n=replications), title_justify="left")
     tab.add_column(t("cli.col_gate"), justify="left", no_wrap=True)
     for key in ("max_queue", "queue_m", "spill", "p95_wait", "last_through", "late", "held"):
-        tab.add_column(t(f"cli.col_{key}"), justify="right")
+        tab.add_column(t(f"cli.col_{key}"), justify="right", overflow="fold")
     for r in res.gate_summary().to_dict("records"):
         tab.add_row(
             str(r["gate"]),
@@ -197,7 +197,9 @@ def print_contacts(table: Any, student: str, t: Any, **info: Any) -> None:
         tab = Table(title=title, title_justify="left")
         for key in ("contact", "class", "minutes", "close_min", "distance_m", "share_close", "close"):
             left = key in ("contact", "class")
-            tab.add_column(t(f"cli.col_{key}"), justify="left" if left else "right", no_wrap=left)
+            tab.add_column(
+                t(f"cli.col_{key}"), justify="left" if left else "right", no_wrap=left, overflow="fold"
+            )
         for r in rows.to_dict("records"):
             cls, dist = r["class_id"], float(r["distance_m"])
             tab.add_row(

@@ -58,22 +58,29 @@ def font(size_px: int) -> ImageFont.FreeTypeFont:
 
 def wrap(text: str, face: ImageFont.FreeTypeFont, width_px: int) -> list[str]:
     """Break ``text`` into lines no wider than ``width_px`` (greedy; see the module docstring)."""
+
+    def fits(s: str) -> bool:
+        return face.getlength(s.rstrip()) <= width_px
+
     lines: list[str] = []
     line = ""
     for token in _TOKEN.findall(text):
-        if token == "\n":
+        if not line or fits(line + token):
+            line += token
+        elif token[0] in _NO_LINE_START:  # carry the last character(s) down with the mark
+            cut = len(line.rstrip()) - 1
+            while cut > 0 and line[cut] in _NO_LINE_START:
+                cut -= 1
+            if cut > 0:
+                lines.append(line[:cut].rstrip())
+                line = line[cut:]
+            line += token
+        else:
             lines.append(line.rstrip())
-            line = ""
-            continue
-        candidate = line + token
-        if not line or face.getlength(candidate.rstrip()) <= width_px or token[0] in _NO_LINE_START:
-            line = candidate
-            continue
-        lines.append(line.rstrip())
-        line = token.lstrip()
-        while face.getlength(line.rstrip()) > width_px and len(line) > 1:  # one word wider than a line
-            cut = max(1, len(line) - 1)
-            while cut > 1 and face.getlength(line[:cut]) > width_px:
+            line = token.lstrip()
+        while not fits(line) and len(line.rstrip()) > 1:  # a word wider than a line: cut it
+            cut = len(line.rstrip()) - 1
+            while cut > 1 and not fits(line[:cut]):
                 cut -= 1
             lines.append(line[:cut])
             line = line[cut:]

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from reopen_sim.district.signals import python_sigint_kept
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -47,7 +49,8 @@ def optimize_and_simulate(
     from reopen_sim.optimizer.solve import optimize
     from reopen_sim.simulation.run import simulate
 
-    plan = optimize(scenario, time_limit_s=time_limit_s, seed=seed, num_workers=1)
+    with python_sigint_kept():  # Ctrl-C after the solve still raises KeyboardInterrupt
+        plan = optimize(scenario, time_limit_s=time_limit_s, seed=seed, num_workers=1)
     result = simulate(scenario, plan, replications=replications, seed=seed)
     metrics: Any = result.metrics()
     return Evaluation(timetable=plan.rows(), metrics=metrics)
@@ -72,7 +75,8 @@ def optimize_simulate_contacts(
     from reopen_sim.optimizer.solve import optimize
     from reopen_sim.simulation.run import simulate
 
-    plan = optimize(scenario, time_limit_s=time_limit_s, seed=seed, num_workers=1)
+    with python_sigint_kept():  # Ctrl-C after the solve still raises KeyboardInterrupt
+        plan = optimize(scenario, time_limit_s=time_limit_s, seed=seed, num_workers=1)
     result = simulate(scenario, plan, replications=replications, seed=seed)
     metrics = result.metrics()
     stats = contacts(scenario, result).stats

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -257,6 +257,13 @@ def run_task(evaluator: Evaluator, task: Task) -> TaskOutcome:
     )
 
 
+def _lost(task: Task, reason: str) -> TaskOutcome:
+    """The outcome of a task whose worker process kept dying (killed, out of memory, crashed)."""
+    return TaskOutcome(
+        task.school, task.what_if, status="error", reason=reason, seed=task.seed, fingerprint=task.fingerprint
+    )
+
+
 def prepare(school: SchoolSource, what_if: WhatIf) -> Scenario | TaskOutcome:
     """The validated variant, or the outcome that says why there is none (no solver needed)."""
     base = TaskOutcome(school.name, what_if.name, status="")
@@ -342,20 +349,22 @@ def sweep(
     advance, stop = _progress(len(keys), progress)
     for _ in range(len(keys) - len(to_run)):
         advance()
+    results: Generator[tuple[int, TaskOutcome]] = run_tasks(
+        partial(run_task, evaluator),
+        [t for _, t in to_run],
+        executor=executor,
+        scheduler=scheduler,
+        workers=workers,
+        on_lost=_lost,
+    )
     try:
-        results: Iterator[tuple[int, TaskOutcome]] = run_tasks(
-            partial(run_task, evaluator),
-            [t for _, t in to_run],
-            executor=executor,
-            scheduler=scheduler,
-            workers=workers,
-        )
         for i, outcome in results:
             outcomes[to_run[i][0]] = outcome
             if store is not None and outcome.status in ("ok", "infeasible"):
                 store.save(outcome)
             advance()
     finally:
+        results.close()  # on an interrupt: workers killed now, not when garbage-collected
         stop()
     done = [o for o in outcomes if o is not None]
     assert len(done) == len(keys)

@@ -232,6 +232,27 @@ def _fmt(v: Any, lo: Any = None, hi: Any = None) -> str:
     return text
 
 
+_XLSX_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can hold
+_XLSX_TIME = "1980-01-01T00:00:00Z"
+
+
+def _reproducible_xlsx(path: Path) -> None:
+    """Rewrite an openpyxl workbook so that it holds no clock time: fixed creation and modification
+    dates in ``docProps/core.xml`` and fixed zip entry dates (same tables, same bytes)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as src:
+        entries = [(info.filename, src.read(info)) for info in src.infolist()]
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                text = data.decode("utf-8")
+                for tag in ("dcterms:created", "dcterms:modified"):
+                    text = re.sub(rf"(<{tag}[^>]*>)[^<]*(</{tag}>)", rf"\g<1>{_XLSX_TIME}\g<2>", text)
+                data = text.encode("utf-8")
+            dst.writestr(zipfile.ZipInfo(name, date_time=_XLSX_EPOCH), data, zipfile.ZIP_DEFLATED)
+
+
 def write_district_report(result: SweepResult, out_dir: str | Path, what_if: str | None = None) -> Path:
     """Write ``out_dir``: district.html, summary/status/risk CSV, results.xlsx, figures, timetables.
 
@@ -261,6 +282,7 @@ def write_district_report(result: SweepResult, out_dir: str | Path, what_if: str
             effects.to_excel(xl, sheet_name="effects", index=False)
             result.status.to_excel(xl, sheet_name="status", index=False)
             result.summary.to_excel(xl, sheet_name="summary", index=False)
+        _reproducible_xlsx(tmp / "results.xlsx")
         for (school, wi), tt in result.timetables.items():
             d = tmp / "timetables" / _slug(school)
             d.mkdir(parents=True, exist_ok=True)

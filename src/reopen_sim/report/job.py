@@ -12,6 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from reopen_sim.district.signals import python_sigint_kept
 from reopen_sim.experiment import Comparison, compare
 from reopen_sim.i18n import Catalogue, load_catalogue
 from reopen_sim.report.figures import plan_label
@@ -75,7 +76,7 @@ def run_main_job(
     check_out_dir(out_dir, force)
     sc = load_scenario(scenario_path)
     current_plan = read_timetable(current, sc) if current is not None else None
-    with con.status(t("cli.optimizing")):
+    with con.status(t("cli.optimizing")), python_sigint_kept():
         plan = optimize(sc, time_limit_s=time_limit_s, seed=solver_seed)
     violations = tuple(check_plan(sc, plan))
     plans = {"baseline": baseline_plan(sc), "optimized": plan}

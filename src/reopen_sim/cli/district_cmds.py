@@ -10,6 +10,8 @@ import typer
 from rich.table import Table
 
 from reopen_sim.cli.app import (
+    DEFAULT_LANG,
+    LangOpt,
     app,
     console,
 )
@@ -30,6 +32,7 @@ def sweep(
     with_contacts: Annotated[
         bool, typer.Option("--contacts/--no-contacts", help="Count close contacts.")
     ] = True,
+    lang: LangOpt = DEFAULT_LANG,
 ) -> None:
     """Optimize and simulate every school × what-if of a district; write OUT/report/district.html.
 

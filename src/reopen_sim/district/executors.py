@@ -37,9 +37,23 @@ def check_executor(executor: str, scheduler: str | None, workers: int | None) ->
     if scheduler is not None:
         executor = "dask"
     if executor not in EXECUTORS:
-        raise InputError([InputIssue("sweep", "executor", str(executor), "one of " + ", ".join(EXECUTORS))])
+        choices = ", ".join(EXECUTORS)
+        raise InputError(
+            [
+                InputIssue(
+                    "sweep",
+                    "executor",
+                    str(executor),
+                    "one of " + choices,
+                    key="one_of",
+                    fields={"choices": choices},
+                )
+            ]
+        )
     if workers is not None and workers < 1:
-        raise InputError([InputIssue("sweep", "workers", str(workers), "at least 1 worker")])
+        raise InputError(
+            [InputIssue("sweep", "workers", str(workers), "at least 1 worker", key="sweep_workers")]
+        )
     return executor
 
 
@@ -169,7 +183,16 @@ def _run_dask(
             client = Client(scheduler, timeout="30s")
         except OSError as exc:
             raise InputError(
-                [InputIssue("sweep", "scheduler", scheduler, f"a reachable Dask scheduler ({exc})")]
+                [
+                    InputIssue(
+                        "sweep",
+                        "scheduler",
+                        scheduler,
+                        f"a reachable Dask scheduler ({exc})",
+                        key="sweep_scheduler",
+                        fields={"detail": str(exc)},
+                    )
+                ]
             ) from None
     futures: list[Any] = []
     try:

@@ -29,6 +29,7 @@ from reopen_sim.district.load import (
     SchoolSource,
     WhatIf,
     WhatIfSkipped,
+    check_what_ifs,
     is_impossibility,
     variant_mapping,
 )
@@ -323,8 +324,19 @@ def sweep(
     ``evaluator=optimize_and_simulate`` to skip contacts.
     """
     if replications < 1:
-        raise InputError([InputIssue("sweep", "replications", str(replications), "at least 1 replication")])
+        raise InputError(
+            [
+                InputIssue(
+                    "sweep",
+                    "replications",
+                    str(replications),
+                    "at least 1 replication",
+                    key="sweep_replications",
+                )
+            ]
+        )
     check_executor(executor, scheduler, workers)
+    check_what_ifs(district)
     t_start = time.perf_counter()
     store = TaskStore(out_dir) if out_dir is not None else None
     ev_name = _evaluator_name(evaluator)

@@ -219,3 +219,38 @@ def test_ctrl_c_stops_a_sweep_and_keeps_finished_tasks(tmp_path: Path) -> None:
     assert again.returncode == 0 and f"{len(kept)} resumed" in again.stdout
     store = TaskStore(out)
     assert len(list(store.dir.glob("*.json"))) == 4
+
+
+# --------------------------------------------------------------------------------------------
+# Sweeps that just work: a plain script without a main guard
+# --------------------------------------------------------------------------------------------
+
+_SCRIPT = """
+import sys
+sys.path.insert(0, {tests!r})
+import reopen_sim as rs
+from district_fakes import fake_evaluator
+
+def my_evaluator(scenario, replications, seed, time_limit_s):  # written in the script itself
+    return fake_evaluator(scenario, replications, seed, time_limit_s)
+
+district = rs.load_district({district!r})
+res = rs.sweep(district, replications=3, seed=5, workers=2, evaluator=my_evaluator)
+res.summary.to_csv({out!r}, index=False)
+print("statuses:", sorted(set(res.status["status"])))
+"""
+
+
+def test_sweep_from_a_script_without_a_main_guard(tmp_path: Path, reference: SweepResult) -> None:
+    dfile = _district_file(tmp_path)
+    script = tmp_path / "plain_script.py"
+    out = tmp_path / "summary.csv"
+    script.write_text(
+        _SCRIPT.format(tests=str(ROOT / "tests"), district=str(dfile), out=str(out)), encoding="utf-8"
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("statuses: ['ok']") == 1  # the script ran once, not once per worker
+    got = pd.read_csv(out)
+    want = pd.read_csv(pd.io.common.StringIO(reference.summary.to_csv(index=False)))
+    pd.testing.assert_frame_equal(got, want)

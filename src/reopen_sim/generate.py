@@ -115,6 +115,12 @@ def generate_school(
     # rows for the mean class plus 4 %, so only the larger classes need a second room.
     cols = 6
     rows = max(5, math.ceil(n_students / n_classes * 1.04 / cols))
+    # Every class too large for its classroom takes one overflow room (lab or meeting room) all
+    # day beside its own (DOMAIN: over-size classes are split into labs and meeting rooms), so
+    # there are at least that many: the validator's rule "one room per class plus one per class
+    # too large for any single room".
+    n_over = sum(1 for c in classes if c["students"] > rows * cols)
+    n_rooms = max(n_rooms, n_classes + n_over + 1)
     buildings = [f"B{i + 1}" for i in range(max(1, math.ceil(n_rooms / 30)))]
     rooms: list[dict[str, Any]] = []
     for i in range(n_rooms):
@@ -216,6 +222,9 @@ def generate_school(
             "arrival_order": groups,
             "dismissal_order": groups[::-1],
             "allow_split_classes": True,
+            # DOMAIN: paired grades (5-6, 3-4, 1-2) arrive in the same window through the same
+            # checkpoints; lanes are sized for the pair's students spread over the gates.
+            "max_grades_per_gate_window": max(len(g) for g in groups),
         },
         "classes": classes,
         "entrances": entrances,

@@ -42,6 +42,7 @@ def sweep(
     from reopen_sim.district.evaluate import optimize_and_simulate, optimize_simulate_contacts
     from reopen_sim.district.load import load_district
     from reopen_sim.district.sweep import sweep as run_sweep
+    from reopen_sim.i18n import load_catalogue
     from reopen_sim.report.district import cannot_fit, risk_table, write_district_report
 
     d = load_district(district)
@@ -57,18 +58,25 @@ def sweep(
         time_limit_s=time_limit_s,
         evaluator=optimize_simulate_contacts if with_contacts else optimize_and_simulate,
     )
-    report = write_district_report(res, out / "report")
+    report = write_district_report(res, out / "report", lang=lang)
     m = res.meta
     console.print(
         f"[bold]{d.name}[/bold]: {len(d.schools)} schools × {len(d.what_ifs)} what-ifs; "
         f"{m['evaluated']} evaluated, {m['resumed']} resumed, in {m['elapsed_s']:.1f} s ({m['executor']})",
         highlight=False,
     )
-    t = Table(title=f"Riskiest schools ({res.what_ifs[0]})", title_justify="left")
-    for col in ("rank", "school", "risk score"):
-        t.add_column(col, justify="left" if col == "school" else "right")
+    cat = load_catalogue(lang)
+    t = Table(title=cat("district.risk_heading", what_if=res.what_ifs[0]), title_justify="left")
+    for col in ("rank", "school", "status", "risk_score"):
+        t.add_column(cat(f"district.col.{col}"), justify="left" if col in ("school", "status") else "right")
     for r in risk_table(res).head(10).itertuples(index=False):
-        t.add_row(str(r.rank), str(r.school), f"{r.risk_score:.1f}")
+        ranked = r.status == "ok"
+        t.add_row(
+            str(r.rank) if ranked else "",
+            str(r.school),
+            cat(f"district.status.{r.status}"),
+            f"{r.risk_score:.1f}" if ranked else "",
+        )
     console.print(t)
     problems = cannot_fit(res)
     for r in problems.itertuples(index=False):

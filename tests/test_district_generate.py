@@ -107,3 +107,16 @@ def test_the_large_primary_schools_have_a_plan(args: dict[str, object]) -> None:
 @pytest.mark.parametrize("seed", range(3000, 3040))
 def test_generated_full_size_schools_are_valid_and_have_a_plan(seed: int) -> None:
     _keeps_its_promise(_school_args(seed, (300, 3000)), time_limit_s=5.0)
+
+
+def test_notebook_district_schools_all_have_a_baseline_plan() -> None:
+    """Notebook 02's district (6 schools, seed 3, at most 400 students): S001 once fitted under no
+    what-if at all; now every school has a plan under the baseline."""
+    import reopen_sim as rs
+
+    d = generate_district(6, seed=3, max_students=400)
+    for s in d.schools:
+        sc = prepare(s, d.what_ifs[0])
+        assert isinstance(sc, Scenario), (s.name, getattr(sc, "reason", ""))
+        plan = rs.optimize(sc, time_limit_s=2.0, seed=0)
+        assert rs.check_plan(sc, plan) == [], s.name

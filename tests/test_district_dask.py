@@ -69,6 +69,11 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]
         log.close()
 
 
+def _stored(out: Path) -> int:
+    """Finished tasks stored under ``out/tasks`` (not the temporary files being written)."""
+    return len([p for p in (out / "tasks").glob("*.json") if not p.name.startswith(".")])
+
+
 def _files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -111,7 +116,7 @@ def test_sweep_on_a_dask_cluster_survives_a_killed_worker(
     )
     try:
         deadline = time.monotonic() + 300
-        while not any((out / "tasks").glob("*.json")):
+        while not _stored(out):
             assert proc.poll() is None, proc.communicate()[1]
             assert time.monotonic() < deadline, "no task finished on the cluster"
             time.sleep(0.05)

@@ -139,6 +139,11 @@ def _wait_for(cond: object, proc: subprocess.Popen[str], timeout_s: float = 300.
         time.sleep(0.05)
 
 
+def _stored(out: Path) -> int:
+    """Finished tasks stored under ``out/tasks`` (not the temporary files being written)."""
+    return len([p for p in (out / "tasks").glob("*.json") if not p.name.startswith(".")])
+
+
 def _files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -162,12 +167,12 @@ def test_a_killed_sweep_resumes_to_the_same_bytes(tmp_path: Path) -> None:
         env=_env(),
     )
     try:
-        _wait_for(lambda: any((resumed / "tasks").glob("*.json")), proc)
+        _wait_for(lambda: _stored(resumed), proc)
         proc.send_signal(signal.SIGKILL)
         assert proc.wait(timeout=30) == -signal.SIGKILL
     finally:
         proc.kill()
-    n_kept = len(list((resumed / "tasks").glob("*.json")))
+    n_kept = _stored(resumed)
     assert 1 <= n_kept < 6 and not (resumed / "report").exists()
     again = subprocess.run(_sweep_cmd(dfile, resumed), capture_output=True, text=True, env=_env())
     assert again.returncode == 0, again.stderr
@@ -199,14 +204,14 @@ def test_ctrl_c_stops_a_sweep_and_keeps_finished_tasks(tmp_path: Path) -> None:
         start_new_session=True,  # a terminal's Ctrl-C reaches the whole group; this test hits the parent only
     )
     try:
-        _wait_for(lambda: any((out / "tasks").glob("*.json")), proc)
+        _wait_for(lambda: _stored(out), proc)
         proc.send_signal(signal.SIGINT)
         _stdout, stderr = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 130, stderr
-    assert "Traceback" not in stderr
+    assert "Traceback" not in stderr and "Aborted." in stderr
     kept = sorted(p.name for p in (out / "tasks").iterdir())
     assert kept and all(k.endswith(".json") and not k.startswith(".") for k in kept)
     assert sorted(p.name for p in out.iterdir()) == ["tasks"]  # no report, no temporary folder

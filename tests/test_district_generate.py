@@ -100,13 +100,14 @@ def test_the_boarding_nine_year_school_that_had_no_plan_has_one() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("args", _ONCE_BROKEN[:2])
 def test_the_large_primary_schools_have_a_plan(args: dict[str, object]) -> None:
-    _keeps_its_promise(args, time_limit_s=5.0)
+    _keeps_its_promise(args, time_limit_s=2.0)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", range(3000, 3040))
+@pytest.mark.parametrize("seed", range(3000, 3012))
 def test_generated_full_size_schools_are_valid_and_have_a_plan(seed: int) -> None:
-    _keeps_its_promise(_school_args(seed, (300, 3000)), time_limit_s=5.0)
+    # full sizes cost 5-25 s a solve here (CI runs the slow tier too): 12 seeds, 3 of each kind
+    _keeps_its_promise(_school_args(seed, (300, 3000)), time_limit_s=2.0)
 
 
 def test_notebook_district_schools_all_have_a_baseline_plan() -> None:

@@ -43,6 +43,20 @@ def _grade_groups(grades: tuple[int, ...]) -> list[list[int]]:
     return [[g] for g in grades]
 
 
+def _lanes_for(gate: dict[str, Any], need: float, window_min: int, max_lanes: int = 40) -> int:
+    """Fewest lanes (one screener each) with which ``gate`` takes ``need`` students in a window,
+    by :func:`reopen_sim.scenario.capacity.gate_window_capacity` at the default policy."""
+    from reopen_sim.scenario.capacity import gate_window_capacity
+    from reopen_sim.scenario.schema import Entrance, Policy
+
+    policy = Policy()
+    for lanes in range(1, max_lanes + 1):
+        entrance = Entrance.model_validate({**gate, "lanes": lanes, "staff": lanes})
+        if gate_window_capacity(entrance, policy, window_min) >= need:
+            return lanes
+    return max_lanes
+
+
 def generate_school(
     seed: int,
     n_students: int | None = None,
@@ -180,31 +194,38 @@ def generate_school(
             / windows_per_group
         )
 
+    # A class passes one gate in one window, so every gate also takes the largest class it is open
+    # to, with 10 % to spare. Capacity is the validator's own (throughput and queue space).
+    def largest(boarding: bool | None) -> int:
+        return max(
+            (c["students"] for c in classes if boarding is None or c["boarding"] == boarding), default=0
+        )
+
     entrances: list[dict[str, Any]] = []
     for gi in range(n_gates):
         method, dist = _METHODS[int(rng.integers(0, len(_METHODS)))]
         boarders_gate = gi >= n_day_gates
         if not n_board_gates:
-            load = (busiest(False) + busiest(True)) / n_gates
+            load, biggest = (busiest(False) + busiest(True)) / n_gates, largest(None)
         elif boarders_gate:
-            load = busiest(True) / n_board_gates
+            load, biggest = busiest(True) / n_board_gates, largest(True)
         else:
-            load = busiest(False) / n_day_gates
-        per_lane = 60.0 / dist["mean"] * window_min * 0.85
-        lanes = int(min(20, max(1, math.ceil(1.4 * max(load, 1.0) / per_lane))))
-        entrances.append(
-            {
-                "id": f"G{gi + 1}",
-                "name": f"Gate {gi + 1}",
-                "lanes": lanes,
-                "staff": max(2, lanes),  # DOMAIN: at least 2 staff per entrance
-                "screening_method": method,
-                "service_time_s": dist,
-                "queue_length_m": float(int(rng.integers(15, 40))),
-                "open_to": ("boarders" if boarders_gate else "day") if n_board_gates else "all",
-                "walk_m": {b: float(int(rng.integers(20, 250))) for b in buildings},
-            }
-        )
+            load, biggest = busiest(False) / n_day_gates, largest(False)
+        gate: dict[str, Any] = {
+            "id": f"G{gi + 1}",
+            "name": f"Gate {gi + 1}",
+            "lanes": 1,
+            "staff": 2,
+            "screening_method": method,
+            "service_time_s": dist,
+            "queue_length_m": float(int(rng.integers(15, 40))),
+            "open_to": ("boarders" if boarders_gate else "day") if n_board_gates else "all",
+            "walk_m": {b: float(int(rng.integers(20, 250))) for b in buildings},
+        }
+        need = max(1.4 * max(load, 1.0), 1.1 * biggest)
+        gate["lanes"] = _lanes_for(gate, need, window_min)
+        gate["staff"] = max(2, gate["lanes"])  # DOMAIN: at least 2 staff per entrance
+        entrances.append(gate)
 
     scenario: dict[str, Any] = {
         "school": {"name": name or f"Generated {kind.replace('_', ' ')} school {seed}", "kind": kind},

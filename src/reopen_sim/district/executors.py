@@ -139,7 +139,7 @@ def _run_pool(
 
     remaining = dict(enumerate(items))
     breaks = 0
-    while remaining and breaks <= SHARED_POOL_BREAKS:
+    while remaining and breaks < SHARED_POOL_BREAKS:
         try:
             for i, r in _run_batch(fn, remaining, workers):
                 del remaining[i]

@@ -182,6 +182,9 @@ def test_cli_sweep_reports_resumes_and_exits(tmp_path: Path) -> None:
     assert list(st["status"]) == ["ok", "infeasible", "invalid"]
     second = _cli(*args)
     assert second.returncode == 1 and "0 evaluated, 2 resumed" in second.stdout
+    zh = _cli(*args, "--lang", "zh")  # resumed again: the terminal and the report in Chinese
+    assert zh.returncode == 1 and "沿用已完成的 2 项" in zh.stdout and "无法排出方案" in zh.stdout
+    assert '<html lang="zh-Hans">' in (out / "report" / "district.html").read_text(encoding="utf-8")
     assert _cli("sweep", str(tmp_path / "nope.yaml"), "-o", str(out)).returncode == 2
     bad = _cli(*args[:-4], "--executor", "threads")
     assert bad.returncode == 2 and "executor" in bad.stderr and "threads" in bad.stderr

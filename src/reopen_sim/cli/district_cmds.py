@@ -60,12 +60,18 @@ def sweep(
     )
     report = write_district_report(res, out / "report", lang=lang)
     m = res.meta
-    console.print(
-        f"[bold]{d.name}[/bold]: {len(d.schools)} schools × {len(d.what_ifs)} what-ifs; "
-        f"{m['evaluated']} evaluated, {m['resumed']} resumed, in {m['elapsed_s']:.1f} s ({m['executor']})",
-        highlight=False,
-    )
     cat = load_catalogue(lang)
+    done = cat(
+        "district.cli.done",
+        district=d.name,
+        n_schools=len(d.schools),
+        n_what_ifs=len(d.what_ifs),
+        evaluated=m["evaluated"],
+        resumed=m["resumed"],
+        elapsed_s=f"{m['elapsed_s']:.1f}",
+        executor=m["executor"],
+    )
+    console.print(done, highlight=False, markup=False)
     t = Table(title=cat("district.risk_heading", what_if=res.what_ifs[0]), title_justify="left")
     for col in ("rank", "school", "status", "risk_score"):
         t.add_column(cat(f"district.col.{col}"), justify="left" if col in ("school", "status") else "right")
@@ -80,8 +86,11 @@ def sweep(
     console.print(t)
     problems = cannot_fit(res)
     for r in problems.itertuples(index=False):
-        console.print(f"[red]{r.status}[/red] {r.school} / {r.what_if}: {r.reason}", highlight=False)
-    console.print(f"[bold]Open {report / 'district.html'} in a browser.[/bold]", highlight=False)
+        line = f"{cat(f'district.status.{r.status}')} {r.school} / {r.what_if}: {r.reason}"
+        console.print(line, style="red", highlight=False, markup=False)
+    console.print(
+        cat("district.cli.open", path=report / "district.html"), style="bold", highlight=False, markup=False
+    )
     if len(problems):
         # sys.exit, not typer.Exit: with standalone_mode=False click returns Exit's code from app()
         # instead of raising it, and main() does not look at that return value.

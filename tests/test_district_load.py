@@ -324,3 +324,37 @@ def test_cli_sweep_refuses_an_unknown_gate(tmp_path: Path, lang: str) -> None:
     assert "Traceback" not in err and not (tmp_path / "out").exists()
     if lang == "zh":
         assert "expected" not in err and "校门" in err
+
+
+_BAD_DISTRICTS: list[object] = [
+    {"schools": []},
+    {"schools": "a.yaml"},
+    {"schools": [{"path": "a.yaml", "scenario": {}}]},
+    {"schools": [{"path": "a.yaml"}], "what_ifs": [{"name": "x", "colour": 3}]},
+    {"schools": [{"path": "a.yaml"}], "what_ifs": [{"name": ""}]},
+    {"schools": [{"path": "a.yaml"}], "what_ifs": [{"overrides": {}}]},
+    {"schools": [{"path": "a.yaml"}], "what_ifs": [{"name": "x"}, {"name": "x"}]},
+    {"schools": [{"path": "a.yaml", "name": "A"}, {"path": "b.yaml", "name": "A"}]},
+    {"schools": [{"path": "a.yaml"}], "what_ifs": [{"name": "x", "keep_grades": [13]}]},
+    {"schools": [{"path": "a.yaml"}], "what_ifs": [{"name": "x", "keep_grades": "nine"}]},
+    {"schools": [{"path": "a.yaml"}], "what_ifs": [{"name": "x", "school_kinds": ["college"]}]},
+    {"schools": [{"path": "a.yaml"}], "what_ifs": [{"name": "x", "overrides": [1]}]},
+    {"schools": [{"path": "a.yaml"}], "phased_return": {"days": [{"day": 0, "grades": [1]}]}},
+    {"schools": [{"path": "a.yaml"}], "phased_return": {"days": []}},
+    [1, 2],
+    "just text",
+]
+
+
+@pytest.mark.parametrize("data", _BAD_DISTRICTS)
+def test_every_district_file_error_is_translated(tmp_path: Path, data: object) -> None:
+    from reopen_sim.i18n import load_catalogue
+
+    p = _write(tmp_path, data)
+    with pytest.raises(InputError) as exc:
+        load_district(p)
+    zh = load_catalogue("zh")
+    for issue in exc.value.issues:
+        assert issue.key is not None and issue.key != "district_value", issue
+        text = issue.render(zh)
+        assert str(p) in text and "expected" not in text

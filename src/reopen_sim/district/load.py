@@ -255,6 +255,46 @@ def make_school(
     )
 
 
+# pydantic error type -> (catalogue key, English sentence); sentences take ``{bound}`` / ``{choices}``.
+_SCHEMA_SENTENCES: dict[str, tuple[str, str]] = {
+    "extra_forbidden": ("district_no_such_field", "no such field"),
+    "missing": ("district_required", "this field (it is required)"),
+    "too_short": ("district_too_short", "at least {bound} item(s)"),
+    "string_too_short": ("district_text", "non-empty text"),
+    "string_type": ("district_text", "non-empty text"),
+    "greater_than_equal": ("district_at_least", "a number >= {bound}"),
+    "int_parsing": ("district_whole_number", "a whole number"),
+    "int_type": ("district_whole_number", "a whole number"),
+    "int_from_float": ("district_whole_number", "a whole number"),
+    "tuple_type": ("district_list", "a list"),
+    "list_type": ("district_list", "a list"),
+    "dict_type": ("district_mapping_value", "a mapping of key: value"),
+    "model_type": ("district_mapping_value", "a mapping of key: value"),
+    "model_attributes_type": ("district_mapping_value", "a mapping of key: value"),
+    "literal_error": ("one_of", "one of {choices}"),
+}
+
+
+def _schema_issue(file: str, err: Any) -> InputIssue:
+    """One pydantic error of the district file as a translatable issue."""
+    kind = err["type"]
+    value = "" if kind == "missing" else _show(err.get("input", ""))
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    ctx = err.get("ctx") or {}
+    path = _loc_to_path(tuple(err["loc"]))
+    if msg == _GRADES_RULE:
+        return InputIssue(file, path, value, msg, key="district_grades_rule")
+    if kind in _SCHEMA_SENTENCES:
+        key, sentence = _SCHEMA_SENTENCES[kind]
+        fields = {
+            "bound": ctx.get("min_length", ctx.get("ge", "")),
+            "choices": str(ctx.get("expected", "")).replace("'", ""),
+        }
+        fields = {k: v for k, v in fields.items() if "{" + k + "}" in sentence}
+        return InputIssue(file, path, value, sentence.format(**fields), key=key, fields=fields)
+    return InputIssue(file, path, value, msg, key="district_value", fields={"detail": msg})
+
+
 def district_from_dict(data: Any, file: str = "<district>", base_dir: str | Path = ".") -> District:
     """Validate a district given as a mapping (the content of a district YAML)."""
     if not isinstance(data, Mapping):
@@ -268,19 +308,7 @@ def district_from_dict(data: Any, file: str = "<district>", base_dir: str | Path
     try:
         spec = _DistrictFile.model_validate(data)
     except ValidationError as exc:
-        bad: list[InputIssue] = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            value = "" if err["type"] == "missing" else _show(err.get("input", ""))
-            msg = str(err["msg"]).removeprefix("Value error, ")
-            key, fields = "district_value", {"detail": msg}
-            if err["type"] == "extra_forbidden":
-                msg, key = "no such field", "district_no_such_field"
-            elif err["type"] == "missing":
-                msg, key = "this field (it is required)", "district_required"
-            elif msg == _GRADES_RULE:
-                key = "district_grades_rule"
-            bad.append(InputIssue(file, _loc_to_path(loc), value, msg, key=key, fields=fields))
+        bad = [_schema_issue(file, err) for err in exc.errors()]
         raise InputError(bad) from None
 
     issues: list[InputIssue] = []

@@ -124,13 +124,13 @@ class SweepResult:
         return self.timetables[(school, what_if or self.what_ifs[0])]
 
     def table(self, metric: str, stat: str = "mean") -> pd.DataFrame:
-        """``stat`` of ``metric`` as a school × what-if table (district order)."""
+        """``stat`` of ``metric`` as a school × what-if table: every school and what-if in district
+        order, NaN where the school has no plan under the what-if (see ``status`` for why)."""
         rows = self.summary[self.summary["metric"] == metric]
         wide = rows.pivot(index="school", columns="what_if", values=stat)
-        return wide.reindex(
-            index=[s for s in self.schools if s in wide.index],
-            columns=[w for w in self.what_ifs if w in wide.columns],
-        )
+        out = wide.reindex(index=list(self.schools), columns=list(self.what_ifs)).astype("float64")
+        out.index.name, out.columns.name = "school", "what_if"
+        return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -256,7 +256,10 @@ def generate_school(
         per_table = seats // 2  # skip_offset on two sides of 4 seats: 4 distanced seats a table
         sittings = 4
         tables = math.ceil(1.25 * n_students / (per_table * sittings))
-        tables = max(tables, math.ceil(max(c["students"] for c in classes) / per_table))
+        # A class eats together in one sitting: every class must find a place, so a sitting seats
+        # its share of whole classes (ceil(classes / sittings) of the largest) with 5 % to spare.
+        biggest = max(c["students"] for c in classes)
+        tables = max(tables, math.ceil(math.ceil(n_classes / sittings) * biggest * 1.05 / per_table))
         scenario["canteen"] = {
             "mode": "sittings",
             "tables": int(tables),

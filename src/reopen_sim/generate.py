@@ -5,8 +5,11 @@ per desk in 48-desk (secondary) or 42-desk (primary) classrooms, labs and meetin
 overflow, 10-minute windows with the older grades first, two staff per entrance, boarders through
 their own entrance, a canteen with staggered sittings where the school has boarders.
 
-Lanes are sized so that every generated school is *feasible by construction*: each grade group gets
-enough windows and each gate enough lanes to screen its share at the target utilisation with slack.
+Every generated school is *feasible by construction* (kept by a property test over many seeds and
+kinds: it validates and ``optimize`` finds a plan): each grade group gets enough windows; each gate
+enough lanes for its share of the busiest window with slack and for the largest class open to it
+(by the validator's ``gate_window_capacity``); enough overflow rooms for the classes larger than a
+classroom; canteen sittings that seat whole classes.
 """
 
 from __future__ import annotations

@@ -5,8 +5,11 @@ per desk in 48-desk (secondary) or 42-desk (primary) classrooms, labs and meetin
 overflow, 10-minute windows with the older grades first, two staff per entrance, boarders through
 their own entrance, a canteen with staggered sittings where the school has boarders.
 
-Lanes are sized so that every generated school is *feasible by construction*: each grade group gets
-enough windows and each gate enough lanes to screen its share at the target utilisation with slack.
+Every generated school is *feasible by construction* (kept by a property test over many seeds and
+kinds: it validates and ``optimize`` finds a plan): each grade group gets enough windows; each gate
+enough lanes for its share of the busiest window with slack and for the largest class open to it
+(by the validator's ``gate_window_capacity``); enough overflow rooms for the classes larger than a
+classroom; canteen sittings that seat whole classes.
 """
 
 from __future__ import annotations
@@ -41,6 +44,20 @@ def _grade_groups(grades: tuple[int, ...]) -> list[list[int]]:
     if len(grades) >= 6:
         return [list(grades[i : i + 2]) for i in range(0, len(grades), 2)]
     return [[g] for g in grades]
+
+
+def _lanes_for(gate: dict[str, Any], need: float, window_min: int, max_lanes: int = 40) -> int:
+    """Fewest lanes (one screener each) with which ``gate`` takes ``need`` students in a window,
+    by :func:`reopen_sim.scenario.capacity.gate_window_capacity` at the default policy."""
+    from reopen_sim.scenario.capacity import gate_window_capacity
+    from reopen_sim.scenario.schema import Entrance, Policy
+
+    policy = Policy()
+    for lanes in range(1, max_lanes + 1):
+        entrance = Entrance.model_validate({**gate, "lanes": lanes, "staff": lanes})
+        if gate_window_capacity(entrance, policy, window_min) >= need:
+            return lanes
+    return max_lanes
 
 
 def generate_school(
@@ -115,6 +132,12 @@ def generate_school(
     # rows for the mean class plus 4 %, so only the larger classes need a second room.
     cols = 6
     rows = max(5, math.ceil(n_students / n_classes * 1.04 / cols))
+    # Every class too large for its classroom takes one overflow room (lab or meeting room) all
+    # day beside its own (DOMAIN: over-size classes are split into labs and meeting rooms), so
+    # there are at least that many: the validator's rule "one room per class plus one per class
+    # too large for any single room".
+    n_over = sum(1 for c in classes if c["students"] > rows * cols)
+    n_rooms = max(n_rooms, n_classes + n_over + 1)
     buildings = [f"B{i + 1}" for i in range(max(1, math.ceil(n_rooms / 30)))]
     rooms: list[dict[str, Any]] = []
     for i in range(n_rooms):
@@ -174,31 +197,38 @@ def generate_school(
             / windows_per_group
         )
 
+    # A class passes one gate in one window, so every gate also takes the largest class it is open
+    # to, with 10 % to spare. Capacity is the validator's own (throughput and queue space).
+    def largest(boarding: bool | None) -> int:
+        return max(
+            (c["students"] for c in classes if boarding is None or c["boarding"] == boarding), default=0
+        )
+
     entrances: list[dict[str, Any]] = []
     for gi in range(n_gates):
         method, dist = _METHODS[int(rng.integers(0, len(_METHODS)))]
         boarders_gate = gi >= n_day_gates
         if not n_board_gates:
-            load = (busiest(False) + busiest(True)) / n_gates
+            load, biggest = (busiest(False) + busiest(True)) / n_gates, largest(None)
         elif boarders_gate:
-            load = busiest(True) / n_board_gates
+            load, biggest = busiest(True) / n_board_gates, largest(True)
         else:
-            load = busiest(False) / n_day_gates
-        per_lane = 60.0 / dist["mean"] * window_min * 0.85
-        lanes = int(min(20, max(1, math.ceil(1.4 * max(load, 1.0) / per_lane))))
-        entrances.append(
-            {
-                "id": f"G{gi + 1}",
-                "name": f"Gate {gi + 1}",
-                "lanes": lanes,
-                "staff": max(2, lanes),  # DOMAIN: at least 2 staff per entrance
-                "screening_method": method,
-                "service_time_s": dist,
-                "queue_length_m": float(int(rng.integers(15, 40))),
-                "open_to": ("boarders" if boarders_gate else "day") if n_board_gates else "all",
-                "walk_m": {b: float(int(rng.integers(20, 250))) for b in buildings},
-            }
-        )
+            load, biggest = busiest(False) / n_day_gates, largest(False)
+        gate: dict[str, Any] = {
+            "id": f"G{gi + 1}",
+            "name": f"Gate {gi + 1}",
+            "lanes": 1,
+            "staff": 2,
+            "screening_method": method,
+            "service_time_s": dist,
+            "queue_length_m": float(int(rng.integers(15, 40))),
+            "open_to": ("boarders" if boarders_gate else "day") if n_board_gates else "all",
+            "walk_m": {b: float(int(rng.integers(20, 250))) for b in buildings},
+        }
+        need = max(1.4 * max(load, 1.0), 1.1 * biggest)
+        gate["lanes"] = _lanes_for(gate, need, window_min)
+        gate["staff"] = max(2, gate["lanes"])  # DOMAIN: at least 2 staff per entrance
+        entrances.append(gate)
 
     scenario: dict[str, Any] = {
         "school": {"name": name or f"Generated {kind.replace('_', ' ')} school {seed}", "kind": kind},
@@ -216,6 +246,9 @@ def generate_school(
             "arrival_order": groups,
             "dismissal_order": groups[::-1],
             "allow_split_classes": True,
+            # DOMAIN: paired grades (5-6, 3-4, 1-2) arrive in the same window through the same
+            # checkpoints; lanes are sized for the pair's students spread over the gates.
+            "max_grades_per_gate_window": max(len(g) for g in groups),
         },
         "classes": classes,
         "entrances": entrances,
@@ -226,7 +259,10 @@ def generate_school(
         per_table = seats // 2  # skip_offset on two sides of 4 seats: 4 distanced seats a table
         sittings = 4
         tables = math.ceil(1.25 * n_students / (per_table * sittings))
-        tables = max(tables, math.ceil(max(c["students"] for c in classes) / per_table))
+        # A class eats together in one sitting: every class must find a place, so a sitting seats
+        # its share of whole classes (ceil(classes / sittings) of the largest) with 5 % to spare.
+        biggest = max(c["students"] for c in classes)
+        tables = max(tables, math.ceil(math.ceil(n_classes / sittings) * biggest * 1.05 / per_table))
         scenario["canteen"] = {
             "mode": "sittings",
             "tables": int(tables),

@@ -223,5 +223,22 @@ def main() -> None:
         if callable(show) and hasattr(exc, "exit_code"):
             show()
             sys.exit(2)
+        if _interrupted(exc):  # Ctrl-C while a compiled module was loading: ImportError from it
+            err_console.print(cat("cli.aborted"))
+            sys.exit(130)
         raise
+    if code == 130:  # click turned Ctrl-C into its Abort and returned the exit code
+        err_console.print(cat("cli.aborted"))
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """True when ``exc`` was caused by a KeyboardInterrupt (``raise ... from`` or during handling)."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, KeyboardInterrupt):
+            return True
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return False

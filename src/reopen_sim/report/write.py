@@ -281,7 +281,7 @@ def _write_timetables(plan: Plan, scenario: Scenario, out: Path) -> list[str]:
         from reopen_sim.report.timetable import write_timetable
     except ImportError:  # the writer is another module; until it exists write the CSV contract only
         (out / "timetable.csv").write_text(plan.to_csv_text(), encoding="utf-8")
-        plan.to_frame().to_excel(out / "timetable.xlsx", index=False)
+        plan.to_frame(text=True).to_excel(out / "timetable.xlsx", index=False)
         return ["timetable.csv", "timetable.xlsx"]
     write_timetable(plan, scenario, out)
     return sorted(p.name for p in out.glob("timetable.*"))

@@ -1,0 +1,190 @@
+"""Pictures and summaries that show themselves in a notebook.
+
+``Plan.plot``, ``SimulationResult.plot`` and ``Comparison.plot`` return a matplotlib ``Figure``
+made without pyplot (no global state, nothing shown twice). A bare ``Figure`` is drawn in Jupyter
+only when the inline backend has registered its PNG formatter, which happens when pyplot is
+imported; :func:`shown` registers the same formatter (IPython's own ``print_figure``) when it runs
+inside IPython, so ``plan.plot()`` as the last line of a cell shows the picture in a fresh kernel.
+
+:func:`html_table` is the small, escaped HTML table behind the ``_repr_html_`` of those objects.
+"""
+
+from __future__ import annotations
+
+import html
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from reopen_sim.naming import class_name
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from reopen_sim.plan import Plan
+    from reopen_sim.scenario.schema import Scenario
+
+__all__ = ["html_table", "plan_gantt", "shown"]
+
+
+def shown(fig: Figure) -> Figure:
+    """``fig``, with IPython told to draw any Figure as PNG when no formatter is registered yet.
+
+    Outside IPython this does nothing (IPython is never imported by this package).
+    """
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return fig
+    from matplotlib.figure import Figure as _Figure
+
+    png = shell.display_formatter.formatters["image/png"]
+    try:
+        png.lookup_by_type(_Figure)
+    except KeyError:
+        from IPython.core.pylabtools import print_figure
+
+        png.for_type(_Figure, lambda f: print_figure(f, "png", bbox_inches="tight"))
+    return fig
+
+
+def html_table(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], title: str, notes: Iterable[str] = ()
+) -> str:
+    """A short HTML table; every cell, heading and note escaped (class and school names are user text)."""
+    esc = html.escape
+    head = "".join(f"<th>{esc(str(c))}</th>" for c in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{esc(_cell(r.get(c, '')))}</td>" for c in columns) + "</tr>" for r in rows
+    )
+    foot = "".join(f"<p>{esc(n)}</p>" for n in notes)
+    return f"<div><strong>{esc(title)}</strong><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{foot}</div>"
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.1f}"
+    return str(v)
+
+
+class _Named:
+    """What naming needs of a class, from a plan row when there is no scenario."""
+
+    def __init__(self, class_id: str, grade: int, name: str | None = None) -> None:
+        self.id, self.grade, self.name = class_id, grade, name
+
+
+def plan_class_names(plan: Plan, scenario: Scenario | None, lang: str) -> dict[str, str]:
+    """Class id -> the class as the school writes it (the scenario's ``name`` wins)."""
+    named: dict[str, Any] = {a.class_id: _Named(a.class_id, a.grade) for a in plan.assignments}
+    if scenario is not None:
+        named.update({c.id: c for c in scenario.classes if c.id in named})
+    return {cid: class_name(c, lang) for cid, c in named.items()}
+
+
+def plan_gantt(
+    plan: Plan, scenario: Scenario | None = None, lang: str = "en", ax: Axes | None = None
+) -> Figure:
+    """Arrival windows by gate: one bar per gate and window, coloured by grade, labelled with the
+    classes as schools write them (``初一（3）班``) and the students in it; more than three classes in
+    a bar are counted instead of listed."""
+    from matplotlib.patches import Patch
+
+    from reopen_sim.i18n import load_catalogue
+    from reopen_sim.naming import grade_name
+    from reopen_sim.report.figures import _axes, _colours, _hhmm_axis, figure_style
+
+    t = load_catalogue(lang)
+    names = plan_class_names(plan, scenario, lang)
+    gates = [e.id for e in scenario.entrances] if scenario is not None else []
+    gates += sorted({a.gate for a in plan.assignments} - set(gates))
+    grades = sorted({a.grade for a in plan.assignments})
+    colour = dict(zip(grades, _colours(len(grades)), strict=True))
+    cells: dict[tuple[str, int, int], list[Any]] = {}
+    for a in plan.assignments:
+        cells.setdefault((a.gate, a.arrival_start_min, a.arrival_end_min), []).append(a)
+    with figure_style():
+        fig, ax = _axes(ax, (9.0, 1.0 + 0.8 * len(gates)))
+        for (gate, start, end), group in sorted(cells.items()):
+            main = max({a.grade for a in group}, key=lambda g: sum(a.students for a in group if a.grade == g))
+            y = gates.index(gate)
+            ax.barh(y, end - start, left=start, height=0.6, color=colour[main], alpha=0.8, edgecolor="black")
+            ids = sorted(a.class_id for a in group)
+            label = "\n".join(names[i] for i in ids) if len(ids) <= 3 else t("fig.classes_n", n=len(ids))
+            n = sum(a.students for a in group)
+            ax.text(
+                start + (end - start) / 2,
+                y,
+                f"{label}\n{t('fig.students_n', n=n)}",
+                ha="center",
+                va="center",
+                fontsize=6,
+            )
+        ax.set_yticks(range(len(gates)), gates)
+        ax.invert_yaxis()
+        _hhmm_axis(ax.xaxis)
+        ax.set_xlabel(t("fig.time_of_day"))
+        ax.set_ylabel(t("fig.gate"))
+        ax.set_title(t("fig.gantt_title"))
+        ax.legend(
+            handles=[Patch(color=colour[g], alpha=0.8, label=grade_name(g, lang)) for g in grades],
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+            fontsize=8,
+        )
+    return shown(fig)
+
+
+def queue_panels(
+    timeseries: Any,
+    limits: Mapping[str, float | None],
+    gate: str | None = None,
+    lang: str = "en",
+    ax: Axes | None = None,
+) -> Figure:
+    """Students queuing over time with the 95% band per plan and the marked places as a dashed line:
+    one panel per gate (two columns; the whole school ``"all"`` only when there is no gate), or only ``gate`` (on ``ax`` when given). ``timeseries`` has
+    plan, replication, gate, minute, queue_people (``Comparison.timeseries``)."""
+    import math
+
+    from matplotlib.figure import Figure as _Figure
+
+    from reopen_sim.i18n import load_catalogue
+    from reopen_sim.report.figures import figure_style, queue_over_time
+
+    t = load_catalogue(lang)
+    if gate is not None or ax is not None:
+        g = gate if gate is not None else "all"
+        return shown(queue_over_time(timeseries, g, limits.get(g), t, ax=ax))
+    gates = [g for g in limits if g != "all"] or ["all"]
+    cols = 2 if len(gates) > 1 else 1
+    rows = math.ceil(len(gates) / cols)
+    with figure_style():
+        fig = _Figure(figsize=(5.0 * cols, 3.0 * rows), layout="constrained")
+        axes = fig.subplots(rows, cols, squeeze=False)
+        for i, g in enumerate(gates):
+            queue_over_time(timeseries, g, limits[g], t, ax=axes[i // cols][i % cols])
+        for j in range(len(gates), rows * cols):
+            axes[j // cols][j % cols].set_visible(False)
+    return shown(fig)
+
+
+def marked_places(scenario: Scenario | None, gates: Iterable[str]) -> dict[str, float | None]:
+    """Gate -> marked queue places (open lanes × places a lane), None where unknown or for "all"."""
+    known: dict[str, float] = {}
+    if scenario is not None:
+        from reopen_sim.report.write import gate_limits_people
+
+        known = gate_limits_people(scenario)
+    return {g: known.get(g) for g in gates}
+
+
+def clock(minutes: Any) -> Any:
+    """Minutes since midnight (numbers or a Series) -> Timedelta since midnight (timedelta64[ns],
+    rounded to the second)."""
+    import numpy as np
+    import pandas as pd
+
+    seconds = np.round(np.asarray(minutes, dtype=float) * 60.0)
+    return pd.Series(pd.to_timedelta(seconds, unit="s")).astype("timedelta64[ns]")

@@ -1,0 +1,87 @@
+"""Typed tables, figures on a given ax and escaped HTML summaries of Plan and Comparison."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+import reopen_sim as rs
+from reopen_sim.plan import TIMETABLE_COLUMNS
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def sc() -> rs.Scenario:
+    return rs.load_scenario(SCENARIOS / "tiny-school.yaml")
+
+
+@pytest.fixture(scope="module")
+def cmp(sc: rs.Scenario) -> rs.Comparison:
+    plans = {"baseline": rs.baseline_plan(sc), "optimized": rs.optimize(sc, time_limit_s=5, seed=0)}
+    return rs.compare(sc, plans, replications=3, seed=1)
+
+
+def test_plan_frame_dtypes_and_values(sc: rs.Scenario) -> None:
+    plan = rs.baseline_plan(sc)
+    f = plan.to_frame()
+    assert list(f.columns) == list(TIMETABLE_COLUMNS)
+    assert f["students"].dtype == "int64" and f["boarding"].dtype == bool
+    assert isinstance(f["gate"].dtype, pd.CategoricalDtype) and isinstance(
+        f["grade"].dtype, pd.CategoricalDtype
+    )
+    assert f["canteen_sitting"].dtype == "Int64" and f["class_id"].dtype == "string"
+    for col in ("arrival_start", "arrival_end", "dismissal_time"):
+        assert f[col].dtype == "timedelta64[ns]"
+    text = plan.to_frame(text=True)
+    # the same timetable: the typed times are the text times, the rows in the same order
+    assert list(f["class_id"]) == list(text["class_id"])
+    hhmm = f["arrival_start"].map(lambda td: f"{td.seconds // 3600:02d}:{td.seconds % 3600 // 60:02d}")
+    assert list(hhmm) == list(text["arrival_start"])
+    assert f["students"].sum() == sc.n_students
+
+
+def test_plan_plot_draws_on_the_given_ax_with_class_names(sc: rs.Scenario) -> None:
+    plan = rs.baseline_plan(sc)
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert plan.plot(sc, lang="zh", ax=ax) is fig
+    texts = " ".join(t.get_text() for t in ax.texts)
+    assert "班" in texts or "个班" in texts
+    assert isinstance(plan.plot(), Figure)
+
+
+def test_plan_html_is_escaped(sc: rs.Scenario) -> None:
+    plan = rs.baseline_plan(sc)
+    a = plan.assignments[0]
+    evil = rs.Plan((a.__class__(**{**a.__dict__, "gate": "<script>x</script>"}),))
+    out = evil._repr_html_()
+    assert "<script>" not in out and "&lt;script&gt;" in out
+    assert "<table>" in plan._repr_html_() and str(sc.n_students) in plan._repr_html_()
+
+
+def test_comparison_summary_forms(cmp: rs.Comparison) -> None:
+    narrow = cmp.summary()
+    assert list(narrow["plan"]) == ["baseline", "optimized"]
+    assert isinstance(narrow["plan"].dtype, pd.CategoricalDtype)
+    assert narrow["replications"].dtype == "int64" and narrow["last_through"].dtype == "timedelta64[ns]"
+    minutes = cmp.value("optimized", "last_through_min")
+    assert abs(narrow["last_through"].iloc[1].total_seconds() / 60 - minutes) < 1 / 60
+    assert narrow["max_queue_people"].iloc[0] == pytest.approx(cmp.value("baseline", "max_queue_people"))
+    long = cmp.summary("long")
+    assert {"plan", "metric", "mean", "lo", "hi"} <= set(long.columns)
+    assert isinstance(long["metric"].dtype, pd.CategoricalDtype)
+    assert (long["lo"] <= long["mean"]).all() and (long["mean"] <= long["hi"]).all()
+
+
+def test_comparison_plot_and_html(cmp: rs.Comparison) -> None:
+    fig = cmp.plot()
+    assert isinstance(fig, Figure) and len([a for a in fig.axes if a.get_visible()]) == 1  # one gate
+    other = Figure()
+    ax = other.add_subplot()
+    assert cmp.plot(ax=ax) is other and ax.get_title()
+    html = cmp._repr_html_()
+    assert html.count("<tr>") == 3 and "optimized" in html

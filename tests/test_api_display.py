@@ -17,9 +17,11 @@ CELLS = [
     "plan",
     "cmp.plot()",
     "cmp",
+    "res = cmp.results['baseline']\nres.plot()",
+    "res",
 ]
-PLOTS = {1, 3}
-REPRS = {2, 4}
+PLOTS = {1, 3, 5}
+REPRS = {2, 4, 6}
 
 
 def test_plots_and_reprs_show_in_a_fresh_kernel() -> None:

@@ -85,3 +85,47 @@ def test_comparison_plot_and_html(cmp: rs.Comparison) -> None:
     assert cmp.plot(ax=ax) is other and ax.get_title()
     html = cmp._repr_html_()
     assert html.count("<tr>") == 3 and "optimized" in html
+
+
+@pytest.fixture(scope="module")
+def res(sc: rs.Scenario) -> rs.SimulationResult:
+    return rs.simulate(sc, rs.baseline_plan(sc), replications=3, seed=1)
+
+
+def test_result_typed_metrics_match_the_raw_numbers(res: rs.SimulationResult) -> None:
+    raw = res.metrics()
+    typed = res.metrics_typed()
+    assert typed["gate"].dtype == pd.CategoricalDtype(res.gate_order())
+    assert typed["whole_school"].dtype == bool and list(typed["whole_school"]) == list(raw["gate"] == "all")
+    assert typed["late"].dtype == "Int64" and typed["students"].sum() == raw["students"].sum()
+    assert typed["last_through"].dtype == "timedelta64[ns]" and "last_through_min" not in typed
+    seconds = typed["last_through"].dt.total_seconds().to_numpy()
+    assert abs(seconds / 60 - raw["last_through_min"].to_numpy()).max() <= 1 / 120
+    ts = res.timeseries_typed()
+    assert ts["time"].dtype == "timedelta64[ns]" and isinstance(ts["gate"].dtype, pd.CategoricalDtype)
+    assert list(ts["time"].dt.total_seconds() / 60) == list(res.timeseries()["minute"].astype(float))
+
+
+def test_result_summary_forms(res: rs.SimulationResult) -> None:
+    narrow = res.summary()
+    assert narrow["whole_school"].tolist() == [False, True]  # the one gate, then the school
+    assert narrow["marked_places"].dtype == "Int64" and pd.isna(narrow["marked_places"].iloc[1])
+    want = res.metrics().query("gate == 'all'")["max_queue_people"].mean()
+    assert narrow.loc[narrow["whole_school"], "max_queue_people"].iloc[0] == pytest.approx(want)
+    long = res.summary("long")
+    assert list(long.columns) == ["metric", "gate", "whole_school", "mean", "lo", "hi"]
+    wide = res.gate_summary()  # the form of gate_summary.csv, unchanged
+    row = long[(long["metric"] == "p95_wait_min") & (long["gate"] == "all")].iloc[0]
+    assert row["lo"] == pytest.approx(wide.set_index("gate").loc["all", "p95_wait_min_lo"])
+    assert res.gate_summary(form="narrow").equals(narrow)
+
+
+def test_result_plot_and_html(res: rs.SimulationResult) -> None:
+    fig = res.plot()
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert any(line.get_linestyle() == "--" for line in ax.get_lines())  # the marked places
+    other = Figure()
+    assert res.plot(gate="all", ax=other.add_subplot()) is other
+    html = res._repr_html_()
+    assert "whole school" in html and html.count("<tr>") == 3

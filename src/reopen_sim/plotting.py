@@ -16,8 +16,6 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from reopen_sim.naming import class_name
-
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -68,72 +66,25 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-class _Named:
-    """What naming needs of a class, from a plan row when there is no scenario."""
+class _PlanOnly:
+    """What the report's Gantt reads of a scenario, when there is none: the plan's gates, in
+    alphabetical order, and no class names (classes written from their ids)."""
 
-    def __init__(self, class_id: str, grade: int, name: str | None = None) -> None:
-        self.id, self.grade, self.name = class_id, grade, name
-
-
-def plan_class_names(plan: Plan, scenario: Scenario | None, lang: str) -> dict[str, str]:
-    """Class id -> the class as the school writes it (the scenario's ``name`` wins)."""
-    named: dict[str, Any] = {a.class_id: _Named(a.class_id, a.grade) for a in plan.assignments}
-    if scenario is not None:
-        named.update({c.id: c for c in scenario.classes if c.id in named})
-    return {cid: class_name(c, lang) for cid, c in named.items()}
+    def __init__(self, plan: Plan) -> None:
+        self.entrances: list[Any] = []
+        self.classes: list[Any] = []
 
 
 def plan_gantt(
     plan: Plan, scenario: Scenario | None = None, lang: str = "en", ax: Axes | None = None
 ) -> Figure:
-    """Arrival windows by gate: one bar per gate and window, coloured by grade, labelled with the
-    classes as schools write them (``初一（3）班``) and the students in it; more than three classes in
-    a bar are counted instead of listed."""
-    from matplotlib.patches import Patch
-
+    """The report's Gantt of arrival windows by gate (:func:`reopen_sim.report.figures.gantt_windows`):
+    bars split by grade, labelled with the classes as schools write them and their students."""
     from reopen_sim.i18n import load_catalogue
-    from reopen_sim.naming import grade_name
-    from reopen_sim.report.figures import _axes, _colours, _hhmm_axis, figure_style
+    from reopen_sim.report.figures import gantt_windows
 
-    t = load_catalogue(lang)
-    names = plan_class_names(plan, scenario, lang)
-    gates = [e.id for e in scenario.entrances] if scenario is not None else []
-    gates += sorted({a.gate for a in plan.assignments} - set(gates))
-    grades = sorted({a.grade for a in plan.assignments})
-    colour = dict(zip(grades, _colours(len(grades)), strict=True))
-    cells: dict[tuple[str, int, int], list[Any]] = {}
-    for a in plan.assignments:
-        cells.setdefault((a.gate, a.arrival_start_min, a.arrival_end_min), []).append(a)
-    with figure_style():
-        fig, ax = _axes(ax, (9.0, 1.0 + 0.8 * len(gates)))
-        for (gate, start, end), group in sorted(cells.items()):
-            main = max({a.grade for a in group}, key=lambda g: sum(a.students for a in group if a.grade == g))
-            y = gates.index(gate)
-            ax.barh(y, end - start, left=start, height=0.6, color=colour[main], alpha=0.8, edgecolor="black")
-            ids = sorted(a.class_id for a in group)
-            label = "\n".join(names[i] for i in ids) if len(ids) <= 3 else t("fig.classes_n", n=len(ids))
-            n = sum(a.students for a in group)
-            ax.text(
-                start + (end - start) / 2,
-                y,
-                f"{label}\n{t('fig.students_n', n=n)}",
-                ha="center",
-                va="center",
-                fontsize=6,
-            )
-        ax.set_yticks(range(len(gates)), gates)
-        ax.invert_yaxis()
-        _hhmm_axis(ax.xaxis)
-        ax.set_xlabel(t("fig.time_of_day"))
-        ax.set_ylabel(t("fig.gate"))
-        ax.set_title(t("fig.gantt_title"))
-        ax.legend(
-            handles=[Patch(color=colour[g], alpha=0.8, label=grade_name(g, lang)) for g in grades],
-            loc="upper left",
-            bbox_to_anchor=(1.0, 1.0),
-            fontsize=8,
-        )
-    return shown(fig)
+    school: Any = scenario if scenario is not None else _PlanOnly(plan)
+    return shown(gantt_windows(plan, school, load_catalogue(lang), ax=ax))
 
 
 def queue_panels(

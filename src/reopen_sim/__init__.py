@@ -17,6 +17,7 @@ _EXPORTS: dict[str, str] = {
     "scenario_from_dict": "reopen_sim.scenario.load",
     "Scenario": "reopen_sim.scenario.schema",
     "summarise": "reopen_sim.scenario.summary",
+    "apply_what_if": "reopen_sim.scenario.whatif",
     "InputError": "reopen_sim.errors",
     "InfeasibleError": "reopen_sim.errors",
     "Plan": "reopen_sim.plan",
@@ -63,3 +64,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from reopen_sim.scenario.load import load_scenario as load_scenario
     from reopen_sim.scenario.load import scenario_from_dict as scenario_from_dict
     from reopen_sim.scenario.schema import Scenario as Scenario
+    from reopen_sim.scenario.whatif import apply_what_if as apply_what_if

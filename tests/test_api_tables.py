@@ -129,3 +129,17 @@ def test_result_plot_and_html(res: rs.SimulationResult) -> None:
     assert res.plot(gate="all", ax=other.add_subplot()) is other
     html = res._repr_html_()
     assert "whole school" in html and html.count("<tr>") == 3
+
+
+def test_sweep_plot_keeps_what_cannot_fit() -> None:
+    from reopen_sim.plotting import sweep_plot
+
+    rows = [
+        {"lanes": 1, "peak": None, "s": 10},
+        {"lanes": 2, "peak": 7.5, "s": 10},
+        {"lanes": 1, "peak": 4.0, "s": 3},
+    ]
+    fig = sweep_plot(rows, x="lanes", y="peak", by="s")
+    lines = fig.axes[0].get_lines()
+    crosses = [ln for ln in lines if ln.get_marker() == "x" and len(ln.get_xdata())]
+    assert len(crosses) == 1 and list(crosses[0].get_xdata()) == [1]

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from reopen_sim.plan import Plan
     from reopen_sim.scenario.schema import Scenario
 
-__all__ = ["html_table", "plan_gantt", "shown"]
+__all__ = ["html_table", "plan_gantt", "queue_panels", "shown", "sweep_plot"]
 
 
 def shown(fig: Figure) -> Figure:
@@ -139,3 +139,58 @@ def clock(minutes: Any) -> Any:
 
     seconds = np.round(np.asarray(minutes, dtype=float) * 60.0)
     return pd.Series(pd.to_timedelta(seconds, unit="s")).astype("timedelta64[ns]")
+
+
+def sweep_plot(
+    table: Any,
+    x: str,
+    y: str,
+    by: str | None = None,
+    lo: str | None = None,
+    hi: str | None = None,
+    title: str = "",
+    ax: Axes | None = None,
+) -> Figure:
+    """One line of ``y`` against ``x`` per value of ``by`` in ``table`` (a DataFrame or a list of row
+    dicts, e.g. a what-if sweep), with the interval
+    ``lo``–``hi`` as error bars when given. Rows where ``y`` is missing (the what-if cannot fit) are
+    drawn as crosses on the x axis, never dropped."""
+    import pandas as pd
+
+    from reopen_sim.report.figures import _axes, _colours, figure_style
+
+    table = pd.DataFrame(table)  # a DataFrame, or a list of row dicts (None = missing)
+    table[y] = table[y].astype(float)
+    groups = list(dict.fromkeys(table[by])) if by else [None]
+    with figure_style():
+        fig, ax = _axes(ax, (7.0, 4.0))
+        for group, colour in zip(groups, _colours(len(groups)), strict=True):
+            part = (table[table[by] == group] if by else table).sort_values(x)
+            ok = part[part[y].notna()]
+            label = f"{by} = {group}" if by else y
+            if lo and hi:
+                err = [ok[y] - ok[lo], ok[hi] - ok[y]]
+                ax.errorbar(ok[x], ok[y], yerr=err, color=colour, marker="o", capsize=3, label=label)
+            else:
+                ax.plot(ok[x], ok[y], color=colour, marker="o", label=label)
+            missing = part[part[y].isna()]
+            ax.plot(
+                missing[x],
+                [0.0] * len(missing),
+                ls="none",
+                marker="x",
+                color=colour,
+                markersize=9,
+                clip_on=False,
+            )
+        if pd.api.types.is_integer_dtype(table[x]):
+            from matplotlib.ticker import MaxNLocator
+
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+        ax.set_ylim(bottom=0)
+        if title:
+            ax.set_title(title)
+        ax.legend(fontsize=8, title="× = cannot fit" if table[y].isna().any() else None)
+    return shown(fig)

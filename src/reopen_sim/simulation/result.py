@@ -3,6 +3,7 @@ summaries with 95% confidence intervals over replications."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -12,7 +13,7 @@ import pandas as pd
 
 from reopen_sim.plan import Plan
 from reopen_sim.scenario.schema import Scenario
-from reopen_sim.stats import mean_ci, t_quantile
+from reopen_sim.stats import FewReplicationsWarning, mean_ci, t_quantile
 
 # Metric columns of ``metrics()`` (one row per replication × gate, gate "all" = whole school).
 # Times of day are minutes since midnight; counts are students. Lunch and fever-path extras are
@@ -204,13 +205,18 @@ class SimulationResult:
     def _long(self, level: float) -> pd.DataFrame:
         m = self.metrics()
         rows = []
-        for g in self.gate_order():
-            sub = m[m["gate"] == g]
-            if sub.empty:
-                continue
-            for name in METRICS:
-                mean, lo, hi = mean_ci(sub[name].to_numpy(dtype=float), level)
-                rows.append({"metric": name, "gate": g, "mean": mean, "lo": lo, "hi": hi})
+        with warnings.catch_warnings(record=True) as caught:  # one warning for the table, not one a cell
+            warnings.simplefilter("always", FewReplicationsWarning)
+            for g in self.gate_order():
+                sub = m[m["gate"] == g]
+                if sub.empty:
+                    continue
+                for name in METRICS:
+                    mean, lo, hi = mean_ci(sub[name].to_numpy(dtype=float), level)
+                    rows.append({"metric": name, "gate": g, "mean": mean, "lo": lo, "hi": hi})
+        few = [w for w in caught if issubclass(w.category, FewReplicationsWarning)]
+        for w in [*few[:1], *(w for w in caught if not issubclass(w.category, FewReplicationsWarning))]:
+            warnings.warn(w.message, w.category, stacklevel=3)
         out = pd.DataFrame(rows, columns=["metric", "gate", "mean", "lo", "hi"])
         out.insert(2, "whole_school", (out["gate"] == SCHOOL).astype(bool))
         out["metric"] = pd.Categorical(out["metric"], categories=list(METRICS))

@@ -530,7 +530,8 @@ class Scenario(_Model):
     def n_students(self) -> int:
         return sum(c.students for c in self.classes)
 
-    # What-ifs: validated edits returning a new Scenario (reopen_sim.scenario.whatif).
+    # What-ifs: validated edits returning a new Scenario (reopen_sim.scenario.whatif). The one import
+    # back from the schema, at call time: an edit is validated by the loader, which needs the schema.
     def with_gate_closed(self, gate: str, pins: Literal["refuse", "release"] = "refuse") -> Scenario:
         """This school with entrance ``gate`` closed (see :func:`reopen_sim.scenario.whatif.with_gate_closed`)."""
         from reopen_sim.scenario import whatif

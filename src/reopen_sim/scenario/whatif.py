@@ -2,7 +2,7 @@
 
 Each edit works on the scenario as a file would write it (``Scenario.model_dump(mode="json")``),
 changes the part it names, and validates the result through the loader
-(:func:`reopen_sim.scenario.load.scenario_from_dict`) exactly like a file. An edit that makes no
+(:func:`reopen_sim.scenario.build.scenario_from_dict`) exactly like a file. An edit that makes no
 sense (a gate or grade the school does not have, a gate a pin needs) or whose result breaks a rule
 raises :class:`InputError` whose file is ``what-if <the edit>``, e.g.
 ``what-if with_gate_closed('east'): pins[2].gate: ...``.
@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from reopen_sim.errors import InputError, InputIssue
+from reopen_sim.scenario.build import scenario_from_dict
 from reopen_sim.scenario.schema import SCREENING_DEFAULTS_S, Scenario
 
 __all__ = [
@@ -47,8 +48,6 @@ def _refuse(label: str, path: str, value: Any, expected: str, key: str, **fields
 
 def _validated(sc: Scenario, data: Mapping[str, Any], label: str) -> Scenario:
     """``data`` validated like a file (issues name the edit); keeps where the scenario came from."""
-    from reopen_sim.scenario.load import scenario_from_dict
-
     out = scenario_from_dict(data, file=label)
     return out.model_copy(
         update={"source_path": sc.source_path, "source_sha256": None, "notices": sc.notices}

@@ -17,6 +17,7 @@ _EXPORTS: dict[str, str] = {
     "scenario_from_dict": "reopen_sim.scenario.load",
     "Scenario": "reopen_sim.scenario.schema",
     "summarise": "reopen_sim.scenario.summary",
+    "apply_what_if": "reopen_sim.scenario.whatif",
     "InputError": "reopen_sim.errors",
     "InfeasibleError": "reopen_sim.errors",
     "Plan": "reopen_sim.plan",
@@ -76,5 +77,6 @@ if TYPE_CHECKING:  # pragma: no cover - every export, so type checkers see rs.op
     from reopen_sim.scenario.load import scenario_from_dict as scenario_from_dict
     from reopen_sim.scenario.schema import Scenario as Scenario
     from reopen_sim.scenario.summary import summarise as summarise
+    from reopen_sim.scenario.whatif import apply_what_if as apply_what_if
     from reopen_sim.simulation.result import SimulationResult as SimulationResult
     from reopen_sim.simulation.run import simulate as simulate

@@ -172,10 +172,11 @@ def check_new_output_dir(path: Path, force: bool, option: str = "-o/--out") -> P
 
 
 def print_lines(lines: Sequence[Any], *, err: bool = False) -> None:
-    """Print plain lines (no rich markup or highlighting: they may hold user text)."""
+    """Print plain lines (no rich markup or highlighting: they may hold user text), never wrapped:
+    each finding stays on one line for copy, grep and tests."""
     con = err_console if err else console
     for line in lines:
-        con.print(str(line), markup=False, highlight=False)
+        con.print(str(line), markup=False, highlight=False, soft_wrap=True)
 
 
 def lang_of(argv: Sequence[str]) -> str:

@@ -22,7 +22,7 @@ from ortools.sat.python import cp_model
 from reopen_sim.errors import InfeasibleError
 from reopen_sim.optimizer.decode import extract_plan
 from reopen_sim.optimizer.explain import explain_infeasibility
-from reopen_sim.optimizer.hint import add_hint
+from reopen_sim.optimizer.hint import Hint, add_hint
 from reopen_sim.optimizer.lns import LnsResult, improve
 from reopen_sim.optimizer.model import TimetableModel, Weights, build_model
 from reopen_sim.optimizer.notes import changed_classes, unused_gates
@@ -167,6 +167,23 @@ def _lns_then_whole(
     return best, cp_model.FEASIBLE, phases, local
 
 
+def _settle(
+    solver: cp_model.CpSolver, status: Any, phases: list[dict[str, Any]], hint: Hint
+) -> tuple[cp_model.CpSolver, Any, float, bool]:
+    """The plan kept, its status, the bound, and whether the plan is the greedy one."""
+    # Each phase's bound is a valid lower bound of the same model: report the best of them, and a
+    # plan that reaches it is optimal even when the phase that found it did not prove it.
+    bound = max(p["best_bound"] for p in phases)
+    if status == cp_model.FEASIBLE and solver.objective_value <= bound:
+        status = cp_model.OPTIMAL
+    from_hint = status == cp_model.UNKNOWN and hint.complete is not None
+    if from_hint and hint.complete is not None:
+        # The budget ended before CP-SAT reported a plan (on a short limit or a busy machine its
+        # presolve can take all of it): the greedy plan passed the checker, and it is returned.
+        solver, status = hint.complete, cp_model.FEASIBLE
+    return solver, status, bound, from_hint
+
+
 def _no_plan(
     scenario: Scenario, tm: TimetableModel, status: Any, name: str, time_limit_s: float, clock: WallClock
 ) -> InfeasibleError | RuntimeError:
@@ -238,22 +255,16 @@ def optimize(
     and each search phase, and wall times: ``wall_time_s`` for the whole call, ``solver_time_s`` for
     the search alone, and the time of each improving plan and bound since the call began.
 
-    ``lns`` (default: schools of ``LNS_MIN_CLASSES`` classes or more): first re-solve one arrival
-    group (or the classes at the peak gates) at a time with the rest fixed (``optimizer/lns.py``)
-    for ``LNS_DET_SHARE`` of the deterministic budget, then search the whole model with
-    interleaved workers from its best plan for the rest; ``meta["lns"]`` records each
-    neighbourhood's solve.
+    ``lns`` (default: ``LNS_MIN_CLASSES`` classes or more) searches by arrival group first
+    (docs/design.md, "Large schools"); ``meta["lns"]`` records each neighbourhood's solve.
 
     Raises :class:`~reopen_sim.errors.InfeasibleError` with plain-language reasons when no plan exists
     (or none was found in the budget).
     """
     clock = WallClock(float(time_limit_s))
     t_start = time.perf_counter()
-    det_s = (
-        float(time_limit_s) * DETERMINISTIC_S_PER_WALL_S
-        if deterministic_limit_s is None
-        else float(deterministic_limit_s)
-    )
+    det_limit = deterministic_limit_s
+    det_s = float(time_limit_s) * DETERMINISTIC_S_PER_WALL_S if det_limit is None else float(det_limit)
     tm = build_model(scenario, previous=previous, weights=weights)
     hint = add_hint(tm, clock)
     hinted = hint.added
@@ -270,16 +281,7 @@ def optimize(
             tm, det_s, seed, num_workers, single_worker_s, hinted, progress, clock
         )
     t_end = time.perf_counter()
-    # Each phase's bound is a valid lower bound of the same model: report the best of them, and a
-    # plan that reaches it is optimal even when the phase that found it did not prove it.
-    bound = max(p["best_bound"] for p in phases)
-    if status == cp_model.FEASIBLE and solver.objective_value <= bound:
-        status = cp_model.OPTIMAL
-    from_hint = status == cp_model.UNKNOWN and hint.complete is not None
-    if from_hint and hint.complete is not None:
-        # The budget ended before CP-SAT reported a plan (on a short limit or a busy machine its
-        # presolve can take all of it): the greedy plan passed the checker, and it is returned.
-        solver, status = hint.complete, cp_model.FEASIBLE
+    solver, status, bound, from_hint = _settle(solver, status, phases, hint)
     name = solver.status_name(status)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise _no_plan(scenario, tm, status, name, time_limit_s, clock)

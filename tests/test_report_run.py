@@ -60,13 +60,15 @@ def test_run_writes_every_document(run_en: tuple[Path, subprocess.CompletedProce
         assert (out / "figures" / f"{name}.svg").is_file() and (out / "figures" / f"{name}.png").is_file()
     # The terminal ends with the comparison table and where the report is.
     assert "Peak queue, all gates (people)" in res.stdout
+    # ... and says in words what each compared plan is.
+    assert "by hand: the same rules applied by hand" in res.stdout
     assert "report.html" in res.stdout.splitlines()[-1]
 
 
 def test_table_puts_optimized_next_to_baseline(run_en: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     out, _ = run_en
     table = pd.read_csv(out / "comparison.csv")
-    assert list(dict.fromkeys(table["plan"])) == ["baseline", "optimized"]
+    assert list(dict.fromkeys(table["plan"])) == ["baseline", "by_hand", "optimized"]
     for metric in (
         "max_queue_people",
         "max_queue_m",
@@ -74,7 +76,9 @@ def test_table_puts_optimized_next_to_baseline(run_en: tuple[Path, subprocess.Co
         "close_contacts",
         "cross_grade_contacts",
     ):
-        assert set(table.loc[table["metric"] == metric, "plan"]) == {"baseline", "optimized"}, metric
+        assert set(table.loc[table["metric"] == metric, "plan"]) == {"baseline", "by_hand", "optimized"}, (
+            metric
+        )
     opt = table[table["plan"] == "optimized"].set_index("metric")
     assert opt["diff_mean"].notna().all()
 
@@ -137,7 +141,7 @@ def test_current_timetable_is_compared_too(
     )
     assert res.returncode == 0, res.stderr
     table = pd.read_csv(tmp_path / "cur" / "comparison.csv")
-    assert list(dict.fromkeys(table["plan"])) == ["baseline", "optimized", "current"]
+    assert list(dict.fromkeys(table["plan"])) == ["baseline", "by_hand", "optimized", "current"]
     # The current timetable is the optimized plan of the first run: same plan, same random mornings.
     cur = table[table["plan"] == "current"].set_index("metric")["mean"]
     opt = table[table["plan"] == "optimized"].set_index("metric")["mean"]

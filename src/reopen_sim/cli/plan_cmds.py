@@ -11,6 +11,8 @@ import typer
 from rich.table import Table
 
 from reopen_sim.cli.app import (
+    DEFAULT_LANG,
+    LangOpt,
     ScenarioArg,
     app,
     console,
@@ -39,12 +41,14 @@ def plan_cmd(
     ] = None,
 ) -> None:
     """Optimize the arrival timetable; write OUT/timetable.csv and OUT/timetable.xlsx (exit 1 if no plan)."""
+    from reopen_sim.i18n import load_catalogue
     from reopen_sim.optimizer.check import check_plan
     from reopen_sim.optimizer.solve import optimize
     from reopen_sim.plan import read_timetable
     from reopen_sim.report.timetable import write_timetable
     from reopen_sim.scenario.load import load_scenario
 
+    cat = load_catalogue("en")  # plan prints English (it has no --lang yet)
     sc = load_scenario(scenario)
     prev = read_timetable(previous, sc) if previous is not None else None
     plan = optimize(sc, time_limit_s=time_limit_s, seed=seed, previous=prev)
@@ -65,6 +69,14 @@ def plan_cmd(
         f"Arrivals end {m['arrival_ends']}; peak gate load {m['peak_utilisation']:.1%} of capacity; "
         f"{m['terms']['split_rooms']} overflow room(s)."
     )
+    for note in m.get("unused_gates", []):  # an open, staffed gate left unused says why
+        console.print(note["reason"][0].upper() + note["reason"][1:] + ".", highlight=False)
+    if "changed_classes" in m:
+        ids = m["changed_classes"]
+        console.print(
+            cat("plan.changed", n=len(ids), ids=", ".join(ids)) if ids else cat("plan.changed_none"),
+            highlight=False,
+        )
     problems = check_plan(sc, plan)
     if problems:  # never expected: the checker is independent of the solver
         for v in problems:
@@ -78,19 +90,22 @@ def plan_cmd(
 def check_cmd(
     scenario: ScenarioArg,
     timetable: Annotated[Path, typer.Argument(help="timetable.csv to check.", show_default=False)],
+    lang: LangOpt = DEFAULT_LANG,
 ) -> None:
     """Check a timetable (possibly edited by hand) against every rule: exit 1 with the violations, 0 if sound."""
+    from reopen_sim.i18n import load_catalogue
     from reopen_sim.optimizer.check import check_plan
     from reopen_sim.plan import read_timetable
     from reopen_sim.scenario.load import load_scenario
 
+    cat = load_catalogue(lang)
     sc = load_scenario(scenario)
-    plan = read_timetable(timetable, sc)
+    plan = read_timetable(timetable, sc)  # a missing or repeated class is a finding of check_plan
     problems = check_plan(sc, plan)
     if not problems:
-        console.print(f"{timetable}: all {len(plan)} classes keep every rule.", highlight=False)
+        console.print(cat("check.cli.sound", file=timetable, n=len(plan)), highlight=False)
         return
-    err_console.print(f"{timetable}: {len(problems)} broken rule(s):", highlight=False)
+    err_console.print(cat("check.cli.head", file=timetable, n=len(problems)), highlight=False)
     for v in problems:
-        err_console.print(f"  - {v}", markup=False, highlight=False)
+        err_console.print(f"  - {v.render(cat)}", markup=False, highlight=False)
     sys.exit(1)  # not typer.Exit: with standalone_mode=False click would return its code

@@ -19,6 +19,7 @@ from ortools.sat.python import cp_model
 from reopen_sim.errors import InfeasibleError
 from reopen_sim.optimizer.hint import add_hint
 from reopen_sim.optimizer.model import TimetableModel, Weights, build_model
+from reopen_sim.optimizer.notes import changed_classes, unused_gates
 from reopen_sim.plan import ClassAssignment, Plan
 from reopen_sim.scenario import capacity as cap
 from reopen_sim.scenario.schema import Scenario, format_hhmm
@@ -332,7 +333,11 @@ def optimize(
         "time_limit_s": time_limit_s,
         "solver": "OR-Tools CP-SAT",
     }
-    return Plan(tuple(extract_plan(tm, solver)), meta=meta)
+    plan = Plan(tuple(extract_plan(tm, solver)), meta=meta)
+    meta["unused_gates"] = unused_gates(scenario, plan)  # open, staffed gates left unused, and why
+    if previous is not None:
+        meta["changed_classes"] = changed_classes(previous, plan)
+    return plan
 
 
 def summarise_by_gate_window(plan: Plan) -> dict[tuple[str, int], int]:

@@ -59,7 +59,8 @@ def run_main_job(
     processes: int = 1,
     console: Console | None = None,
 ) -> JobResult:
-    """Plan, prove and report. Plans compared: baseline (reference), optimized, and current if given.
+    """Plan, prove and report. Plans compared: baseline (unstaggered, the reference), by hand,
+    optimized, and current if given.
 
     Bad arguments and bad files fail before any work (InputError); an impossible school raises
     InfeasibleError with the optimizer's reasons. The output folder is written whole or not at all.
@@ -78,7 +79,7 @@ def run_main_job(
     with con.status(t("cli.optimizing")):
         plan = optimize(sc, time_limit_s=time_limit_s, seed=solver_seed)
     violations = tuple(check_plan(sc, plan))
-    plans = {"baseline": baseline_plan(sc), "optimized": plan}
+    plans = {"baseline": baseline_plan(sc), "by_hand": baseline_plan(sc, "by_hand"), "optimized": plan}
     if current_plan is not None:
         plans["current"] = current_plan
     cmp = compare(sc, plans, replications=replications, seed=seed, processes=processes, progress=True)
@@ -100,11 +101,17 @@ def run_main_job(
             },
         )
     con.print(comparison_table(cmp, t))
+    kinds = {"baseline": "unstaggered", "by_hand": "by_hand", "optimized": "optimized", "current": "current"}
+    for name in plans:  # what each compared plan is, in words
+        line = t(
+            "plan.kind.line", name=t.get(f"plan.{name}", name), description=t(f"plan.kind.{kinds[name]}")
+        )
+        con.print(line, markup=False, highlight=False)
     status = plan.meta.get("status", "?")
     con.print(f"{t('solver.status')}: {t.get(f'status.{status}', str(status))}")
     if violations:
         con.print(f"[red]check_plan: {len(violations)} problem(s)[/red]")
         for v in violations:
-            con.print(f"  - {v}", markup=False)
+            con.print(f"  - {v.render(t)}", markup=False)
     con.print(t("cli.report_at", path=out / "report.html"), markup=False, highlight=False)
     return JobResult(out, cmp, violations)

@@ -47,9 +47,7 @@ def issue_json(issue: InputIssue, cat: Catalogue) -> dict[str, str]:
 
 def input_error_response(exc: InputError, cat: Catalogue) -> JSONResponse:
     issues = [issue_json(i, cat) for i in exc.issues]
-    return JSONResponse(
-        {"detail": exc.render(cat), "code": "input", "issues": issues}, status_code=422
-    )
+    return JSONResponse({"detail": exc.render(cat), "code": "input", "issues": issues}, status_code=422)
 
 
 def install_handlers(app: FastAPI) -> None:

@@ -266,3 +266,17 @@ def test_restart_loses_nothing(tmp_path: Path) -> None:
         assert c.get(f"/api/plans/{plan}", params={"version": 1}).json()["classes"] == v1["classes"]
         assert _latest(c, plan) == v2
         assert c.get(f"/api/jobs/{job['id']}").json()["result"] == job["result"]
+
+
+def test_bundled_examples_can_be_stored_by_name_only(tmp_path: Path) -> None:
+    from desk_support import ROOT
+
+    with client_for(tmp_path, examples_dir=ROOT / "scenarios") as c:
+        names = c.get("/api/examples").json()
+        assert "junior-middle" in names and "tiny-school" in names
+        r = c.post("/api/examples/junior-middle")
+        assert r.status_code == 201
+        sc = load_scenario(ROOT / "scenarios" / "junior-middle.yaml")
+        assert r.json()["students"] == sc.n_students
+        assert c.post("/api/examples/..%2F..%2Fetc%2Fpasswd").status_code == 404
+        assert c.post("/api/examples/nope").status_code == 404

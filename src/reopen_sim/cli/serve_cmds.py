@@ -49,7 +49,15 @@ def serve_cmd(
     if token is None and not is_loopback(host):
         token = secrets.token_urlsafe(24)
     data_dir = data if data is not None else default_data_dir()
-    settings = DeskSettings(data_dir=data_dir, db_url=db_url, token=token, host=host, port=port)
+    examples = Path("scenarios")  # the bundled schools, when started from the project folder
+    settings = DeskSettings(
+        data_dir=data_dir,
+        db_url=db_url,
+        token=token,
+        host=host,
+        port=port,
+        examples_dir=examples.resolve() if examples.is_dir() else None,
+    )
     desk = create_app(settings)
     url = desk_url(host, port, token)
     console.print(f"reopen-sim desk: {url}  (data: {data_dir})", soft_wrap=True)

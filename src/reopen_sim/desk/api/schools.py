@@ -99,6 +99,40 @@ def _load_upload(data: bytes, name: str) -> Scenario:
             ) from None
 
 
+def _store_school(store: Any, sc: Scenario, name: str, data: bytes) -> dict[str, Any]:
+    with store.write() as s:
+        school = School(
+            name=sc.school.name, scenario_json=scenario_json(sc), source_name=name, source_bytes=data
+        )
+        s.add(school)
+        s.flush()
+        return _summary(school, sc)
+
+
+def _examples(settings: Any) -> dict[str, Path]:
+    """Bundled example schools by name (file stem): the only files a client can name, from a list."""
+    folder = settings.examples_dir
+    if folder is None or not Path(folder).is_dir():
+        return {}
+    return {p.stem: p for p in sorted(Path(folder).glob("*.yaml")) if not p.stem.startswith("district")}
+
+
+@router.get("/examples")
+def list_examples(settings: SettingsDep) -> list[str]:
+    """Names of the bundled example schools that ``POST /api/examples/{name}`` can store."""
+    return list(_examples(settings))
+
+
+@router.post("/examples/{name}", status_code=201, response_model=SchoolCreated)
+def add_example(name: str, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
+    """Store a bundled example school (with its roster) as a new school."""
+    path = _examples(settings).get(name)
+    if path is None:
+        raise DeskError(404, "desk.error.no_example", name=name)
+    sc = load_scenario(path)
+    return _store_school(store, sc, path.name, path.read_bytes())
+
+
 def _summary(school: School, sc: Scenario) -> dict[str, Any]:
     return {"id": school.id, "name": school.name, "classes": len(sc.classes), "students": sc.n_students}
 

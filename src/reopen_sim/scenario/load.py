@@ -78,6 +78,10 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     Notices (e.g. a roster's total row skipped) are in ``Scenario.notices``.
     """
     p = Path(path)
+    if p.suffix.lower() in (".xlsx", ".xlsm"):  # a school workbook (scenario/workbook.py)
+        from reopen_sim.scenario.workbook import load_workbook_scenario
+
+        return load_workbook_scenario(p, overrides)
     raw_bytes = read_bytes(p, "scenario")
     try:
         data = yaml.safe_load(raw_bytes.decode("utf-8-sig"))

@@ -280,3 +280,19 @@ def test_bundled_examples_can_be_stored_by_name_only(tmp_path: Path) -> None:
         assert r.json()["students"] == sc.n_students
         assert c.post("/api/examples/..%2F..%2Fetc%2Fpasswd").status_code == 404
         assert c.post("/api/examples/nope").status_code == 404
+
+
+def test_workbook_download_uploads_back_to_the_same_school(client: TestClient) -> None:
+    school = upload(client).json()
+    for lang in ("zh", "en"):
+        r = client.get(f"/api/schools/{school['id']}/workbook.xlsx", params={"lang": lang})
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+        back = client.post("/api/schools", files={"file": ("school.xlsx", r.content)})
+        assert back.status_code == 201, back.text
+        assert {k: back.json()[k] for k in ("name", "classes", "students")} == {
+            k: school[k] for k in ("name", "classes", "students")
+        }
+        first = client.get(f"/api/schools/{school['id']}").json()["scenario"]
+        again = client.get(f"/api/schools/{back.json()['id']}").json()["scenario"]
+        assert again == first

@@ -123,17 +123,10 @@ def test_a_roster_named_inside_an_upload_is_not_read(client: TestClient, tmp_pat
     assert CJK.search(issue["expected"])
 
 
-def test_workbook_endpoints_say_clearly_when_unavailable(client: TestClient) -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("reopen_sim.scenario.workbook") is not None:
-        pytest.skip("this version reads and writes school workbooks")
-    school = upload(client).json()["id"]
-    r = client.get(f"/api/schools/{school}/workbook.xlsx")
-    assert r.status_code == 501
-    assert "YAML" in r.json()["detail"]
-    r = client.post("/api/schools", files={"file": ("school.xlsx", b"PK\x03\x04")})
-    assert r.status_code == 501
+def test_a_broken_workbook_is_422_naming_the_uploaded_file(client: TestClient) -> None:
+    r = client.post("/api/schools", files={"file": ("school.xlsx", b"PK\x03\x04 not really a workbook")})
+    assert r.status_code == 422
+    assert r.json()["issues"][0]["file"] == "school.xlsx"
 
 
 def test_an_unexpected_error_is_a_plain_500(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

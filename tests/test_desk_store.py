@@ -3,6 +3,7 @@ job can be cancelled queued or running, jobs of a stopped server are marked fail
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 import sys
@@ -136,3 +137,6 @@ def test_an_infeasible_school_fails_its_job_with_reasons(tmp_path: Path) -> None
         assert job["status"] == "failed"
         assert job["error"]
         assert job["result"]["reasons"]
+        zh = c.get(f"/api/jobs/{job['id']}", params={"lang": "zh"}).json()["result"]["reasons"]
+        assert len(zh) == len(job["result"]["reasons"])
+        assert all(re.search(r"[\u4e00-\u9fff]", r) for r in zh), zh

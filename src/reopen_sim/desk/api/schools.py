@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import re
 import tempfile
@@ -15,7 +14,7 @@ from fastapi import APIRouter, File, Response, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from reopen_sim.desk.api.deps import CacheDep, JobsDep, SettingsDep, StoreDep
+from reopen_sim.desk.api.deps import CacheDep, CatDep, JobsDep, SettingsDep, StoreDep
 from reopen_sim.desk.api.jobs import JobRef
 from reopen_sim.desk.errors import DeskError
 from reopen_sim.desk.models import Job, PlanLine, PlanVersion, School
@@ -67,9 +66,7 @@ def _load_upload(data: bytes, name: str) -> Scenario:
     """Validate an uploaded school with the library, from a temp folder the server names."""
     suffix = Path(name).suffix.lower()
     if suffix == ".xlsx":
-        if importlib.util.find_spec("reopen_sim.scenario.workbook") is None:
-            raise DeskError(501, "desk.error.workbook_missing")
-        suffix_file = "school.xlsx"
+        suffix_file = "school.xlsx"  # the school workbook (reopen_sim.scenario.workbook)
     else:
         suffix_file = "school.yaml"
         try:
@@ -227,17 +224,16 @@ def read_school(school_id: int, store: StoreDep, cache: CacheDep) -> dict[str, A
     response_class=Response,
     responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
 )
-def school_workbook(school_id: int, store: StoreDep, cache: CacheDep) -> Response:
-    """The school as a workbook (501 when this version has no workbook writer)."""
+def school_workbook(school_id: int, store: StoreDep, cache: CacheDep, cat: CatDep) -> Response:
+    """The school as a workbook (``write_workbook``), sheets and labels in the request's language;
+    uploading it back gives the same school."""
+    from reopen_sim.scenario.workbook import write_workbook
+
     with store.read() as s:
         school = get_school(s, school_id)
-    if importlib.util.find_spec("reopen_sim.scenario.workbook") is None:
-        raise DeskError(501, "desk.error.workbook_missing")
-    from reopen_sim.scenario import workbook  # type: ignore[attr-defined,unused-ignore]
-
     with tempfile.TemporaryDirectory(prefix="reopen-sim-wb-") as tmp:
         path = Path(tmp) / "school.xlsx"
-        workbook.write_workbook(cache.get(school), path)
+        write_workbook(path, cache.get(school), lang=cat.lang)
         data = path.read_bytes()
     return Response(
         data,

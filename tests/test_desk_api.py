@@ -4,6 +4,7 @@ the version conflict, restart, and the plan/simulate jobs on the tiny school."""
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -217,13 +218,31 @@ def test_simulate_job_stores_a_summary_per_gate(client: TestClient, planned: dic
     assert sims[0]["replications"] == 3
 
 
-def test_publish_marks_the_version(client: TestClient, planned: dict[str, Any]) -> None:
-    r = client.post(f"/api/plans/{planned['plan']}/publish", json={"version": 1, "author": "head"})
+def test_publish_marks_the_version_and_makes_the_printable_set(
+    client: TestClient, planned: dict[str, Any]
+) -> None:
+    url = f"/api/plans/{planned['plan']}"
+    assert client.get(f"{url}/report.html", params={"version": 1}).status_code == 404
+    r = client.post(f"{url}/publish", json={"version": 1, "author": "head", "replications": 3, "lang": "zh"})
     assert r.status_code == 200
     assert r.json()["status"] == "published"
     assert r.json()["version"] == 1
     listed = client.get(f"/api/schools/{planned['school']}").json()["plans"]
     assert any(p["published_version"] == 1 for p in listed)
+    job = wait_job(client, r.json()["job"])
+    assert job["status"] == "done", job
+    assert "report.html" in job["result"]["files"]
+    page = client.get(f"{url}/report.html", params={"version": 1, "lang": "zh"})
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert 'lang="zh' in page.text
+    assert (
+        client.get(f"{url}/report.html", params={"version": 1, "lang": "en"}).status_code == 404
+    )  # not made
+    printable = client.get(f"{url}/printable.zip", params={"version": 1, "lang": "zh"})
+    names = zipfile.ZipFile(io.BytesIO(printable.content)).namelist()
+    assert set(job["result"]["files"]) == set(names)
+    assert any(n.startswith("notices") for n in names)
 
 
 def test_replan_keeps_pinned_classes_and_extends_the_same_plan(client: TestClient) -> None:

@@ -57,6 +57,29 @@ def _simulate(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[s
     return {"gates": jsonable(gates)}
 
 
+def _report(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str, Any]:
+    """The printable set of a published version: ``compare`` (the plan against the unplanned
+    baseline, common random numbers) and ``write_report`` into the folder the server named."""
+    from reopen_sim.experiment import compare
+    from reopen_sim.optimizer.baseline import baseline_plan
+    from reopen_sim.plan import plan_from_rows
+    from reopen_sim.report.write import write_report
+
+    plan = plan_from_rows(params["rows"])
+    plans = {"published": plan, "baseline": baseline_plan(scenario)}
+    steps = {"done": 0}
+
+    def told(_done: int, total: int) -> None:  # one call per replication of each plan
+        steps["done"] += 1
+        conn.send(("progress", 0.9 * steps["done"] / max(2 * total, 1)))
+
+    cmp = compare(
+        scenario, plans, replications=int(params["replications"]), seed=int(params["seed"]), progress=told
+    )
+    out = write_report(scenario, cmp, params["out_dir"], lang=params["lang"], force=True, plan="published")
+    return {"files": sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())}
+
+
 def _in_languages(exc: Any) -> dict[str, dict[str, Any]]:
     """An error in every language (the job's reader chooses): ``{"en": {"message", "reasons"}, "zh": ...}``."""
     from reopen_sim.i18n import LANGUAGES, load_catalogue
@@ -80,7 +103,7 @@ def run_job(
     try:
         conn.send(("progress", 0.0))
         sc = scenario_from_dict(json.loads(scenario_json), file=source_name)
-        work = _plan if kind == "plan" else _simulate
+        work = {"plan": _plan, "simulate": _simulate, "report": _report}[kind]
         result = work(sc, params, conn)
         conn.send(("done", result))
     except InfeasibleError as exc:

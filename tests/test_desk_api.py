@@ -315,3 +315,31 @@ def test_workbook_download_uploads_back_to_the_same_school(client: TestClient) -
         first = client.get(f"/api/schools/{school['id']}").json()["scenario"]
         again = client.get(f"/api/schools/{back.json()['id']}").json()["scenario"]
         assert again == first
+
+
+def test_a_what_if_makes_a_new_school_validated_by_the_library(client: TestClient) -> None:
+    from reopen_sim.district.load import SchoolSource, WhatIf, build_variant
+
+    school = upload(client).json()
+    spacing = {"name": "2 m apart", "overrides": {"policy": {"queue_spacing_m": 2.0}}}
+    r = client.post(f"/api/schools/{school['id']}/variants", json=spacing)
+    assert r.status_code == 201, r.text
+    assert r.json()["parent"] == school["id"]
+    got = client.get(f"/api/schools/{r.json()['id']}").json()
+    assert got["scenario"]["policy"]["queue_spacing_m"] == 2.0
+    assert got["what_if"]["name"] == "2 m apart"
+    sc = load_scenario(TINY)
+    expected = build_variant(SchoolSource("t", "t", ".", sc.model_dump(mode="json")), WhatIf(**spacing))
+    assert got["scenario"]["policy"] == expected.model_dump(mode="json", exclude_defaults=True)["policy"]
+    # Closing the only gate, or an invalid value, is refused with issues in the asked language.
+    closed = client.post(
+        f"/api/schools/{school['id']}/variants", json={"name": "shut", "close_gates": ["gate"]}
+    )
+    assert closed.status_code == 422
+    bad = client.post(
+        f"/api/schools/{school['id']}/variants",
+        json={"name": "bad", "overrides": {"policy": {"queue_spacing_m": -1}}},
+        params={"lang": "zh"},
+    )
+    assert bad.status_code == 422
+    assert any("queue_spacing_m" in i["field"] for i in bad.json()["issues"])

@@ -140,3 +140,37 @@ def test_an_infeasible_school_fails_its_job_with_reasons(tmp_path: Path) -> None
         zh = c.get(f"/api/jobs/{job['id']}", params={"lang": "zh"}).json()["result"]["reasons"]
         assert len(zh) == len(job["result"]["reasons"])
         assert all(re.search(r"[\u4e00-\u9fff]", r) for r in zh), zh
+
+
+def test_a_database_of_the_first_schema_is_upgraded_keeping_its_schools(tmp_path: Path) -> None:
+    """A desk of an older version (schema 0001) started by this one keeps every school and plan."""
+    from alembic import command
+    from alembic.config import Config
+
+    from reopen_sim.desk.store import make_engine, migrations_dir
+
+    url = f"sqlite:///{tmp_path / 'desk.sqlite3'}"
+    engine = make_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    con = sqlite3.connect(tmp_path / "desk.sqlite3")
+    con.execute(
+        "insert into schools (id, name, scenario_json, source_name, source_bytes, created_at)"
+        " values (1, 'Old School', ?, 'old.yaml', x'00', '2026-01-01 00:00:00')",
+        (_tiny_json(),),
+    )
+    con.commit()
+    con.close()
+    engine.dispose()
+    with client_for(tmp_path) as c:
+        assert c.get("/api/schools/1").json()["name"] == "Old School"
+        assert c.get("/api/schools").json()[0]["students"] > 0
+
+
+def _tiny_json() -> str:
+    from reopen_sim.scenario.load import load_scenario
+
+    return service.scenario_json(load_scenario(ROOT / "scenarios" / "tiny-school.yaml"))

@@ -42,12 +42,30 @@ class SchoolOut(SchoolCreated):
     entrances: list[str]
     rooms: list[str]
     plans: list[dict[str, Any]] = Field(description="Each plan's id, latest version and its status")
+    parent: int | None = Field(None, description="The school this one was made from by a what-if")
+    what_if: dict[str, Any] | None = None
     scenario: dict[str, Any] = Field(description="The school as validated (canonical JSON)")
 
 
 class SchoolListItem(SchoolCreated):
     created_at: str | None
     latest_plan: dict[str, Any] | None
+
+
+class VariantRequest(BaseModel):
+    """A what-if on a stored school (the district what-if's fields): the result is a new school."""
+
+    name: str = Field(min_length=1, max_length=100, description="What changed, e.g. 'east gate closed'")
+    close_gates: list[str] = Field(default_factory=list, description="Entrance ids to close, or 'largest'")
+    every_entrance: dict[str, Any] = Field(default_factory=dict, description="Merged into every entrance")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict, description="Merged into the scenario; a list given replaces the list"
+    )
+    keep_grades: list[int] | None = Field(None, description="Only these grades come (a phased return)")
+
+
+class VariantCreated(SchoolCreated):
+    parent: int
 
 
 class PlanRequest(BaseModel):
@@ -161,6 +179,47 @@ def upload_school(
         return _summary(school, sc)
 
 
+@router.post("/schools/{school_id}/variants", status_code=201, response_model=VariantCreated)
+def add_variant(school_id: int, body: VariantRequest, store: StoreDep) -> dict[str, Any]:
+    """A new school from a stored one under a what-if (close a gate, change screening at every
+    entrance, spacing or any field, keep some grades), validated like an upload (``build_variant``):
+    invalid -> 422 with ``issues``. Tables edited on a page are sent as ``overrides`` (whole lists)."""
+    from reopen_sim.district.load import SchoolSource, WhatIf, WhatIfSkipped, build_variant
+    from reopen_sim.errors import InfeasibleError
+
+    with store.read() as s:
+        parent = get_school(s, school_id)
+        source = SchoolSource(parent.name, parent.source_name, ".", json.loads(parent.scenario_json))
+    what_if = body.model_dump()
+    try:
+        sc = build_variant(source, WhatIf.model_validate(what_if))
+    except (WhatIfSkipped, InfeasibleError) as exc:
+        raise InputError(
+            [
+                InputIssue(
+                    parent.source_name,
+                    "what-if",
+                    body.name,
+                    str(exc),
+                    key="desk_what_if",
+                    fields={"reason": str(exc)},
+                )
+            ]
+        ) from None
+    with store.write() as s:
+        school = School(
+            name=sc.school.name,
+            scenario_json=scenario_json(sc),
+            source_name=parent.source_name,
+            source_bytes=parent.source_bytes,
+            parent_id=parent.id,
+            what_if=what_if,
+        )
+        s.add(school)
+        s.flush()
+        return {**_summary(school, sc), "parent": parent.id}
+
+
 def _latest_plans(s: Any, school_id: int) -> list[dict[str, Any]]:
     out = []
     for line in s.scalars(select(PlanLine).where(PlanLine.school_id == school_id).order_by(PlanLine.id)):
@@ -215,6 +274,8 @@ def read_school(school_id: int, store: StoreDep, cache: CacheDep) -> dict[str, A
             "entrances": [e.id for e in sc.entrances],
             "rooms": [r.id for r in sc.rooms],
             "plans": _latest_plans(s, school.id),
+            "parent": school.parent_id,
+            "what_if": school.what_if,
             "scenario": json.loads(school.scenario_json),
         }
 

@@ -343,3 +343,22 @@ def test_a_what_if_makes_a_new_school_validated_by_the_library(client: TestClien
     )
     assert bad.status_code == 422
     assert any("queue_spacing_m" in i["field"] for i in bad.json()["issues"])
+
+
+def test_pinning_a_class_where_no_plan_can_keep_it_is_refused_and_the_plan_stays_readable(
+    client: TestClient,
+) -> None:
+    school = upload(client).json()["id"]
+    plan = plan_school(client, school)["result"]["plan"]
+    now = _latest(client, plan)
+    cid = now["classes"][0]["class_id"]
+    url = f"/api/plans/{plan}/classes/{cid}"
+    moved = client.patch(url, json={"gate": "no-such-gate"}, headers={"If-Match": str(now["version"])})
+    assert moved.status_code == 200
+    pinned = client.patch(url, json={"pinned": True}, headers={"If-Match": str(moved.json()["version"])})
+    assert pinned.status_code == 422
+    assert pinned.json()["issues"]
+    after = client.get(f"/api/plans/{plan}")
+    assert after.status_code == 200
+    assert after.json()["version"] == moved.json()["version"]
+    assert client.get(f"/api/plans/{plan}/analysis").status_code == 200

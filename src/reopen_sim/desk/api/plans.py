@@ -25,7 +25,6 @@ from reopen_sim.desk.service import (
     get_school,
     iso,
     latest_version,
-    pins_of,
     plan_of,
     scenario_json,
     version_json,
@@ -207,7 +206,7 @@ def start_simulation(
     with store.read() as s:
         v = version_of(s, plan_id, version)
         school = _school_of(s, v)
-    sc_json = scenario_json(cache.get(school, pins_of(v)))
+    sc_json = scenario_json(cache.get(school))
     params = {"rows": v.rows, "replications": body.replications, "seed": body.seed}
     public = {"replications": body.replications, "seed": body.seed, "plan": plan_id, "version": v.version}
     job = jobs.submit(
@@ -246,7 +245,7 @@ def analysis(
     with store.read() as s:
         v = version_of(s, plan_id, version)
         school = _school_of(s, v)
-    sc = cache.get(school, pins_of(v))
+    sc = cache.get(school)
     plan = plan_of(v)
     return {
         "id": plan_id,
@@ -331,7 +330,6 @@ def publish(
                 v.meta = {**v.meta, "published_by": body.author}
         number, version_id, rows = v.version, v.id, v.rows
         school = _school_of(s, v)
-        pins = pins_of(v)
     out_dir = _report_dir(settings, version_id, lang)
     params = {
         "rows": rows,
@@ -347,7 +345,7 @@ def publish(
         "seed": body.seed,
         "lang": lang,
     }
-    sc_json = scenario_json(cache.get(school, pins))
+    sc_json = scenario_json(cache.get(school))
     job = jobs.submit(
         "report", school.id, version_id, sc_json, school.source_name, params, _report_done, public
     )

@@ -4,7 +4,7 @@ Each cell is read by its column's kind (whole number, number, time, yes/no, choi
 against the bounds the schema gives, so a bad cell is reported as the user sees it
 (``入口，第 4 行，通道数 lanes: got 'abc'; expected a whole number from 1 to 40``). The cells are then
 assembled into the same mapping a scenario YAML holds and validated by
-:func:`reopen_sim.scenario.load.scenario_from_dict`; the locations of its issues
+:func:`reopen_sim.scenario.build.scenario_from_dict`; the locations of its issues
 (``entrances[2].lanes``) are mapped back to the sheet, row and header they came from.
 
 Rules: blank rows and blank cells are skipped (a blank cell means the default); sheets the tool
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from reopen_sim.errors import InputError, InputIssue
+from reopen_sim.scenario.build import scenario_from_dict
 from reopen_sim.scenario.schema import Scenario
 from reopen_sim.scenario.workbook_layout import (
     CHOICES,
@@ -562,7 +563,6 @@ def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
 
 def load_workbook_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
     """Load and validate a school workbook; raises InputError naming sheet, row and header of each problem."""
-    from reopen_sim.scenario.load import scenario_from_dict
 
     p = Path(path)
     data, reader = read_workbook(p)

@@ -30,6 +30,7 @@ from pydantic import BaseModel
 
 from reopen_sim.errors import InputError, InputIssue
 from reopen_sim.i18n import Catalogue, load_catalogue
+from reopen_sim.scenario.build import scenario_from_dict
 from reopen_sim.scenario.schema import Scenario, format_hhmm
 from reopen_sim.scenario.workbook_layout import (
     CHOICES,
@@ -387,7 +388,6 @@ def example_data(lang: str) -> dict[str, Any]:
 
 
 def example_scenario(lang: str) -> Scenario:
-    from reopen_sim.scenario.load import scenario_from_dict
 
     return scenario_from_dict(example_data(lang), file="<example>")
 

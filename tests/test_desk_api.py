@@ -219,8 +219,10 @@ def test_simulate_job_stores_a_summary_per_gate(client: TestClient, planned: dic
 
 
 def test_publish_marks_the_version_and_makes_the_printable_set(
-    client: TestClient, planned: dict[str, Any]
+    client: TestClient, planned: dict[str, Any], tmp_path: Path
 ) -> None:
+    from reopen_sim.report.publish import publish
+
     url = f"/api/plans/{planned['plan']}"
     assert client.get(f"{url}/report.html", params={"version": 1}).status_code == 404
     r = client.post(f"{url}/publish", json={"version": 1, "author": "head", "replications": 3, "lang": "zh"})
@@ -231,7 +233,7 @@ def test_publish_marks_the_version_and_makes_the_printable_set(
     assert any(p["published_version"] == 1 for p in listed)
     job = wait_job(client, r.json()["job"])
     assert job["status"] == "done", job
-    assert "report.html" in job["result"]["files"]
+    assert "report.html" in job["result"]["report"]
     page = client.get(f"{url}/report.html", params={"version": 1, "lang": "zh"})
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
@@ -241,8 +243,16 @@ def test_publish_marks_the_version_and_makes_the_printable_set(
     )  # not made
     printable = client.get(f"{url}/printable.zip", params={"version": 1, "lang": "zh"})
     names = zipfile.ZipFile(io.BytesIO(printable.content)).namelist()
-    assert set(job["result"]["files"]) == set(names)
-    assert any(n.startswith("notices") for n in names)
+    assert set(names) == {*job["result"]["printable"], "report.html"}
+    # The set is what `reopen-sim publish` writes for this timetable, file for file.
+    sc = load_scenario(TINY)
+    plan = plan_from_rows(client.get(url, params={"version": 1}).json()["classes"])
+    expected = publish(sc, plan, tmp_path / "cli", lang="zh", violations=check_plan(sc, plan))
+    assert set(job["result"]["printable"]) == {
+        p.relative_to(expected).as_posix() for p in expected.rglob("*") if p.is_file()
+    }
+    got = zipfile.ZipFile(io.BytesIO(printable.content))
+    assert got.read("gate_duty.html") == (expected / "gate_duty.html").read_bytes()
 
 
 def test_replan_keeps_pinned_classes_and_extends_the_same_plan(client: TestClient) -> None:

@@ -257,24 +257,27 @@ def analysis(
 
 
 def _timetable_file(
-    store: Store, cache: ScenarioCache, plan_id: int, version: int | None, name: str
+    store: Store, cache: ScenarioCache, plan_id: int, version: int | None, name: str, lang: str
 ) -> bytes:
+    """``write_timetable``'s file ``name`` for a version, sheets and headers in ``lang``."""
     from reopen_sim.report.timetable import write_timetable
 
     with store.read() as s:
         v = version_of(s, plan_id, version)
         school = _school_of(s, v)
     with tempfile.TemporaryDirectory(prefix="reopen-sim-tt-") as tmp:
-        write_timetable(plan_of(v), cache.get(school), tmp)
+        write_timetable(plan_of(v), cache.get(school), tmp, lang=lang)
         return (Path(tmp) / name).read_bytes()
 
 
 @router.get(
     "/plans/{plan_id}/timetable.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}}
 )
-def timetable_csv(plan_id: int, store: StoreDep, cache: CacheDep, version: VersionQ = None) -> Response:
+def timetable_csv(
+    plan_id: int, store: StoreDep, cache: CacheDep, cat: CatDep, version: VersionQ = None
+) -> Response:
     """The version's ``timetable.csv`` (the contract ``check`` and ``simulate`` read back)."""
-    data = _timetable_file(store, cache, plan_id, version, "timetable.csv")
+    data = _timetable_file(store, cache, plan_id, version, "timetable.csv", cat.lang)
     return Response(
         data,
         media_type="text/csv; charset=utf-8",
@@ -287,9 +290,11 @@ def timetable_csv(plan_id: int, store: StoreDep, cache: CacheDep, version: Versi
     response_class=Response,
     responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
 )
-def timetable_xlsx(plan_id: int, store: StoreDep, cache: CacheDep, version: VersionQ = None) -> Response:
+def timetable_xlsx(
+    plan_id: int, store: StoreDep, cache: CacheDep, cat: CatDep, version: VersionQ = None
+) -> Response:
     """The version's ``timetable.xlsx`` (by class, by gate, by room, by sitting)."""
-    data = _timetable_file(store, cache, plan_id, version, "timetable.xlsx")
+    data = _timetable_file(store, cache, plan_id, version, "timetable.xlsx", cat.lang)
     return Response(
         data,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -317,8 +322,9 @@ def publish(
     body: PublishRequest | None = None,
 ) -> dict[str, Any]:
     """Mark a version (the latest by default) published, frozen as what the school hands out, and
-    start the job that makes its printable set (``compare`` with the baseline, ``write_report``):
-    then ``report.html`` and ``printable.zip`` can be downloaded. Earlier published versions stay
+    start the job that makes its printable set (``publish``, as ``reopen-sim publish``) and report page
+    (``compare`` with the baseline, ``write_report``): then ``printable.zip`` and ``report.html``
+    can be downloaded. Earlier published versions stay
     published in the history."""
     body = body or PublishRequest()
     lang = body.lang or cat.lang
@@ -353,12 +359,13 @@ def publish(
 
 
 def _published_dir(
-    store: Store, settings: DeskSettings, plan_id: int, version: int | None, lang: str
+    store: Store, settings: DeskSettings, plan_id: int, version: int | None, lang: str, part: str, first: str
 ) -> Path:
+    """``part`` (``printable`` or ``report``) of a published version's set; 404 until its job made it."""
     with store.read() as s:
         v = version_of(s, plan_id, version)
-    out = _report_dir(settings, v.id, lang)
-    if v.status != "published" or not (out / "report.html").is_file():
+    out = _report_dir(settings, v.id, lang) / part
+    if v.status != "published" or not (out / first).is_file():
         raise DeskError(404, "desk.error.no_report", id=plan_id)
     return out
 
@@ -371,7 +378,7 @@ def report_html(
 ) -> Response:
     """The published version's report page (self-contained HTML) in the request's language; 404 until
     publishing has made it."""
-    out = _published_dir(store, settings, plan_id, version, cat.lang)
+    out = _published_dir(store, settings, plan_id, version, cat.lang, "report", "report.html")
     return Response((out / "report.html").read_bytes(), media_type="text/html; charset=utf-8")
 
 
@@ -383,12 +390,17 @@ def report_html(
 def printable_zip(
     plan_id: int, store: StoreDep, settings: SettingsDep, cat: CatDep, version: VersionQ = None
 ) -> Response:
-    """The whole printable set of a published version as one zip (report, notices, timetables, figures)."""
-    out = _published_dir(store, settings, plan_id, version, cat.lang)
+    """The printable set of a published version as one zip, as ``reopen-sim publish`` writes it (notices
+    for parents, gate duty sheets, A4 timetables by gate and by grade, PNGs for messaging groups,
+    timetable.csv/.xlsx, index.html), plus the report page as ``report.html``."""
+    out = _published_dir(store, settings, plan_id, version, cat.lang, "printable", "index.html")
+    report = out.parent / "report" / "report.html"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for path in sorted(p for p in out.rglob("*") if p.is_file()):
-            z.write(path, str(path.relative_to(out)))
+            z.write(path, path.relative_to(out).as_posix())
+        if report.is_file():
+            z.write(report, "report.html")
     return Response(
         buf.getvalue(),
         media_type="application/zip",

@@ -372,3 +372,31 @@ def test_pinning_a_class_where_no_plan_can_keep_it_is_refused_and_the_plan_stays
     assert after.status_code == 200
     assert after.json()["version"] == moved.json()["version"]
     assert client.get(f"/api/plans/{plan}/analysis").status_code == 200
+
+
+def test_two_versions_compared_with_paired_differences(client: TestClient) -> None:
+    from reopen_sim.experiment import compare
+
+    school = upload(client).json()["id"]
+    plan = plan_school(client, school)["result"]["plan"]
+    v1 = _latest(client, plan)
+    late = v1["classes"][0]
+    v2 = client.patch(
+        f"/api/plans/{plan}/classes/{late['class_id']}",
+        json={"gate": late["gate"]},
+        headers={"If-Match": "1"},
+    ).json()
+    r = client.post(f"/api/plans/{plan}/compare", json={"versions": [1, v2["version"]], "replications": 3})
+    assert r.status_code == 202
+    job = wait_job(client, r.json()["job"])
+    assert job["status"] == "done", job
+    table = job["result"]["table"]
+    sc = load_scenario(TINY)
+    plans = {"v1": plan_from_rows(v1["classes"]), f"v{v2['version']}": plan_from_rows(v2["classes"])}
+    expected = compare(sc, plans, replications=3, seed=1).table
+    assert [(row["plan"], row["metric"]) for row in table] == list(
+        zip(expected["plan"], expected["metric"], strict=True)
+    )
+    first = [row for row in table if row["plan"] == "v1"]
+    assert all(row["diff_mean"] in (0, None) for row in first)  # the reference against itself
+    assert client.post(f"/api/plans/{plan}/compare", json={"versions": [1]}).status_code == 422

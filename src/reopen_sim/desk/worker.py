@@ -99,6 +99,26 @@ def _report(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str
     }
 
 
+def _compare(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str, Any]:
+    """Two or more versions simulated with common random numbers (``compare``): per plan and metric
+    the mean with its 95% interval and the paired difference to the first plan."""
+    from reopen_sim.desk.service import jsonable
+    from reopen_sim.experiment import compare
+    from reopen_sim.plan import plan_from_rows
+
+    plans = {name: plan_from_rows(rows) for name, rows in params["plans"].items()}
+    steps = {"done": 0}
+
+    def told(_done: int, total: int) -> None:
+        steps["done"] += 1
+        conn.send(("progress", 0.99 * steps["done"] / max(len(plans) * total, 1)))
+
+    cmp = compare(
+        scenario, plans, replications=int(params["replications"]), seed=int(params["seed"]), progress=told
+    )
+    return {"table": jsonable(cmp.table.to_dict(orient="records"))}
+
+
 def _in_languages(exc: Any) -> dict[str, dict[str, Any]]:
     """An error in every language (the job's reader chooses): ``{"en": {"message", "reasons"}, "zh": ...}``."""
     from reopen_sim.i18n import LANGUAGES, load_catalogue
@@ -122,7 +142,7 @@ def run_job(
     try:
         conn.send(("progress", 0.0))
         sc = scenario_from_dict(json.loads(scenario_json), file=source_name)
-        work = {"plan": _plan, "simulate": _simulate, "report": _report}[kind]
+        work = {"plan": _plan, "simulate": _simulate, "report": _report, "compare": _compare}[kind]
         result = work(sc, params, conn)
         conn.send(("done", result))
     except InfeasibleError as exc:

@@ -81,6 +81,14 @@ class SimulateRequest(BaseModel):
     seed: int = Field(1, ge=0)
 
 
+class CompareRequest(BaseModel):
+    versions: list[int] = Field(
+        min_length=2, max_length=6, description="Version numbers; the first is the reference"
+    )
+    replications: int = Field(30, ge=2, le=1000)
+    seed: int = Field(1, ge=0)
+
+
 class PublishRequest(BaseModel):
     version: int | None = None
     author: str = Field("", max_length=100)
@@ -211,6 +219,35 @@ def start_simulation(
     public = {"replications": body.replications, "seed": body.seed, "plan": plan_id, "version": v.version}
     job = jobs.submit(
         "simulate", school.id, v.id, sc_json, school.source_name, params, _simulation_done, public
+    )
+    return {"job": job}
+
+
+def _compare_done(s: Any, job: Job, result: dict[str, Any]) -> dict[str, Any]:
+    return result
+
+
+@router.post("/plans/{plan_id}/compare", status_code=202, response_model=JobRef)
+def start_comparison(
+    plan_id: int, body: CompareRequest, store: StoreDep, jobs: JobsDep, cache: CacheDep
+) -> dict[str, str]:
+    """Compare versions side by side (``compare``: same mornings for each, common random numbers).
+    The job's result ``table`` has per plan (``v<N>``) and metric ``mean``, ``lo``, ``hi`` and the
+    paired difference to the first version ``diff_mean``, ``diff_lo``, ``diff_hi``."""
+    with store.read() as s:
+        versions = [version_of(s, plan_id, n) for n in body.versions]
+        school = _school_of(s, versions[0])
+    plans = {f"v{v.version}": v.rows for v in versions}
+    params = {"plans": plans, "replications": body.replications, "seed": body.seed}
+    public = {
+        "plan": plan_id,
+        "versions": body.versions,
+        "replications": body.replications,
+        "seed": body.seed,
+    }
+    sc_json = scenario_json(cache.get(school))
+    job = jobs.submit(
+        "compare", school.id, versions[0].id, sc_json, school.source_name, params, _compare_done, public
     )
     return {"job": job}
 

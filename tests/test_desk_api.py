@@ -268,10 +268,13 @@ def test_replan_keeps_pinned_classes_and_extends_the_same_plan(client: TestClien
     )
     assert pinned.status_code == 200, pinned.text
     assert pinned.json()["pins"] == [row["class_id"]]
-    again = plan_school(client, school, previous=plan, seed=3)
+    again = plan_school(client, school, previous=plan, seed=3, author="deputy head")
     assert again["status"] == "done", again
     assert again["result"]["plan"] == plan
     latest = _latest(client, plan)
+    assert latest["author"] == "deputy head"
+    assert latest["parent_version_id"] == pinned.json()["version_id"]
+    assert latest["parent_version"] == pinned.json()["version"]
     assert latest["version"] == pinned.json()["version"] + 1
     kept = next(r for r in latest["classes"] if r["class_id"] == row["class_id"])
     assert (kept["gate"], kept["arrival_start"], kept["rooms"]) == (

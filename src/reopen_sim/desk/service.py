@@ -170,7 +170,10 @@ def version_json(version: PlanVersion, school: School, violations: list[dict[str
         "school": school.id,
         "version": version.version,
         "version_id": version.id,
-        "parent_version": version.parent_id,
+        # Every version is made from the latest one (edits under If-Match, re-plans), so its parent
+        # is the version before it.
+        "parent_version": None if version.parent_id is None else version.version - 1,
+        "parent_version_id": version.parent_id,
         "status": version.status,
         "author": version.author,
         "created_at": iso(version.created_at),

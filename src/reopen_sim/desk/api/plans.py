@@ -52,6 +52,7 @@ class PlanOut(BaseModel):
     version: int
     version_id: int
     parent_version: int | None
+    parent_version_id: int | None
     status: str
     author: str
     created_at: str | None

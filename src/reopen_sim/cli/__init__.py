@@ -9,6 +9,7 @@ from reopen_sim.cli import (  # noqa: F401  (imported to register their commands
     publish_cmds,
     run_cmds,
     scenario_cmds,
+    serve_cmds,
     simulate_cmds,
     template_cmds,
 )

@@ -23,6 +23,7 @@ def _env() -> dict[str, str]:
     return {
         "MPLBACKEND": "Agg",
         "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT / "src"),  # the tree under test, not an installed copy
         "COLUMNS": "120",
         "PYTHONIOENCODING": "utf-8",
         "TTY_COMPATIBLE": "1",
@@ -31,11 +32,12 @@ def _env() -> dict[str, str]:
 
 
 def _interrupt_when(args: list[str], marker: bytes, cwd: Path) -> tuple[int, str]:
-    """Start ``reopen-sim ARGS``, send SIGINT once ``marker`` shows on stdout; (exit code, stderr)."""
+    """Start ``reopen-sim ARGS``, send SIGINT once ``marker`` shows in its output (the progress bar
+    is drawn on stderr); (exit code, everything it printed)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "reopen_sim.cli", *args],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         cwd=cwd,
         env=_env(),
         start_new_session=True,
@@ -57,9 +59,9 @@ def _interrupt_when(args: list[str], marker: bytes, cwd: Path) -> tuple[int, str
         assert seen.wait(timeout=300), "no progress shown"
         assert proc.poll() is None, "finished before it could be interrupted: " + out.decode(errors="replace")
         proc.send_signal(signal.SIGINT)
-        assert proc.stderr is not None
         code = proc.wait(timeout=60)
-        return code, proc.stderr.read().decode("utf-8", errors="replace")
+        reader.join(timeout=10)
+        return code, out.decode("utf-8", errors="replace")
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

@@ -501,7 +501,7 @@ def test_gate_notices_group_classes_by_window(scenario: rs.Scenario) -> None:
     # Classes 1-1 and 2-2 share window 0 (07:50-08:00): 20 + 26 students.
     assert page["arrivals"][0] == {
         "window": "07:50–08:00",
-        "classes": "1-1, 2-2",
+        "classes": "Grade 1 class 1, Grade 2 class 2",  # as schools write them (naming.class_name)
         "students": 46,
         "rooms": "R101, R202",
     }

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from reopen_sim.scenario import capacity as cap
+from reopen_sim.scenario.derived import derived
 from reopen_sim.scenario.load import scenario_from_dict
 from reopen_sim.scenario.schema import Entrance, Policy, Scenario
 
@@ -148,3 +149,14 @@ def test_exit_rate_divides_by_the_spacing() -> None:
     # 2 lanes, 1.2 m/s, one person every 1.5 m: 2 x 1.2 / 1.5 x 60 = 96 a minute.
     policy = Policy(queue_spacing_m=1.5)
     assert cap.exit_rate_per_min(_gate(lanes=2), policy) == pytest.approx(96.0)
+
+
+def test_derived_gate_figures_hand_worked(base: dict[str, Any]) -> None:
+    # Gate A: 2 lanes, 2 staff at 1 a lane -> 2 open; 20 m of queue at 1.5 m -> 13 places a lane,
+    # 26 in all; manual screening 30 s -> 2 x 60 / 30 = 4 a minute; leaving at 1.2 m/s one every
+    # 1.5 m -> 96 a minute, 480 in a 5-minute dismissal slot.
+    d = derived(_school(base, queue_spacing_m=1.5))
+    assert d.open_lanes == (2,)
+    assert d.queue_places == (26,)
+    assert d.screen_per_min == pytest.approx((4.0,))
+    assert d.exit_per_slot == (480,)

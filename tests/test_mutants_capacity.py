@@ -160,3 +160,39 @@ def test_derived_gate_figures_hand_worked(base: dict[str, Any]) -> None:
     assert d.queue_places == (26,)
     assert d.screen_per_min == pytest.approx((4.0,))
     assert d.exit_per_slot == (480,)
+
+
+def _largest_load_that_fits(gate: Entrance, policy: Policy, window_min: int) -> int:
+    """The gate-window rule read literally: the largest load n, up to the throughput bound, whose
+    95th-percentile queue fits the marked places (every n tried in turn)."""
+    lanes = cap.open_lanes(gate, policy.staff_per_lane)
+    per_min = cap.gate_throughput_per_min(lanes, gate.service_time_s.mean_value)
+    bound = math.floor(per_min * window_min * policy.target_utilisation + 1e-9)
+    places = lanes * cap.queue_places_per_lane(gate.queue_length_m, policy.queue_spacing_m)
+    fits = [
+        n
+        for n in range(bound + 1)
+        if cap.queue_quantile_people(lanes, n / (per_min * window_min), gate.service_time_s.cv2) <= places
+    ]
+    return max(fits)
+
+
+@pytest.mark.parametrize(
+    ("lanes", "queue_length_m", "window_min"),
+    [(1, 1.0, 10), (1, 2.0, 30), (2, 1.0, 10), (2, 3.0, 20), (3, 2.0, 15), (4, 1.0, 60), (1, 0.5, 15)],
+)
+def test_gate_window_capacity_is_the_largest_load_whose_queue_fits(
+    lanes: int, queue_length_m: float, window_min: int
+) -> None:
+    # Short marked queues, so the queue-space limit binds below the throughput bound.
+    gate = _gate(lanes=lanes, staff=lanes, queue_length_m=queue_length_m)
+    assert cap.gate_window_capacity(gate, Policy(), window_min) == _largest_load_that_fits(
+        gate, Policy(), window_min
+    )
+
+
+def test_gate_without_queue_places_lets_in_who_rarely_waits() -> None:
+    # 0.5 m of queue at 1 m: 0 places. 1 lane at 30 s for 15 minutes = 30 a window. One student is a
+    # load of 1/30: waits with probability 0.033 <= 5 %, 95th-percentile queue 0 -> fits; two (0.067)
+    # do not -> 1.
+    assert cap.gate_window_capacity(_gate(lanes=1, queue_length_m=0.5), Policy(), 15) == 1

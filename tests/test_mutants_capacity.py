@@ -13,7 +13,7 @@ import pytest
 from reopen_sim.scenario import capacity as cap
 from reopen_sim.scenario.derived import derived
 from reopen_sim.scenario.load import scenario_from_dict
-from reopen_sim.scenario.schema import Entrance, Policy, Scenario
+from reopen_sim.scenario.schema import DeskGrid, Entrance, Policy, Room, RoomDistancing, Scenario
 
 
 def _school(base: dict[str, Any], **policy: Any) -> Scenario:
@@ -196,3 +196,20 @@ def test_gate_without_queue_places_lets_in_who_rarely_waits() -> None:
     # load of 1/30: waits with probability 0.033 <= 5 %, 95th-percentile queue 0 -> fits; two (0.067)
     # do not -> 1.
     assert cap.gate_window_capacity(_gate(lanes=1, queue_length_m=0.5), Policy(), 15) == 1
+
+
+def test_desk_grid_spacing_that_fills_the_pitch_exactly_uses_every_desk() -> None:
+    # 0.6 m desk + 0.6 m = 1.2 m = the column pitch: every desk along a row (k = 1); 0.4 + 0.6 = 1.0
+    # < 1.2 across rows: every row -> all 8 x 6 = 48.
+    assert cap.desk_grid_capacity(DeskGrid(rows=8, cols=6), 0.6) == 48
+
+
+def test_room_capacity_applies_the_spacing_to_a_desk_grid() -> None:
+    # The 8 x 6 grid at 1 m spacing seats every 2nd desk and every 2nd row: 4 x 3 = 12.
+    room = Room(id="R", building="B", area_m2=60.0, desk_grid=DeskGrid(rows=8, cols=6))
+    assert cap.room_capacity(room, Policy(room_distancing=RoomDistancing(desk_spacing_m=1.0))) == 12
+
+
+def test_erlang_c_edges() -> None:
+    assert cap.erlang_c(2, 0.0) == 0.0  # nobody arrives, nobody waits
+    assert cap.erlang_c(2, 3.0) == 1.0  # overloaded: everyone waits

@@ -1,0 +1,80 @@
+"""Checker messages the mutation run (docs/testing.md) found untested: long class lists cut after
+eight, several grades named together, a boarding flag edited by hand. Plans are edited by hand, as
+an administrator would, and checked through ``check_plan``."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from reopen_sim.optimizer.check import check_plan
+from reopen_sim.plan import ClassAssignment, Plan
+from reopen_sim.scenario.schema import Scenario
+from test_optimize_schools import build, gate, room, school
+
+T0 = 7 * 60  # 07:00, the first window of the test schools
+
+
+def _crowd(n_classes: int) -> tuple[Scenario, Plan]:
+    """Grade-7 classes of 20 at one gate of 1 lane, 10 s a student: 1 x 6/min x 10 min x 0.85 = 51
+    a window; the plan puts every class in the first window."""
+    ids = [f"7-{i}" for i in range(1, n_classes + 1)]
+    sc = build(
+        school(
+            [(cid, 7, 20) for cid in ids],
+            gates=[gate("A", lanes=1, service_s=10.0)],
+            rooms=[room(f"R{i}", 24) for i in range(1, n_classes + 1)],
+            n_windows=6,
+        )
+    )
+    rows = tuple(
+        ClassAssignment(cid, 7, 20, False, T0, T0 + 10, "A", (f"R{i}",), None, 16 * 60)
+        for i, cid in enumerate(ids, start=1)
+    )
+    return sc, Plan(rows)
+
+
+def _gate_message(sc: Scenario, plan: Plan) -> str:
+    (v,) = [x for x in check_plan(sc, plan) if x.rule == "gate_capacity"]
+    return v.message
+
+
+def test_a_list_of_ten_classes_names_eight_and_counts_the_rest() -> None:
+    sc, plan = _crowd(10)
+    # Sorted as text: 7-1, 7-10, 7-2 ... 7-7 are the first eight; 7-8 and 7-9 are "2 more".
+    msg = _gate_message(sc, plan)
+    assert "(7-1, 7-10, 7-2, 7-3, 7-4, 7-5, 7-6, 7-7 and 2 more)" in msg
+    assert "200 students" in msg
+
+
+def test_a_list_of_eight_classes_names_them_all() -> None:
+    sc, plan = _crowd(8)
+    msg = _gate_message(sc, plan)
+    assert "(7-1, 7-2, 7-3, 7-4, 7-5, 7-6, 7-7, 7-8)" in msg
+    assert "more" not in msg
+
+
+def test_arrival_order_names_a_group_of_several_grades() -> None:
+    # Grades 9 and 8 must arrive before grade 7; the plan lets 7-1 in first.
+    data = school(
+        [("9-1", 9, 20), ("8-1", 8, 20), ("7-1", 7, 20)],
+        gates=[gate("A")],
+        rooms=[room("R1", 24), room("R2", 24), room("R3", 24)],
+        policy={"arrival_order": [[9, 8], [7]]},
+    )
+    sc = build(data)
+    plan = Plan(
+        (
+            ClassAssignment("9-1", 9, 20, False, T0 + 10, T0 + 20, "A", ("R1",), None, 16 * 60),
+            ClassAssignment("8-1", 8, 20, False, T0 + 10, T0 + 20, "A", ("R2",), None, 16 * 60),
+            ClassAssignment("7-1", 7, 20, False, T0, T0 + 10, "A", ("R3",), None, 16 * 60),
+        )
+    )
+    (v,) = [x for x in check_plan(sc, plan) if x.rule == "arrival_order"]
+    assert v.message.startswith("Grades 9, 8 must arrive before grade 7:")
+
+
+def test_a_boarding_flag_edited_by_hand_is_named() -> None:
+    sc, plan = _crowd(1)
+    edited = Plan(tuple(replace(a, boarding=True) for a in plan.assignments))
+    (v,) = [x for x in check_plan(sc, edited) if x.rule == "class_data"]
+    assert "boarding yes instead of no" in v.message

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from reopen_sim.optimizer.check import check_plan
+from reopen_sim.i18n import load_catalogue
+from reopen_sim.optimizer.check import Violation, check_plan
 from reopen_sim.plan import ClassAssignment, Plan
 from reopen_sim.scenario.schema import Scenario
 from test_optimize_schools import build, gate, room, school
@@ -35,6 +36,7 @@ def _crowd(n_classes: int) -> tuple[Scenario, Plan]:
 
 def _gate_message(sc: Scenario, plan: Plan) -> str:
     (v,) = [x for x in check_plan(sc, plan) if x.rule == "gate_capacity"]
+    assert v.class_ids == tuple(sorted(a.class_id for a in plan.assignments))
     return v.message
 
 
@@ -78,3 +80,13 @@ def test_a_boarding_flag_edited_by_hand_is_named() -> None:
     edited = Plan(tuple(replace(a, boarding=True) for a in plan.assignments))
     (v,) = [x for x in check_plan(sc, edited) if x.rule == "class_data"]
     assert "boarding yes instead of no" in v.message
+
+
+def test_render_in_english_is_the_message_and_without_a_key_is_the_message_in_any_language() -> None:
+    sc, plan = _crowd(10)
+    (v,) = [x for x in check_plan(sc, plan) if x.rule == "gate_capacity"]
+    assert v.render(load_catalogue("en")) == str(v) == f"[gate_capacity] {v.message}"
+    assert "7-1" in v.render(load_catalogue("zh"))
+    assert v.render(load_catalogue("zh")) != str(v)  # translated
+    plain = Violation("window", ("7-1",), "written by hand")
+    assert plain.render(load_catalogue("zh")) == "[window] written by hand"

@@ -90,3 +90,10 @@ def test_render_in_english_is_the_message_and_without_a_key_is_the_message_in_an
     assert v.render(load_catalogue("zh")) != str(v)  # translated
     plain = Violation("window", ("7-1",), "written by hand")
     assert plain.render(load_catalogue("zh")) == "[window] written by hand"
+
+
+def test_students_and_grade_edited_by_hand_are_both_named() -> None:
+    sc, plan = _crowd(1)
+    edited = Plan(tuple(replace(a, students=25, grade=8) for a in plan.assignments))
+    (v,) = [x for x in check_plan(sc, edited) if x.rule == "class_data"]
+    assert v.message == "Class 7-1: the row says 25 students instead of 20; grade 8 instead of 7."

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from reopen_sim.i18n import load_catalogue
 from reopen_sim.optimizer.check import Violation, check_plan
 from reopen_sim.plan import ClassAssignment, Plan
 from reopen_sim.scenario.schema import Scenario
+from test_check import edit, sound
 from test_optimize_schools import build, gate, room, school
 
 T0 = 7 * 60  # 07:00, the first window of the test schools
@@ -97,3 +100,127 @@ def test_students_and_grade_edited_by_hand_are_both_named() -> None:
     edited = Plan(tuple(replace(a, students=25, grade=8) for a in plan.assignments))
     (v,) = [x for x in check_plan(sc, edited) if x.rule == "class_data"]
     assert v.message == "Class 7-1: the row says 25 students instead of 20; grade 8 instead of 7."
+
+
+# Every violation of one hand edit of tests/test_check.py's sound plan (gates D, B, A; windows 07:00,
+# 07:10, 07:20; dismissal slots 16:00, 16:05, 16:10; 100 canteen seats a sitting), checked word for
+# word: which rule, which classes, and each figure in the message.
+EDITS: list[tuple[str, dict[str, object], list[tuple[str, tuple[str, ...], str]]]] = [
+    (
+        "8-2",
+        {"arrival_start_min": T0 + 5, "arrival_end_min": T0 + 15},
+        [
+            (
+                "window",
+                ("8-2",),
+                "Class 8-2 arrives at 07:05, which is not a window start (07:00, 07:10, 07:20).",
+            )
+        ],
+    ),
+    (
+        "8-2",
+        {"arrival_end_min": T0 + 20},
+        [
+            (
+                "window",
+                ("8-2",),
+                "Class 8-2's window 07:00–07:20 is not one window of 10 min (it should end at 07:10).",
+            )
+        ],
+    ),
+    ("8-2", {"gate": "Z"}, [("gate", ("8-2",), "Class 8-2 uses gate 'Z', which does not exist (D, B, A).")]),
+    (
+        "8-2",
+        {"gate": "B"},
+        [
+            ("open_to", ("8-2",), "Class 8-2 (day students) uses gate B, which is open to boarders only."),
+            (
+                "boarders",
+                ("8-1", "8-2"),
+                "Gate B, 07:00–07:10: boarders (8-1) and day students (8-2) share the entrance.",
+            ),
+        ],
+    ),
+    ("8-2", {"rooms": ("R9",)}, [("rooms", ("8-2",), "Class 8-2 uses room(s) R9, which do not exist.")]),
+    (
+        "8-2",
+        {"rooms": ("R1",)},
+        [("rooms", ("8-1", "8-2"), "Room R1 is used by 2 classes (8-1, 8-2); a room hosts one class.")],
+    ),
+    (
+        "7-1",
+        {"rooms": ("R3",)},
+        [
+            (
+                "room_capacity",
+                ("7-1",),
+                "Class 7-1 (60 students in R3) puts 60 in room R3, which seats 48 under the distancing rule.",
+            )
+        ],
+    ),
+    (
+        "8-2",
+        {"canteen_sitting": 3},
+        [("canteen", ("8-2",), "Class 8-2 has sitting 3; expected a sitting 1–2.")],
+    ),
+    (
+        "8-2",
+        {"canteen_sitting": 2},
+        [
+            (
+                "canteen",
+                ("7-1", "7-2", "8-2"),
+                "Canteen sitting 2 (12:20): 130 students but 100 distanced seats.",
+            )
+        ],
+    ),
+    ("7-2", {"gate": "D"}, [("pin", ("7-2",), "Class 7-2 is pinned but has gate D instead of A.")]),
+    (
+        "8-2",
+        {"dismissal_min": 16 * 60 + 2},
+        [
+            (
+                "dismissal",
+                ("8-2",),
+                "Class 8-2 is dismissed at 16:02, not a dismissal slot (16:00, 16:05, 16:10).",
+            )
+        ],
+    ),
+    (
+        "8-2",
+        {"arrival_start_min": T0 + 10, "arrival_end_min": T0 + 20},
+        [
+            (
+                "grades_per_gate",
+                ("7-1", "8-2"),
+                "Gate D, 07:10–07:20: 2 grades (7, 8) share the gate; at most 1 may.",
+            ),
+            (
+                "arrival_order",
+                ("7-1", "7-2", "8-2"),
+                "Grade 8 must arrive before grade 7: 8-2 arrives at 07:10 or later, "
+                "while 7-1, 7-2 arrive at 07:10.",
+            ),
+        ],
+    ),
+    (
+        "7-2",
+        {"arrival_start_min": T0 + 20, "arrival_end_min": T0 + 30},
+        [
+            (
+                "group",
+                ("7-1", "7-2"),
+                "Arrival group bus (bus) must arrive in one window: 7-1 at 07:10, 7-2 at 07:20.",
+            )
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("class_id", "changes", "expected"), EDITS)
+def test_each_hand_edit_word_for_word(
+    class_id: str, changes: dict[str, object], expected: list[tuple[str, tuple[str, ...], str]]
+) -> None:
+    sc, plan = sound()
+    found = check_plan(sc, edit(plan, class_id, **changes))
+    assert [(v.rule, v.class_ids, v.message) for v in found] == expected

@@ -18,20 +18,20 @@ from test_optimize_schools import build, gate, room, school
 T0 = 7 * 60  # 07:00, the first window of the test schools
 
 
-def _crowd(n_classes: int) -> tuple[Scenario, Plan]:
-    """Grade-7 classes of 20 at one gate of 1 lane, 10 s a student: 1 x 6/min x 10 min x 0.85 = 51
-    a window; the plan puts every class in the first window."""
+def _crowd(n_classes: int, students: int = 20) -> tuple[Scenario, Plan]:
+    """Grade-7 classes of ``students`` at one gate of 1 lane, 10 s a student: 1 x 6/min x 10 min x
+    0.85 = 51 a window; the plan puts every class in the first window."""
     ids = [f"7-{i}" for i in range(1, n_classes + 1)]
     sc = build(
         school(
-            [(cid, 7, 20) for cid in ids],
+            [(cid, 7, students) for cid in ids],
             gates=[gate("A", lanes=1, service_s=10.0)],
             rooms=[room(f"R{i}", 24) for i in range(1, n_classes + 1)],
             n_windows=6,
         )
     )
     rows = tuple(
-        ClassAssignment(cid, 7, 20, False, T0, T0 + 10, "A", (f"R{i}",), None, 16 * 60)
+        ClassAssignment(cid, 7, students, False, T0, T0 + 10, "A", (f"R{i}",), None, 16 * 60)
         for i, cid in enumerate(ids, start=1)
     )
     return sc, Plan(rows)
@@ -224,3 +224,41 @@ def test_each_hand_edit_word_for_word(
     sc, plan = sound()
     found = check_plan(sc, edit(plan, class_id, **changes))
     assert [(v.rule, v.class_ids, v.message) for v in found] == expected
+
+
+def test_a_gate_window_filled_exactly_to_its_capacity_passes() -> None:
+    # 3 classes of 17 = 51 students, the gate's 51 a window: allowed; one more student is not.
+    sc, plan = _crowd(3, students=17)
+    assert [v.rule for v in check_plan(sc, plan)] == []
+    sc, plan = _crowd(3, students=18)
+    assert "Gate A, 07:00–07:10: 54 students" in _gate_message(sc, plan)
+
+
+def test_everyone_through_one_gate_word_for_word() -> None:
+    # The sound plan with every class at gate A (2 lanes, 10 s: 2 x 6 x 10 x 0.85 = 102 a window; 50 m
+    # of queue at 1 m: 100 places) at 07:00.
+    sc, plan = sound()
+    plan = Plan(
+        tuple(replace(a, gate="A", arrival_start_min=T0, arrival_end_min=T0 + 10) for a in plan.assignments)
+    )
+    everyone = ("7-1", "7-2", "8-1", "8-2")
+    assert [(v.rule, v.class_ids, v.message) for v in check_plan(sc, plan)] == [
+        (
+            "gate_capacity",
+            everyone,
+            "Gate A, 07:00–07:10: 170 students (7-1, 7-2, 8-1, 8-2) but it takes at most 102 "
+            "(2 lanes at 85% load, 100 queue places).",
+        ),
+        ("grades_per_gate", everyone, "Gate A, 07:00–07:10: 2 grades (7, 8) share the gate; at most 1 may."),
+        (
+            "boarders",
+            everyone,
+            "Gate A, 07:00–07:10: boarders (8-1) and day students (7-1, 7-2, 8-2) share the entrance.",
+        ),
+        (
+            "arrival_order",
+            everyone,
+            "Grade 8 must arrive before grade 7: 8-1, 8-2 arrive at 07:00 or later, "
+            "while 7-1, 7-2 arrive at 07:00.",
+        ),
+    ]

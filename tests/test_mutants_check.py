@@ -141,6 +141,18 @@ EDITS: list[tuple[str, dict[str, object], list[tuple[str, tuple[str, ...], str]]
             ),
         ],
     ),
+    (
+        "8-1",
+        {"gate": "D"},
+        [
+            ("open_to", ("8-1",), "Class 8-1 (boarders) uses gate D, which is open to day students only."),
+            (
+                "boarders",
+                ("8-1", "8-2"),
+                "Gate D, 07:00–07:10: boarders (8-1) and day students (8-2) share the entrance.",
+            ),
+        ],
+    ),
     ("8-2", {"rooms": ("R9",)}, [("rooms", ("8-2",), "Class 8-2 uses room(s) R9, which do not exist.")]),
     (
         "8-2",

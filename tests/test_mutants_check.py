@@ -153,6 +153,27 @@ EDITS: list[tuple[str, dict[str, object], list[tuple[str, tuple[str, ...], str]]
             ),
         ],
     ),
+    (
+        "8-2",
+        {"rooms": ("R2", "R2")},
+        [
+            ("rooms", ("8-2",), "Class 8-2 lists a room twice (R2;R2)."),
+            (
+                "rooms",
+                ("8-2",),
+                "Class 8-2 (40 students) lists room R2 but its earlier rooms already seat everyone: "
+                "the room stays empty and blocks other classes.",
+            ),
+        ],
+    ),
+    (
+        "7-1",
+        {"rooms": ("R3", "LAB", "R5")},
+        [
+            ("rooms", ("7-1",), "Class 7-1 uses room(s) R5, which do not exist."),
+            ("rooms", ("7-1",), "Class 7-1 uses 3 rooms (R3;LAB;R5); at most 2 rooms a class."),
+        ],
+    ),
     ("8-2", {"rooms": ("R9",)}, [("rooms", ("8-2",), "Class 8-2 uses room(s) R9, which do not exist.")]),
     (
         "8-2",
@@ -274,3 +295,21 @@ def test_everyone_through_one_gate_word_for_word() -> None:
             "while 7-1, 7-2 arrive at 07:00.",
         ),
     ]
+
+
+def test_an_overfull_room_after_a_row_with_an_unknown_room() -> None:
+    # 8-2's row names a room that does not exist (its capacity cannot be checked); 7-1's row, after
+    # it, puts 60 students in R3 of 48: still reported.
+    sc, plan = sound()
+    plan = edit(edit(plan, "8-2", rooms=("R9",)), "7-1", rooms=("R3",))
+    assert [(v.rule, v.class_ids) for v in check_plan(sc, plan)] == [
+        ("rooms", ("8-2",)),
+        ("room_capacity", ("7-1",)),
+    ]
+
+
+def test_an_overflow_room_with_one_student_is_needed() -> None:
+    # 25 students in rooms of 24 and 24: 24 + 1, the second room is not empty.
+    sc = build(school([("7-1", 7, 25)], gates=[gate("A")], rooms=[room("R1", 24), room("R2", 24)]))
+    row = ClassAssignment("7-1", 7, 25, False, T0, T0 + 10, "A", ("R1", "R2"), None, 16 * 60)
+    assert check_plan(sc, Plan((row,))) == []

@@ -313,3 +313,36 @@ def test_an_overflow_room_with_one_student_is_needed() -> None:
     sc = build(school([("7-1", 7, 25)], gates=[gate("A")], rooms=[room("R1", 24), room("R2", 24)]))
     row = ClassAssignment("7-1", 7, 25, False, T0, T0 + 10, "A", ("R1", "R2"), None, 16 * 60)
     assert check_plan(sc, Plan((row,))) == []
+
+
+def _three_grades(rows: list[tuple[str, int, int, str]]) -> list[tuple[str, tuple[str, ...], str]]:
+    """Grades 9, 8, 7 must arrive in that order; ``rows`` are (class, grade, minutes after 07:00, gate)."""
+    data = school(
+        [("9-1", 9, 20), ("8-1", 8, 20), ("7-1", 7, 20), ("7-2", 7, 20)],
+        gates=[gate("A"), gate("B")],
+        rooms=[room(f"R{i}", 24) for i in range(1, 5)],
+        policy={"arrival_order": [[9], [8], [7]]},
+    )
+    plan = Plan(
+        tuple(
+            ClassAssignment(cid, grade, 20, False, T0 + t, T0 + t + 10, g, (f"R{i}",), None, 16 * 60)
+            for i, (cid, grade, t, g) in enumerate(rows, start=1)
+        )
+    )
+    return [(v.rule, v.class_ids, v.message) for v in check_plan(build(data), plan)]
+
+
+def test_arrival_order_of_the_second_pair_of_grades() -> None:
+    # 9-1 at 07:00 is first, as it should be; 8-1 comes at 07:20, after 7-1 (07:10) and with 7-2 (07:20,
+    # which counts: a later grade must come strictly after).
+    order = (
+        "arrival_order",
+        ("7-1", "7-2", "8-1"),
+        "Grade 8 must arrive before grade 7: 8-1 arrives at 07:20 or later, while 7-1, 7-2 arrive at 07:10.",
+    )
+    rows = [("9-1", 9, 0, "A"), ("8-1", 8, 20, "B"), ("7-1", 7, 10, "A"), ("7-2", 7, 20, "A")]
+    assert _three_grades(rows) == [order]
+    # Without grade 9 in the plan the first pair cannot be compared; the second still is.
+    found = _three_grades(rows[1:])
+    assert [f[0] for f in found] == ["classes", "arrival_order"]
+    assert found[1] == order

@@ -4,6 +4,7 @@ an administrator would, and checked through ``check_plan``."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 
 import pytest
@@ -12,7 +13,7 @@ from reopen_sim.i18n import load_catalogue
 from reopen_sim.optimizer.check import Violation, check_plan
 from reopen_sim.plan import ClassAssignment, Plan
 from reopen_sim.scenario.schema import Scenario
-from test_check import edit, sound
+from test_check import DATA, edit, sound
 from test_optimize_schools import build, gate, room, school
 
 T0 = 7 * 60  # 07:00, the first window of the test schools
@@ -346,3 +347,38 @@ def test_arrival_order_of_the_second_pair_of_grades() -> None:
     found = _three_grades(rows[1:])
     assert [f[0] for f in found] == ["classes", "arrival_order"]
     assert found[1] == order
+
+
+def test_every_pinned_field_broken_is_named() -> None:
+    # 7-2 pinned to gate A, the 07:10 window, room R4, sitting 2 and the 16:00 dismissal; the row
+    # moves all five.
+    data = copy.deepcopy(DATA)
+    data["pins"] = [
+        {
+            "class_id": "7-2",
+            "gate": "A",
+            "window_at": "07:10",
+            "rooms": ["R4"],
+            "canteen_sitting": 2,
+            "dismissal_at": "16:00",
+        }
+    ]
+    sc = build(data)
+    _, plan = sound()
+    assert check_plan(sc, plan) == []
+    moved = edit(
+        plan,
+        "7-2",
+        gate="D",
+        arrival_start_min=T0 + 20,
+        arrival_end_min=T0 + 30,
+        rooms=("R4", "LAB"),
+        canteen_sitting=1,
+        dismissal_min=16 * 60 + 5,
+    )
+    (v,) = [x for x in check_plan(sc, moved) if x.rule == "pin"]
+    assert v.class_ids == ("7-2",)
+    assert v.message == (
+        "Class 7-2 is pinned but has gate D instead of A; window 07:20 instead of 07:10; rooms R4;LAB "
+        "instead of R4; sitting 1 instead of 2; dismissal 16:05 instead of 16:00."
+    )

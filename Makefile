@@ -41,7 +41,7 @@ bench: install
 # Mutation testing (docs/testing.md), by hand and not part of `make test`: mutmut changes capacity.py,
 # derived.py, check.py and simulation/ one small edit at a time and runs the tests that reach the edit.
 # MODULES picks the mutants by name, e.g. make mutate MODULES="reopen_sim.optimizer.check.*"
-# (default: all of them, about an hour on two idle cores). `.venv/bin/mutmut results` lists survivors.
+# (default: all 4,071; capacity+derived took ~10 min and check+gates ~23 min on two busy cores).
 MODULES ?=
 mutate: install
 	MPLBACKEND=Agg $(BIN)/mutmut run --max-children 2 $(MODULES)

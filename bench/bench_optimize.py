@@ -95,6 +95,11 @@ def main() -> int:
     ap.add_argument(
         "--free-rooms", action="store_true", help="policy.keep_home_rooms: false (classes may change rooms)"
     )
+    ap.add_argument(
+        "--lns",
+        default="auto",
+        help="comma-separated variants run side by side per school: auto (by size), on, off",
+    )
     ap.add_argument("--big", action="store_true", help="add generated 6,000 and 10,000-student high schools")
     ap.add_argument(
         "--busy",
@@ -115,9 +120,9 @@ def main() -> int:
 def run(args: argparse.Namespace) -> int:
     """One markdown row per school and seed."""
     print(
-        "| school | seed | classes | students | status | first plan s | within 1% s | optimal s | wall s | limit s | wall/limit | stopped by | det | phases | objective | bound | gap | check |"
+        "| school | lns | seed | classes | students | status | first plan s | within 1% s | optimal s | wall s | limit s | wall/limit | stopped by | det | phases | objective | bound | gap | check |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     seeds = [int(x) for x in args.seeds.split(",")]
     for name, src in instances(args.big):
         if args.only and args.only not in name:
@@ -129,15 +134,17 @@ def run(args: argparse.Namespace) -> int:
             continue
         if args.free_rooms:
             sc = sc.model_copy(update={"policy": sc.policy.model_copy(update={"keep_home_rooms": False})})
-        for seed in seeds:
+        for seed, variant in [(s, v) for s in seeds for v in args.lns.split(",")]:
+            # "auto" passes no lns argument, so the script also runs against code without it.
+            extra = {} if variant == "auto" else {"lns": variant == "on"}
             t0 = time.perf_counter()
             try:
-                plan = optimize(sc, time_limit_s=args.time_limit, seed=seed)
+                plan = optimize(sc, time_limit_s=args.time_limit, seed=seed, **extra)
             except InfeasibleError as exc:
                 wall = time.perf_counter() - t0
                 reason = exc.reasons[0].replace("|", "/")
                 print(
-                    f"| {name} | {seed} | {len(sc.classes)} | {sc.n_students} | {exc.status} | | | | {wall:.2f} | "
+                    f"| {name} | {variant} | {seed} | {len(sc.classes)} | {sc.n_students} | {exc.status} | | | | {wall:.2f} | "
                     f"{args.time_limit:g} | {wall / args.time_limit:.2f} | | | | | | | {reason} |"
                 )
                 continue
@@ -146,8 +153,11 @@ def run(args: argparse.Namespace) -> int:
             optimal = m["wall_time_s"] if m["status"] == "OPTIMAL" else None
             ok = "pass" if not check_plan(sc, plan) else "FAIL"
             phases = " + ".join(f"{p['workers']}w {p['deterministic_time']:.1f}" for p in m["phases"])
+            if m.get("lns"):
+                lns_det = sum(step["deterministic_time"] for step in m["lns"])
+                phases = f"lns {len(m['lns'])} steps {lns_det:.1f} + {phases}"
             print(
-                f"| {name} | {seed} | {len(sc.classes)} | {sc.n_students} | {m['status']} | "
+                f"| {name} | {variant} | {seed} | {len(sc.classes)} | {sc.n_students} | {m['status']} | "
                 f"{fmt(m['first_solution_s'])} | {fmt(within)} | {fmt(optimal)} | {m['wall_time_s']:.2f} | "
                 f"{args.time_limit:g} | {m['wall_time_s'] / args.time_limit:.2f} | {m['stopped_by']} | "
                 f"{m['deterministic_time']:.1f} | {phases} | "

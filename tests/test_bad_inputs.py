@@ -437,7 +437,7 @@ def _check(tmp: Path, timetable: Path, *must: str) -> tuple[list[str], list[str]
 
 @case
 def tt_missing(tmp: Path) -> tuple[list[str], list[str]]:
-    return _check(tmp, tmp / "timetable.csv", "an existing timetable CSV file")
+    return _check(tmp, tmp / "timetable.csv", "TIMETABLE", "an existing file")
 
 
 @case

@@ -654,6 +654,20 @@ def walk_places(
     return places, offset, base
 
 
+def kept_first_rooms(tm: TimetableModel) -> dict[int, int]:
+    """Classes whose first room type is fixed by a kept home room (``add_home_rooms``), with that
+    type; none when explaining (the rule is then relaxable) or without the policy."""
+    if tm.explain:
+        return {}
+    rtype = type_of_room(tm.room_types)
+    kept = tm.caps.kept_home_rooms
+    return {
+        c: rtype[kept[cls.id]]
+        for c, cls in enumerate(tm.scenario.classes)
+        if cls.id in kept and kept[cls.id] in rtype
+    }
+
+
 def add_walk_term(tm: TimetableModel) -> None:
     """Short walks: Σ over classes and their rooms of the walk (m) from the class's gate to the room
     (``capacity.walk_m``, stairs included).
@@ -667,6 +681,8 @@ def add_walk_term(tm: TimetableModel) -> None:
     sc, m = tm.scenario, tm.model
     places, offset, base = walk_places(sc, tm.room_types)
     max_over = (sc.policy.max_rooms_per_class - 1) if sc.policy.allow_split_classes else 0
+    homes = kept_first_rooms(tm)
+    place_of = {t: p for p, members in enumerate(places) for t in members}
     parts: list[cp_model.LinearExprT] = []
     for c in range(len(sc.classes)):
         gates = tm.gates_of(c)
@@ -674,18 +690,26 @@ def add_walk_term(tm: TimetableModel) -> None:
         parts.append(
             sum(offset[t.index] * tm.over[c, t.index] for t in tm.room_types if (c, t.index) in tm.over)
         )
+        home = homes.get(c)
+        if home is not None and len(gates) > 1:
+            # The first room's place is fixed: its walk is linear in the gate choice, no y needed;
+            # a class its home room seats has no overflow rooms (add_room_choice), so no z either.
+            parts.append(sum(base[g, place_of[home]] * tm.gate_b[c, g] for g in gates))
+            if max_over == 0 or tm.room_types[home].capacity >= sc.classes[c].students:
+                continue
         if len(gates) == 1:
             g = gates[0]
             for p, members in enumerate(places):
                 parts.append(base[g, p] * sum(tm.prim[c, t] for t in members))
                 parts.append(base[g, p] * sum(tm.over[c, t] for t in members if (c, t) in tm.over))
             continue
-        y = {(g, p): m.new_bool_var(f"walk_y_{c}_{g}_{p}") for g in gates for p in range(len(places))}
-        for g in gates:
-            m.add(sum(y[g, p] for p in range(len(places))) == tm.gate_b[c, g])
-        for p, members in enumerate(places):
-            m.add(sum(y[g, p] for g in gates) == sum(tm.prim[c, t] for t in members))
-        parts.append(sum(base[g, p] * v for (g, p), v in y.items()))
+        if home is None:
+            y = {(g, p): m.new_bool_var(f"walk_y_{c}_{g}_{p}") for g in gates for p in range(len(places))}
+            for g in gates:
+                m.add(sum(y[g, p] for p in range(len(places))) == tm.gate_b[c, g])
+            for p, members in enumerate(places):
+                m.add(sum(y[g, p] for g in gates) == sum(tm.prim[c, t] for t in members))
+            parts.append(sum(base[g, p] * v for (g, p), v in y.items()))
         if max_over > 0:
             z = {
                 (g, p): m.new_int_var(0, max_over, f"walk_z_{c}_{g}_{p}")

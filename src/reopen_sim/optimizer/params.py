@@ -135,6 +135,16 @@ def plain_solver(time_limit_s: float, clock: WallClock | None = None) -> cp_mode
 DEFAULT_NUM_WORKERS = 2
 SINGLE_WORKER_S = 2.0
 
+# Large schools (optimizer/lns.py, bench/README.md "Large high schools"): from this many classes
+# ``optimize`` first improves the greedy plan by re-solving one arrival group at a time with the
+# rest fixed, for LNS_DET_SHARE of the deterministic budget and at most LNS_WALL_SHARE of the wall
+# time left, then searches the whole model with interleaved workers from that plan (their LP
+# workers give the bound; the single-worker search gave none on these models). The bundled
+# schools (at most 72 classes) never take this path.
+LNS_MIN_CLASSES = 100
+LNS_DET_SHARE = 0.5
+LNS_WALL_SHARE = 0.4
+
 # Full-problem subsolvers left out of an interleaved search: with them, the LNS workers and the LP
 # workers that close the gap got a smaller share of each batch. Measured on the high school (time to
 # proven optimum 9.5 -> 3.5 deterministic s) and the generated 3,600-student school (within 1 % of
@@ -172,6 +182,9 @@ __all__ = [
     "DEFAULT_NUM_WORKERS",
     "DETERMINISTIC_S_PER_WALL_S",
     "IGNORED_SUBSOLVERS",
+    "LNS_DET_SHARE",
+    "LNS_MIN_CLASSES",
+    "LNS_WALL_SHARE",
     "SINGLE_WORKER_S",
     "WallClock",
     "make_solver",

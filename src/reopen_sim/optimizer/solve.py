@@ -7,7 +7,8 @@ batches, so the search does not depend on thread timing). The caller's ``time_li
 seconds for the whole call; the search also has a deterministic budget, a fixed fraction of it
 (``params.DETERMINISTIC_S_PER_WALL_S``). When that budget ends first, same scenario + seed +
 settings → the same plan on any machine load; when the wall clock ends first, ``meta["stopped_by"]``
-says so.
+says so. Large schools (``params.LNS_MIN_CLASSES`` classes or more) replace the single-worker phase
+by a large-neighbourhood search by arrival group (``optimizer/lns.py``, also one worker).
 """
 
 from __future__ import annotations
@@ -21,13 +22,17 @@ from ortools.sat.python import cp_model
 from reopen_sim.errors import InfeasibleError
 from reopen_sim.optimizer.decode import extract_plan
 from reopen_sim.optimizer.explain import explain_infeasibility
-from reopen_sim.optimizer.hint import add_hint
+from reopen_sim.optimizer.hint import Hint, add_hint
+from reopen_sim.optimizer.lns import LnsResult, improve
 from reopen_sim.optimizer.model import TimetableModel, Weights, build_model
 from reopen_sim.optimizer.notes import changed_classes, unused_gates
 from reopen_sim.optimizer.params import (
     DEFAULT_NUM_WORKERS,
     DETERMINISTIC_S_PER_WALL_S,
     IGNORED_SUBSOLVERS,
+    LNS_DET_SHARE,
+    LNS_MIN_CLASSES,
+    LNS_WALL_SHARE,
     SINGLE_WORKER_S,
     WallClock,
     make_solver,
@@ -127,6 +132,58 @@ def _search_phases(
     return solver, status, phases
 
 
+def _lns_then_whole(
+    tm: TimetableModel,
+    start: cp_model.CpSolver,
+    det_s: float,
+    seed: int,
+    num_workers: int,
+    progress: _Progress,
+    clock: WallClock,
+) -> tuple[cp_model.CpSolver, Any, list[dict[str, Any]], LnsResult]:
+    """Large schools: the large-neighbourhood search (``optimizer/lns.py``) from the greedy plan
+    ``start`` for ``LNS_DET_SHARE`` of ``det_s`` and at most ``LNS_WALL_SHARE`` of the wall time
+    left, then ``num_workers`` interleaved workers on the whole model from its best plan for the
+    rest: their LP workers prove the bound (a single worker reported none on these models), and
+    they may still improve the plan. Returns the solver holding the best plan, its status, the
+    whole-model phase and the LNS record."""
+    part = WallClock(clock.elapsed_s() + LNS_WALL_SHARE * clock.left_s(), start=clock.start)
+    local = improve(tm, start, det_s * LNS_DET_SHARE, seed, part)
+    clock.cut = clock.cut or part.cut
+    best = local.solver if local.solver is not None else start
+    if local.solver is not None:
+        progress.solutions.append((time.perf_counter() - progress.start, local.objective))
+    values = list(best.response_proto.solution)
+    tm.model.clear_hints()
+    tm.model.proto.solution_hint.vars.extend(range(len(values)))
+    tm.model.proto.solution_hint.values.extend(values)
+    left_s = max(0.05, det_s - local.deterministic_time)
+    solver, status = _search(tm, left_s, seed, max(2, num_workers), True, progress, clock)
+    phases = [_phase(solver, status, max(2, num_workers))]
+    if status == cp_model.OPTIMAL or (
+        status == cp_model.FEASIBLE and solver.objective_value < local.objective
+    ):
+        return solver, status, phases, local
+    return best, cp_model.FEASIBLE, phases, local
+
+
+def _settle(
+    solver: cp_model.CpSolver, status: Any, phases: list[dict[str, Any]], hint: Hint
+) -> tuple[cp_model.CpSolver, Any, float, bool]:
+    """The plan kept, its status, the bound, and whether the plan is the greedy one."""
+    # Each phase's bound is a valid lower bound of the same model: report the best of them, and a
+    # plan that reaches it is optimal even when the phase that found it did not prove it.
+    bound = max(p["best_bound"] for p in phases)
+    if status == cp_model.FEASIBLE and solver.objective_value <= bound:
+        status = cp_model.OPTIMAL
+    from_hint = status == cp_model.UNKNOWN and hint.complete is not None
+    if from_hint and hint.complete is not None:
+        # The budget ended before CP-SAT reported a plan (on a short limit or a busy machine its
+        # presolve can take all of it): the greedy plan passed the checker, and it is returned.
+        solver, status = hint.complete, cp_model.FEASIBLE
+    return solver, status, bound, from_hint
+
+
 def _no_plan(
     scenario: Scenario, tm: TimetableModel, status: Any, name: str, time_limit_s: float, clock: WallClock
 ) -> InfeasibleError | RuntimeError:
@@ -176,6 +233,7 @@ def optimize(
     weights: Weights | None = None,
     single_worker_s: float = SINGLE_WORKER_S,
     deterministic_limit_s: float | None = None,
+    lns: bool | None = None,
 ) -> Plan:
     """Assign every class a window, gate, room(s), canteen sitting and dismissal time (CP-SAT).
 
@@ -197,35 +255,33 @@ def optimize(
     and each search phase, and wall times: ``wall_time_s`` for the whole call, ``solver_time_s`` for
     the search alone, and the time of each improving plan and bound since the call began.
 
+    ``lns`` (default: ``LNS_MIN_CLASSES`` classes or more) searches by arrival group first
+    (docs/design.md, "Large schools"); ``meta["lns"]`` records each neighbourhood's solve.
+
     Raises :class:`~reopen_sim.errors.InfeasibleError` with plain-language reasons when no plan exists
     (or none was found in the budget).
     """
     clock = WallClock(float(time_limit_s))
     t_start = time.perf_counter()
-    det_s = (
-        float(time_limit_s) * DETERMINISTIC_S_PER_WALL_S
-        if deterministic_limit_s is None
-        else float(deterministic_limit_s)
-    )
+    det_limit = deterministic_limit_s
+    det_s = float(time_limit_s) * DETERMINISTIC_S_PER_WALL_S if det_limit is None else float(det_limit)
     tm = build_model(scenario, previous=previous, weights=weights)
     hint = add_hint(tm, clock)
     hinted = hint.added
     progress = _Progress(t_start)
     t0 = time.perf_counter()
-    solver, status, phases = _search_phases(
-        tm, det_s, seed, num_workers, single_worker_s, hinted, progress, clock
-    )
+    use_lns = lns if lns is not None else len(scenario.classes) >= LNS_MIN_CLASSES
+    local = None
+    if use_lns and hint.complete is not None:
+        solver, status, phases, local = _lns_then_whole(
+            tm, hint.complete, det_s, seed, num_workers, progress, clock
+        )
+    else:
+        solver, status, phases = _search_phases(
+            tm, det_s, seed, num_workers, single_worker_s, hinted, progress, clock
+        )
     t_end = time.perf_counter()
-    # Each phase's bound is a valid lower bound of the same model: report the best of them, and a
-    # plan that reaches it is optimal even when the phase that found it did not prove it.
-    bound = max(p["best_bound"] for p in phases)
-    if status == cp_model.FEASIBLE and solver.objective_value <= bound:
-        status = cp_model.OPTIMAL
-    from_hint = status == cp_model.UNKNOWN and hint.complete is not None
-    if from_hint and hint.complete is not None:
-        # The budget ended before CP-SAT reported a plan (on a short limit or a busy machine its
-        # presolve can take all of it): the greedy plan passed the checker, and it is returned.
-        solver, status = hint.complete, cp_model.FEASIBLE
+    solver, status, bound, from_hint = _settle(solver, status, phases, hint)
     name = solver.status_name(status)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise _no_plan(scenario, tm, status, name, time_limit_s, clock)
@@ -244,7 +300,9 @@ def optimize(
         "peak_utilisation": terms["peak_utilisation_permille"] / 1000,
         **_stopped_by(status, clock, det_s, gap),
         "solver_time_s": t_end - t0,
-        "deterministic_time": sum(p["deterministic_time"] for p in phases),
+        "deterministic_time": sum(p["deterministic_time"] for p in phases)
+        + (local.deterministic_time if local is not None else 0.0),
+        "lns": local.steps if local is not None else [],
         "deterministic_limit": det_s,
         "phases": phases,  # per search phase: workers, status, deterministic s, wall s, bound
         "first_solution_s": progress.solutions[0][0] if progress.solutions else None,

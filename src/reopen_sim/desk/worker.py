@@ -1,0 +1,155 @@
+"""What runs inside a job's own process: plan or simulate one school, reporting progress on a pipe.
+
+Messages sent: ``("progress", fraction)``, then ``("done", result)`` or ``("failed", error)``;
+``error`` is ``{"message": English text, "languages": {lang: {"message", "reasons"}}}`` for errors
+the user can act on (no plan fits, bad input), ``{"message", "trace"}`` for others. The process never touches the
+database; the server records what it sends.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import traceback
+from multiprocessing.connection import Connection
+from typing import Any
+
+
+def _ticker(conn: Connection, budget_s: float, stop: threading.Event) -> None:
+    """Progress of a search by elapsed time over its wall-clock budget (CP-SAT reports no fraction),
+    at most 0.95: ``optimize``'s ``time_limit_s`` bounds the whole call."""
+    t0 = time.monotonic()
+    while not stop.wait(0.5):
+        conn.send(("progress", min(0.95, 0.05 + 0.9 * (time.monotonic() - t0) / max(budget_s, 0.1))))
+
+
+def _plan(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str, Any]:
+    from reopen_sim.desk.service import jsonable
+    from reopen_sim.optimizer.solve import optimize
+    from reopen_sim.plan import plan_from_rows
+
+    previous = plan_from_rows(params["previous_rows"]) if params.get("previous_rows") else None
+    stop = threading.Event()
+    tick = threading.Thread(target=_ticker, args=(conn, float(params["time_limit_s"]), stop), daemon=True)
+    tick.start()
+    try:
+        plan = optimize(scenario, time_limit_s=params["time_limit_s"], seed=params["seed"], previous=previous)
+    finally:
+        stop.set()
+        tick.join()
+    return {"rows": plan.rows(), "meta": jsonable(dict(plan.meta))}
+
+
+def _simulate(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str, Any]:
+    from reopen_sim.desk.service import jsonable
+    from reopen_sim.plan import plan_from_rows
+    from reopen_sim.simulation.run import simulate
+
+    plan = plan_from_rows(params["rows"])
+    n = int(params["replications"])
+
+    def told(done: int, total: int) -> None:  # reopen_sim.progress: called after every replication
+        conn.send(("progress", 0.99 * done / max(total, 1)))
+
+    res = simulate(scenario, plan, replications=n, seed=int(params["seed"]), progress=told)
+    gates = res.gate_summary().to_dict(orient="records")
+    return {"gates": jsonable(gates)}
+
+
+def _report(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str, Any]:
+    """A published version's printable set, exactly as ``reopen-sim publish`` makes it (``publish``,
+    with ``check_plan``'s violations printed on every page when there are any), then its report
+    page: ``compare`` with the unplanned baseline (common random numbers) and ``write_report``.
+    Both go to folders the server named."""
+    from pathlib import Path
+
+    from reopen_sim.experiment import compare
+    from reopen_sim.optimizer.baseline import baseline_plan
+    from reopen_sim.optimizer.check import check_plan
+    from reopen_sim.plan import plan_from_rows
+    from reopen_sim.report.publish import publish
+    from reopen_sim.report.write import write_report
+
+    plan = plan_from_rows(params["rows"])
+    out = Path(params["out_dir"])
+    printable = publish(
+        scenario,
+        plan,
+        out / "printable",
+        lang=params["lang"],
+        violations=check_plan(scenario, plan),
+        force=True,
+    )
+    conn.send(("progress", 0.1))
+    plans = {"published": plan, "baseline": baseline_plan(scenario)}
+    steps = {"done": 0}
+
+    def told(_done: int, total: int) -> None:  # one call per replication of each plan
+        steps["done"] += 1
+        conn.send(("progress", 0.1 + 0.85 * steps["done"] / max(2 * total, 1)))
+
+    cmp = compare(
+        scenario, plans, replications=int(params["replications"]), seed=int(params["seed"]), progress=told
+    )
+    report = write_report(scenario, cmp, out / "report", lang=params["lang"], force=True, plan="published")
+    return {
+        "printable": sorted(p.relative_to(printable).as_posix() for p in printable.rglob("*") if p.is_file()),
+        "report": sorted(p.relative_to(report).as_posix() for p in report.rglob("*") if p.is_file()),
+    }
+
+
+def _compare(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str, Any]:
+    """Two or more versions simulated with common random numbers (``compare``): per plan and metric
+    the mean with its 95% interval and the paired difference to the first plan."""
+    from reopen_sim.desk.service import jsonable
+    from reopen_sim.experiment import compare
+    from reopen_sim.plan import plan_from_rows
+
+    plans = {name: plan_from_rows(rows) for name, rows in params["plans"].items()}
+    steps = {"done": 0}
+
+    def told(_done: int, total: int) -> None:
+        steps["done"] += 1
+        conn.send(("progress", 0.99 * steps["done"] / max(len(plans) * total, 1)))
+
+    cmp = compare(
+        scenario, plans, replications=int(params["replications"]), seed=int(params["seed"]), progress=told
+    )
+    return {"table": jsonable(cmp.table.to_dict(orient="records"))}
+
+
+def _in_languages(exc: Any) -> dict[str, dict[str, Any]]:
+    """An error in every language (the job's reader chooses): ``{"en": {"message", "reasons"}, "zh": ...}``."""
+    from reopen_sim.i18n import LANGUAGES, load_catalogue
+
+    out = {}
+    for lang in LANGUAGES:
+        text = exc.render(load_catalogue(lang))
+        lines = text.splitlines()
+        reasons = [line.strip().removeprefix("- ") for line in lines[1:]] or lines
+        out[lang] = {"message": text, "reasons": reasons}
+    return out
+
+
+def run_job(
+    kind: str, scenario_json: str, source_name: str, params: dict[str, Any], conn: Connection
+) -> None:
+    """The entry point of a job process."""
+    from reopen_sim.errors import InfeasibleError, InputError
+    from reopen_sim.scenario.load import scenario_from_dict
+
+    try:
+        conn.send(("progress", 0.0))
+        sc = scenario_from_dict(json.loads(scenario_json), file=source_name)
+        work = {"plan": _plan, "simulate": _simulate, "report": _report, "compare": _compare}[kind]
+        result = work(sc, params, conn)
+        conn.send(("done", result))
+    except InfeasibleError as exc:
+        conn.send(("failed", {"message": str(exc), "languages": _in_languages(exc), "status": exc.status}))
+    except InputError as exc:
+        conn.send(("failed", {"message": str(exc), "languages": _in_languages(exc)}))
+    except Exception as exc:  # reported to the user as a failed job, with the trace for the log
+        conn.send(("failed", {"message": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}))
+    finally:
+        conn.close()

@@ -382,3 +382,24 @@ def test_every_pinned_field_broken_is_named() -> None:
         "Class 7-2 is pinned but has gate D instead of A; window 07:20 instead of 07:10; rooms R4;LAB "
         "instead of R4; sitting 1 instead of 2; dismissal 16:05 instead of 16:00."
     )
+
+
+def test_a_sitting_given_when_meals_are_delivered_is_named() -> None:
+    # Meals delivered to classrooms: 7-1 has no sitting (right), 7-2 is given sitting 1 (wrong).
+    sc = build(
+        school(
+            [("7-1", 7, 20), ("7-2", 7, 20)],
+            gates=[gate("A")],
+            rooms=[room("R1", 24), room("R2", 24)],
+            canteen={"mode": "delivered"},
+        )
+    )
+    plan = Plan(
+        (
+            ClassAssignment("7-1", 7, 20, False, T0, T0 + 10, "A", ("R1",), None, 16 * 60),
+            ClassAssignment("7-2", 7, 20, False, T0, T0 + 10, "A", ("R2",), 1, 16 * 60),
+        )
+    )
+    assert [(v.rule, v.class_ids, v.message) for v in check_plan(sc, plan)] == [
+        ("canteen", ("7-2",), "Class 7-2 has canteen sitting 1, but meals are delivered.")
+    ]

@@ -8,6 +8,7 @@ from reopen_sim.cli import (  # noqa: F401  (imported to register their commands
     plan_cmds,
     run_cmds,
     scenario_cmds,
+    serve_cmds,
     simulate_cmds,
 )
 from reopen_sim.cli.app import app, main

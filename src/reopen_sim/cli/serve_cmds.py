@@ -1,0 +1,58 @@
+"""``serve``: start the planning desk (a local web app) and open it in the browser."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from reopen_sim.cli.app import app, console
+
+
+def desk_url(host: str, port: int, token: str | None) -> str:
+    """The address to open: ``http://host:port/``, with ``?token=`` when the server requires one."""
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}/"
+    return f"{url}?token={token}" if token else url
+
+
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on; any but 127.0.0.1 requires a token.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8765,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Folder for the desk's database (default: the user's data folder)."),
+    ] = None,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser.")] = False,
+    token: Annotated[
+        str | None,
+        typer.Option("--token", help="Access token (generated when --host is not a loopback address)."),
+    ] = None,
+    db_url: Annotated[
+        str | None,
+        typer.Option("--db-url", help="SQLAlchemy database URL (default: SQLite in --data)."),
+    ] = None,
+) -> None:
+    """Start the planning desk at http://HOST:PORT/ and open it in the browser (Ctrl+C stops it)."""
+    import webbrowser
+
+    import uvicorn
+
+    from reopen_sim.desk.app import create_app
+    from reopen_sim.desk.settings import DeskSettings, default_data_dir, is_loopback
+
+    if token is None and not is_loopback(host):
+        token = secrets.token_urlsafe(24)
+    data_dir = data if data is not None else default_data_dir()
+    settings = DeskSettings(data_dir=data_dir, db_url=db_url, token=token, host=host, port=port)
+    desk = create_app(settings)
+    url = desk_url(host, port, token)
+    console.print(f"reopen-sim desk: {url}  (data: {data_dir})", soft_wrap=True)
+    if not no_browser:
+        webbrowser.open(url)
+    uvicorn.run(desk, host=host, port=port, log_level="info")

@@ -1,0 +1,34 @@
+"""The desk's ASGI app: ``create_app(settings)`` wires the API, the pages, the store and the jobs."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from reopen_sim import __version__
+from reopen_sim.desk import pages
+from reopen_sim.desk.api import router as api_router
+from reopen_sim.desk.settings import DeskSettings
+from reopen_sim.desk.store import Store
+
+
+def create_app(settings: DeskSettings | None = None) -> FastAPI:
+    """A desk app for ``settings`` (default: the user's data directory, loopback, no token).
+
+    The database is migrated to the newest schema here, before the first request.
+    ``app.state`` holds ``settings`` and ``store``.
+    """
+    settings = settings or DeskSettings()
+    if settings.db_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app = FastAPI(
+        title="reopen-sim desk",
+        version=__version__,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.store = Store(settings.database_url)
+    app.include_router(api_router)
+    app.include_router(pages.router)
+    return app

@@ -1,22 +1,42 @@
-"""The desk's JSON API through an in-process client (fastapi.testclient over httpx)."""
+"""The desk's JSON API through an in-process client (fastapi.testclient over httpx): every endpoint,
+the version conflict, restart, and the plan/simulate jobs on the tiny school."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
+from desk_support import TINY, client_for, plan_school, upload, wait_job
 from reopen_sim import __version__
-from reopen_sim.desk.app import create_app
-from reopen_sim.desk.settings import DeskSettings
+from reopen_sim.optimizer.check import check_plan
+from reopen_sim.plan import plan_from_rows, read_timetable
+from reopen_sim.scenario.load import load_scenario
 
 
-@pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(DeskSettings(data_dir=tmp_path / "desk"))) as c:
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("desk")
+
+
+@pytest.fixture(scope="module")
+def client(data_dir: Path) -> Iterator[TestClient]:
+    with client_for(data_dir) as c:
         yield c
+
+
+@pytest.fixture(scope="module")
+def planned(client: TestClient) -> dict[str, Any]:
+    """The tiny school uploaded and planned once for the module: {school, plan, job}."""
+    school = upload(client).json()["id"]
+    job = plan_school(client, school)
+    assert job["status"] == "done", job
+    return {"school": school, "plan": job["result"]["plan"], "job": job}
 
 
 def test_health_says_ok_and_the_version(client: TestClient) -> None:
@@ -25,6 +45,224 @@ def test_health_says_ok_and_the_version(client: TestClient) -> None:
     assert r.json() == {"status": "ok", "version": __version__}
 
 
-def test_openapi_lists_the_api(client: TestClient) -> None:
+def test_openapi_documents_every_endpoint(client: TestClient) -> None:
     paths = client.get("/api/openapi.json").json()["paths"]
-    assert "/api/health" in paths
+    for p in (
+        "/api/health",
+        "/api/schools",
+        "/api/schools/{school_id}",
+        "/api/schools/{school_id}/workbook.xlsx",
+        "/api/schools/{school_id}/plans",
+        "/api/jobs/{job_id}",
+        "/api/plans/{plan_id}",
+        "/api/plans/{plan_id}/classes/{class_id}",
+        "/api/plans/{plan_id}/simulate",
+        "/api/plans/{plan_id}/analysis",
+        "/api/plans/{plan_id}/timetable.csv",
+        "/api/plans/{plan_id}/timetable.xlsx",
+        "/api/plans/{plan_id}/publish",
+    ):
+        assert p in paths, p
+
+
+def test_upload_returns_the_school_as_the_library_reads_it(client: TestClient) -> None:
+    sc = load_scenario(TINY)
+    r = upload(client)
+    assert r.status_code == 201
+    body = r.json()
+    assert body["name"] == sc.school.name
+    assert body["classes"] == len(sc.classes)
+    assert body["students"] == sc.n_students
+    got = client.get(f"/api/schools/{body['id']}").json()
+    assert got["entrances"] == [e.id for e in sc.entrances]
+    assert got["source_name"] == "tiny-school.yaml"
+    assert body["id"] in [s["id"] for s in client.get("/api/schools").json()]
+
+
+def test_unknown_ids_are_404_with_a_message(client: TestClient) -> None:
+    for url in ("/api/schools/999999", "/api/plans/999999", "/api/jobs/nope", "/api/plans/999999/analysis"):
+        r = client.get(url)
+        assert r.status_code == 404, url
+        assert r.json()["detail"]
+
+
+def test_plan_job_gives_a_plan_that_passes_the_checker(client: TestClient, planned: dict[str, Any]) -> None:
+    assert planned["job"]["progress"] == 1.0
+    plan = client.get(f"/api/plans/{planned['plan']}", params={"version": 1}).json()
+    assert plan["school"] == planned["school"]
+    assert plan["status"] in ("draft", "published")
+    sc = load_scenario(TINY)
+    assert check_plan(sc, plan_from_rows(plan["classes"])) == []
+    assert plan["violations"] == []
+    assert {r["class_id"] for r in plan["classes"]} == {c.id for c in sc.classes}
+
+
+def _latest(client: TestClient, plan: int) -> dict[str, Any]:
+    got: dict[str, Any] = client.get(f"/api/plans/{plan}").json()
+    return got
+
+
+def test_edit_makes_a_new_version_checked_at_once(client: TestClient, planned: dict[str, Any]) -> None:
+    before = _latest(client, planned["plan"])
+    cid = before["classes"][0]["class_id"]
+    r = client.patch(
+        f"/api/plans/{planned['plan']}/classes/{cid}",
+        json={"gate": "no-such-gate", "author": "teacher"},
+        headers={"If-Match": str(before["version"])},
+    )
+    assert r.status_code == 200, r.text
+    after = r.json()
+    assert after["version"] == before["version"] + 1
+    assert after["author"] == "teacher"
+    assert {
+        "class_id": cid,
+        "field": "gate",
+        "old": before["classes"][0]["gate"],
+        "new": "no-such-gate",
+    } in after["changes"]
+    sc = load_scenario(TINY)
+    expected = check_plan(sc, plan_from_rows(after["classes"]))
+    assert [v["rule"] for v in after["violations"]] == [v.rule for v in expected]
+    assert any(cid in v["classes"] for v in after["violations"])
+    # The version edited is unchanged (versions are immutable).
+    old = client.get(f"/api/plans/{planned['plan']}", params={"version": before["version"]}).json()
+    assert old["classes"] == before["classes"]
+
+
+def test_stale_edit_is_a_409_with_the_latest_state(client: TestClient, planned: dict[str, Any]) -> None:
+    now = _latest(client, planned["plan"])
+    cid = now["classes"][-1]["class_id"]
+    first = client.patch(
+        f"/api/plans/{planned['plan']}/classes/{cid}",
+        json={"dismissal_time": "16:05"},
+        headers={"If-Match": str(now["version"])},
+    )
+    assert first.status_code == 200
+    second = client.patch(
+        f"/api/plans/{planned['plan']}/classes/{cid}",
+        json={"dismissal_time": "16:10"},
+        headers={"If-Match": str(now["version"])},
+    )
+    assert second.status_code == 409
+    body = second.json()
+    assert body["latest"]["version"] == first.json()["version"]
+    assert body["latest"]["classes"] == first.json()["classes"]
+    assert str(now["version"]) in body["detail"]
+    assert _latest(client, planned["plan"])["version"] == first.json()["version"]
+
+
+def test_edit_without_version_or_with_a_bad_value_saves_nothing(
+    client: TestClient, planned: dict[str, Any]
+) -> None:
+    now = _latest(client, planned["plan"])
+    cid = now["classes"][0]["class_id"]
+    url = f"/api/plans/{planned['plan']}/classes/{cid}"
+    assert client.patch(url, json={"gate": "x"}).status_code == 428
+    bad = client.patch(url, json={"arrival_start": "25:99"}, headers={"If-Match": str(now["version"])})
+    assert bad.status_code == 422
+    assert bad.json()["issues"][0]["value"] == "25:99"
+    unknown = client.patch(
+        f"/api/plans/{planned['plan']}/classes/nope",
+        json={"gate": "x"},
+        headers={"If-Match": str(now["version"])},
+    )
+    assert unknown.status_code == 404
+    assert _latest(client, planned["plan"])["version"] == now["version"]
+
+
+def test_timetable_downloads_read_back_to_the_same_plan(
+    client: TestClient, planned: dict[str, Any], tmp_path: Path
+) -> None:
+    plan = client.get(f"/api/plans/{planned['plan']}", params={"version": 1}).json()
+    csv = client.get(f"/api/plans/{planned['plan']}/timetable.csv", params={"version": 1})
+    assert csv.status_code == 200
+    assert csv.headers["content-type"].startswith("text/csv")
+    (tmp_path / "timetable.csv").write_bytes(csv.content)
+    assert read_timetable(tmp_path / "timetable.csv").rows() == plan_from_rows(plan["classes"]).rows()
+    xlsx = client.get(f"/api/plans/{planned['plan']}/timetable.xlsx", params={"version": 1})
+    assert xlsx.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    assert "by class" in book.sheetnames
+
+
+def test_analysis_explains_every_class_with_a_sentence(client: TestClient, planned: dict[str, Any]) -> None:
+    got = client.get(f"/api/plans/{planned['plan']}/analysis", params={"version": 1, "lang": "zh"}).json()
+    plan = client.get(f"/api/plans/{planned['plan']}", params={"version": 1}).json()
+    assert {c["class_id"] for c in got["classes"]} == {r["class_id"] for r in plan["classes"]}
+    assert {t["term"] for t in got["terms"]} == set(plan["meta"]["terms"])
+    for c in got["classes"]:
+        kinds = {f["kind"] for f in c["facts"]}
+        assert {"window", "gate_load", "walk"} <= kinds
+        for f in c["facts"]:
+            assert f["text"] and not any(w in f["text"] for w in ("students", "gate at", "arrives"))
+        load = next(f for f in c["facts"] if f["kind"] == "gate_load")
+        assert 0 < load["percent"] <= 100
+        assert load["students"] <= load["capacity"]
+
+
+def test_simulate_job_stores_a_summary_per_gate(client: TestClient, planned: dict[str, Any]) -> None:
+    r = client.post(
+        f"/api/plans/{planned['plan']}/simulate", params={"version": 1}, json={"replications": 3, "seed": 1}
+    )
+    assert r.status_code == 202
+    job = wait_job(client, r.json()["job"])
+    assert job["status"] == "done", job
+    gates = {g["gate"] for g in job["result"]["gates"]}
+    sc = load_scenario(TINY)
+    assert {e.id for e in sc.entrances} <= gates
+    for g in job["result"]["gates"]:
+        assert g["replications"] == 3
+    sims = client.get(f"/api/plans/{planned['plan']}/simulations", params={"version": 1}).json()
+    assert sims[0]["id"] == job["result"]["simulation"]
+    assert sims[0]["replications"] == 3
+
+
+def test_publish_marks_the_version(client: TestClient, planned: dict[str, Any]) -> None:
+    r = client.post(f"/api/plans/{planned['plan']}/publish", json={"version": 1, "author": "head"})
+    assert r.status_code == 200
+    assert r.json()["status"] == "published"
+    assert r.json()["version"] == 1
+    listed = client.get(f"/api/schools/{planned['school']}").json()["plans"]
+    assert any(p["published_version"] == 1 for p in listed)
+
+
+def test_replan_keeps_pinned_classes_and_extends_the_same_plan(client: TestClient) -> None:
+    school = upload(client).json()["id"]
+    first = plan_school(client, school)
+    plan = first["result"]["plan"]
+    now = _latest(client, plan)
+    row = now["classes"][0]
+    pinned = client.patch(
+        f"/api/plans/{plan}/classes/{row['class_id']}",
+        json={"pinned": True},
+        headers={"If-Match": str(now["version"])},
+    )
+    assert pinned.status_code == 200, pinned.text
+    assert pinned.json()["pins"] == [row["class_id"]]
+    again = plan_school(client, school, previous=plan, seed=3)
+    assert again["status"] == "done", again
+    assert again["result"]["plan"] == plan
+    latest = _latest(client, plan)
+    assert latest["version"] == pinned.json()["version"] + 1
+    kept = next(r for r in latest["classes"] if r["class_id"] == row["class_id"])
+    assert (kept["gate"], kept["arrival_start"], kept["rooms"]) == (
+        row["gate"],
+        row["arrival_start"],
+        row["rooms"],
+    )
+
+
+def test_restart_loses_nothing(tmp_path: Path) -> None:
+    with client_for(tmp_path) as c:
+        school = upload(c).json()["id"]
+        job = plan_school(c, school)
+        plan = job["result"]["plan"]
+        v1 = _latest(c, plan)
+        cid = v1["classes"][0]["class_id"]
+        v2 = c.patch(f"/api/plans/{plan}/classes/{cid}", json={"gate": "x"}, headers={"If-Match": "1"}).json()
+        schools = c.get("/api/schools").json()
+    with client_for(tmp_path) as c:
+        assert c.get("/api/schools").json() == schools
+        assert c.get(f"/api/plans/{plan}", params={"version": 1}).json()["classes"] == v1["classes"]
+        assert _latest(c, plan) == v2
+        assert c.get(f"/api/jobs/{job['id']}").json()["result"] == job["result"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from reopen_sim.desk.api import health
+from reopen_sim.desk.api import health, jobs, plans, schools
 
 router = APIRouter(prefix="/api")
-router.include_router(health.router)
+for _module in (health, schools, plans, jobs):
+    router.include_router(_module.router)
 
 __all__ = ["router"]

@@ -1,0 +1,303 @@
+"""Plans: read a version with its violations, edit a class (version-checked), simulate, explain,
+download, publish."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from reopen_sim.desk.analysis import class_facts, objective_terms, summary_facts
+from reopen_sim.desk.api.deps import CacheDep, CatDep, JobsDep, StoreDep
+from reopen_sim.desk.api.jobs import JobRef
+from reopen_sim.desk.errors import DeskError
+from reopen_sim.desk.models import Job, PlanVersion, School, Simulation, utcnow
+from reopen_sim.desk.service import (
+    ScenarioCache,
+    check,
+    edit_class,
+    get_school,
+    iso,
+    latest_version,
+    pins_of,
+    plan_of,
+    scenario_json,
+    version_json,
+    version_of,
+    violations_json,
+)
+from reopen_sim.desk.store import Store
+from reopen_sim.i18n import Catalogue
+
+router = APIRouter(tags=["plans"])
+
+VersionQ = Annotated[int | None, Query(description="Version number (default: the latest)")]
+
+
+class Violation(BaseModel):
+    rule: str
+    classes: list[str]
+    message: str
+
+
+class PlanOut(BaseModel):
+    id: int
+    school: int
+    version: int
+    version_id: int
+    parent_version: int | None
+    status: str
+    author: str
+    created_at: str | None
+    published_at: str | None
+    changes: list[dict[str, Any]] = Field(description="[{class_id, field, old, new}] from the parent version")
+    pins: list[str]
+    classes: list[dict[str, str]] = Field(description="Timetable rows as in timetable.csv")
+    violations: list[Violation]
+    meta: dict[str, Any]
+
+
+class ClassEdit(BaseModel):
+    """Timetable fields of one class to change (times HH:MM; rooms a list or joined by ;), and/or a pin."""
+
+    arrival_start: str | None = None
+    arrival_end: str | None = None
+    gate: str | None = None
+    rooms: list[str] | str | None = None
+    canteen_sitting: int | str | None = None
+    dismissal_time: str | None = None
+    pinned: bool | None = Field(None, description="Pin the class where it is now (re-planning keeps it)")
+    author: str = Field("", max_length=100)
+
+
+class SimulateRequest(BaseModel):
+    replications: int = Field(30, ge=2, le=1000)
+    seed: int = Field(1, ge=0)
+
+
+class PublishRequest(BaseModel):
+    version: int | None = None
+    author: str = Field("", max_length=100)
+
+
+def _full(
+    store: Store, cache: ScenarioCache, cat: Catalogue, plan_id: int, version: int | None
+) -> dict[str, Any]:
+    with store.read() as s:
+        v = version_of(s, plan_id, version)
+        school = _school_of(s, v)
+    return version_json(v, school, violations_json(check(cache, school, v), cat))
+
+
+def _school_of(s: Any, v: PlanVersion) -> School:
+    from reopen_sim.desk.models import PlanLine
+
+    line = s.get(PlanLine, v.plan_id)
+    return get_school(s, line.school_id)
+
+
+@router.get("/plans/{plan_id}", response_model=PlanOut)
+def read_plan(
+    plan_id: int, store: StoreDep, cache: CacheDep, cat: CatDep, version: VersionQ = None
+) -> dict[str, Any]:
+    """A plan version (latest by default): its timetable rows and every rule it breaks (``check_plan``)."""
+    return _full(store, cache, cat, plan_id, version)
+
+
+@router.get("/plans/{plan_id}/versions")
+def list_versions(plan_id: int, store: StoreDep) -> list[dict[str, Any]]:
+    """Every version of a plan, newest first: number, status, author, when, what changed."""
+    with store.read() as s:
+        latest_version(s, plan_id)
+        rows = s.scalars(
+            select(PlanVersion).where(PlanVersion.plan_id == plan_id).order_by(PlanVersion.version.desc())
+        )
+        return [
+            {
+                "version": v.version,
+                "status": v.status,
+                "author": v.author,
+                "created_at": iso(v.created_at),
+                "published_at": iso(v.published_at),
+                "changes": v.changes,
+                "source": v.meta.get("source", "plan"),
+            }
+            for v in rows
+        ]
+
+
+def _if_match(value: str | None) -> int:
+    text = (value or "").strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise DeskError(428, "desk.error.bad_version", got=value or "-")
+    return int(text)
+
+
+@router.patch(
+    "/plans/{plan_id}/classes/{class_id}",
+    response_model=PlanOut,
+    responses={409: {"description": "Stale version: body has `latest`, the current plan"}},
+)
+def edit_plan_class(
+    plan_id: int,
+    class_id: str,
+    body: ClassEdit,
+    store: StoreDep,
+    cache: CacheDep,
+    cat: CatDep,
+    if_match: Annotated[str | None, Header(description="The version being edited")] = None,
+) -> dict[str, Any]:
+    """Change one class (window, gate, rooms, sitting, dismissal, pin): a new version, checked at once.
+
+    ``If-Match: <version>`` is required (428 without); 409 with the latest version when another edit
+    came first; 422 for a malformed value (e.g. a time not HH:MM)."""
+    yours = _if_match(if_match)
+    fields = body.model_dump(exclude={"author"}, exclude_none=True)
+    try:
+        edit_class(store, plan_id, class_id, yours, fields, author=body.author)
+    except DeskError as exc:
+        if exc.status == 409:
+            latest = _full(store, cache, cat, plan_id, None)
+            raise DeskError(
+                409, exc.key, extra={"latest": latest}, yours=yours, latest=latest["version"]
+            ) from None
+        raise
+    return _full(store, cache, cat, plan_id, None)
+
+
+def _simulation_done(s: Any, job: Job, result: dict[str, Any]) -> dict[str, Any]:
+    sim = Simulation(
+        plan_version_id=job.plan_version_id,
+        replications=job.params["replications"],
+        seed=job.params["seed"],
+        summary=result,
+    )
+    s.add(sim)
+    s.flush()
+    return {"simulation": sim.id, **result}
+
+
+@router.post("/plans/{plan_id}/simulate", status_code=202, response_model=JobRef)
+def start_simulation(
+    plan_id: int,
+    body: SimulateRequest,
+    store: StoreDep,
+    jobs: JobsDep,
+    cache: CacheDep,
+    version: VersionQ = None,
+) -> dict[str, str]:
+    """Simulate a version's mornings in a worker process (``simulate``); the job's result and
+    ``GET /api/plans/{id}/simulations`` give per gate each metric's mean and 95% interval."""
+    with store.read() as s:
+        v = version_of(s, plan_id, version)
+        school = _school_of(s, v)
+    sc_json = scenario_json(cache.get(school, pins_of(v)))
+    params = {"rows": v.rows, "replications": body.replications, "seed": body.seed}
+    public = {"replications": body.replications, "seed": body.seed, "plan": plan_id, "version": v.version}
+    job = jobs.submit(
+        "simulate", school.id, v.id, sc_json, school.source_name, params, _simulation_done, public
+    )
+    return {"job": job}
+
+
+@router.get("/plans/{plan_id}/simulations")
+def list_simulations(plan_id: int, store: StoreDep, version: VersionQ = None) -> list[dict[str, Any]]:
+    """Stored simulation summaries of a version (latest version by default), newest first."""
+    with store.read() as s:
+        v = version_of(s, plan_id, version)
+        sims = s.scalars(
+            select(Simulation).where(Simulation.plan_version_id == v.id).order_by(Simulation.id.desc())
+        )
+        return [
+            {
+                "id": x.id,
+                "version": v.version,
+                "replications": x.replications,
+                "seed": x.seed,
+                "created_at": iso(x.created_at),
+                **x.summary,
+            }
+            for x in sims
+        ]
+
+
+@router.get("/plans/{plan_id}/analysis")
+def analysis(
+    plan_id: int, store: StoreDep, cache: CacheDep, cat: CatDep, version: VersionQ = None
+) -> dict[str, Any]:
+    """Why the plan is as it is: objective terms, plan-wide facts, and per class the facts that shaped
+    its assignment (window, gate load against capacity, walk to its room, split rooms), each with a sentence."""
+    with store.read() as s:
+        v = version_of(s, plan_id, version)
+        school = _school_of(s, v)
+    sc = cache.get(school, pins_of(v))
+    plan = plan_of(v)
+    return {
+        "id": plan_id,
+        "version": v.version,
+        "terms": objective_terms(v.meta, cat),
+        "plan": summary_facts(sc, plan, v.meta, cat),
+        "classes": class_facts(sc, plan, cat, frozenset(v.pins)),
+    }
+
+
+def _timetable_file(
+    store: Store, cache: ScenarioCache, plan_id: int, version: int | None, name: str
+) -> bytes:
+    from reopen_sim.report.timetable import write_timetable
+
+    with store.read() as s:
+        v = version_of(s, plan_id, version)
+        school = _school_of(s, v)
+    with tempfile.TemporaryDirectory(prefix="reopen-sim-tt-") as tmp:
+        write_timetable(plan_of(v), cache.get(school), tmp)
+        return (Path(tmp) / name).read_bytes()
+
+
+@router.get(
+    "/plans/{plan_id}/timetable.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}}
+)
+def timetable_csv(plan_id: int, store: StoreDep, cache: CacheDep, version: VersionQ = None) -> Response:
+    """The version's ``timetable.csv`` (the contract ``check`` and ``simulate`` read back)."""
+    data = _timetable_file(store, cache, plan_id, version, "timetable.csv")
+    return Response(
+        data,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}-timetable.csv"'},
+    )
+
+
+@router.get(
+    "/plans/{plan_id}/timetable.xlsx",
+    response_class=Response,
+    responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
+)
+def timetable_xlsx(plan_id: int, store: StoreDep, cache: CacheDep, version: VersionQ = None) -> Response:
+    """The version's ``timetable.xlsx`` (by class, by gate, by room, by sitting)."""
+    data = _timetable_file(store, cache, plan_id, version, "timetable.xlsx")
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}-timetable.xlsx"'},
+    )
+
+
+@router.post("/plans/{plan_id}/publish", response_model=PlanOut)
+def publish(
+    plan_id: int, store: StoreDep, cache: CacheDep, cat: CatDep, body: PublishRequest | None = None
+) -> dict[str, Any]:
+    """Mark a version (the latest by default) published: frozen as what the school hands out.
+    Earlier published versions stay published in the history."""
+    body = body or PublishRequest()
+    with store.write() as s:
+        v = version_of(s, plan_id, body.version)
+        if v.status != "published":
+            v.status, v.published_at = "published", utcnow()
+            if body.author:
+                v.meta = {**v.meta, "published_by": body.author}
+        number = v.version
+    return _full(store, cache, cat, plan_id, number)

@@ -3,7 +3,7 @@
 Built from the scenario and a plan version's timetable rows (``timetable.csv`` columns) as the API
 returns them, with the violations the API found. Capacities come from
 ``scenario.capacity.gate_window_capacity`` (what the optimizer and ``check`` use); the words of each
-broken rule are ``check_plan``'s, in the page's language. The board adds no rule of its own.
+broken rule are ``check_plan``'s as the API renders them in the page's language. The board adds no rule of its own.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from typing import Any
 
 from reopen_sim.i18n import Catalogue
 from reopen_sim.naming import class_name, grade_name
-from reopen_sim.optimizer.check import check_plan
-from reopen_sim.plan import plan_from_rows
 from reopen_sim.scenario.capacity import gate_window_capacity
 from reopen_sim.scenario.schema import Scenario, format_hhmm, parse_hhmm
 
@@ -73,26 +71,12 @@ class Board:
     problems: list[dict[str, Any]]  # every violation: rule, classes, text
 
 
-def _violation_texts(sc: Scenario, rows: Sequence[Mapping[str, str]], cat: Catalogue) -> dict[Any, str]:
-    """``check_plan``'s words for each (rule, classes) of the rows, in the catalogue's language."""
-    try:
-        plan = plan_from_rows([dict(r) for r in rows], "<board>", sc)
-    except Exception:  # rows the library cannot read: the API's own English words are used
-        return {}
-    return {(v.rule, tuple(v.class_ids)): v.render(cat) for v in check_plan(sc, plan)}
-
-
-def _localised(
-    sc: Scenario, rows: Sequence[Mapping[str, str]], violations: Iterable[Mapping[str, Any]], cat: Catalogue
-) -> list[dict[str, Any]]:
-    texts = _violation_texts(sc, rows, cat) if cat.lang != "en" else {}
-    out = []
-    for v in violations:
-        classes = tuple(str(c) for c in v.get("classes", ()))
-        rule = str(v.get("rule", ""))
-        text = texts.get((rule, classes)) or str(v.get("message", ""))
-        out.append({"rule": rule, "classes": list(classes), "text": text})
-    return out
+def _localised(violations: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The API's violations (already in the page's language) as rule, classes, text."""
+    return [
+        {"rule": str(v.get("rule", "")), "classes": [str(c) for c in v.get("classes", ())], "text": str(v.get("message", ""))}
+        for v in violations
+    ]
 
 
 def build_board(
@@ -109,7 +93,7 @@ def build_board(
     ends = [format_hhmm(s + day.window_min) for s in starts]
     classes = {c.id: c for c in sc.classes}
     pinned = set(pins)
-    problems = _localised(sc, rows, violations, cat)
+    problems = _localised(violations)
     gate_rows = [
         GateRow(
             e.id,

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from reopen_sim.desk.pages_api import ApiAnswer, api_error, call_api
 from reopen_sim.desk.pages_board import build_board
+from reopen_sim.scenario.schema import format_hhmm, parse_hhmm
 from reopen_sim.desk.pages_common import catalogue_of, page_lang, render, stored_scenario
 
 router = APIRouter(include_in_schema=False)
@@ -64,6 +65,12 @@ def _edit_body(form: dict[str, str]) -> dict[str, Any]:
         value = form.get(key, "").strip()
         if value:
             body[key] = value
+    start = body.get("arrival_start")
+    if start and form.get("window_min", "").isdigit():  # a window is moved whole: its end follows
+        try:
+            body["arrival_end"] = format_hhmm(parse_hhmm(start) + int(form["window_min"]))
+        except ValueError:
+            pass  # a malformed time goes to the API as written, which names it
     if form.get("pinned") in ("true", "false"):
         body["pinned"] = form["pinned"] == "true"
     return body

@@ -62,7 +62,8 @@
         class_id: classId,
         gate: cell.dataset.gate,
         arrival_start: cell.dataset.window,
-        version: b.dataset.version
+        version: b.dataset.version,
+        window_min: b.dataset.windowMin
       }
     });
   });

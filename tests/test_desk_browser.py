@@ -158,7 +158,7 @@ def test_plan_edit_replan_simulate_publish(server: str, browser: Any, lang: str,
 
     # Publish, then download the timetable workbook.
     page.locator("#publish-button").click()
-    expect(page.locator("#publish .status.published")).to_be_visible()
+    expect(page.locator("#board .status.published")).to_be_visible()
     with page.expect_download() as got:
         page.locator("#download-xlsx").click()
     data = Path(got.value.path()).read_bytes()

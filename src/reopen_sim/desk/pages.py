@@ -75,7 +75,9 @@ def _school_rows(request: Request) -> list[dict[str, Any]]:
                     "name": school.name,
                     "source": school.source_name,
                     "created": school.created_at,
-                    "plan": None if latest is None else {"id": latest[0], "version": latest[1], "status": latest[2]},
+                    "plan": None
+                    if latest is None
+                    else {"id": latest[0], "version": latest[1], "status": latest[2]},
                 }
             )
     return out
@@ -97,7 +99,9 @@ async def _upload(request: Request, name: str, body: bytes, kind: str) -> Respon
     if answer.status == 201 and isinstance(answer.data, dict):
         return _go(f"/schools/{answer.data['id']}")
     issues = answer.data.get("issues", []) if isinstance(answer.data, dict) else []
-    return render(request, "_issues.html", issues=issues, error=None if issues else api_error(answer), file=name)
+    return render(
+        request, "_issues.html", issues=issues, error=None if issues else api_error(answer), file=name
+    )
 
 
 def _go(url: str) -> Response:
@@ -108,7 +112,9 @@ def _go(url: str) -> Response:
 @router.post("/schools")
 async def upload_school(request: Request, file: Annotated[UploadFile, File()]) -> Response:
     body = await file.read()
-    return await _upload(request, file.filename or "school", body, file.content_type or "application/octet-stream")
+    return await _upload(
+        request, file.filename or "school", body, file.content_type or "application/octet-stream"
+    )
 
 
 @router.post("/schools/example")

@@ -74,7 +74,11 @@ class Board:
 def _localised(violations: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The API's violations (already in the page's language) as rule, classes, text."""
     return [
-        {"rule": str(v.get("rule", "")), "classes": [str(c) for c in v.get("classes", ())], "text": str(v.get("message", ""))}
+        {
+            "rule": str(v.get("rule", "")),
+            "classes": [str(c) for c in v.get("classes", ())],
+            "text": str(v.get("message", "")),
+        }
         for v in violations
     ]
 

@@ -11,13 +11,21 @@ from fastapi.responses import HTMLResponse, Response
 
 from reopen_sim.desk.pages_api import ApiAnswer, api_error, call_api
 from reopen_sim.desk.pages_board import build_board
-from reopen_sim.scenario.schema import format_hhmm, parse_hhmm
 from reopen_sim.desk.pages_common import catalogue_of, page_lang, render, stored_scenario
+from reopen_sim.scenario.schema import format_hhmm, parse_hhmm
 
 router = APIRouter(include_in_schema=False)
 
 # Simulation figures shown per gate (gate_summary columns without _mean/_lo/_hi), in this order.
-SIM_METRICS = ("students", "max_queue_people", "max_queue_m", "mean_wait_min", "p95_wait_min", "last_through_min", "late")
+SIM_METRICS = (
+    "students",
+    "max_queue_people",
+    "max_queue_m",
+    "mean_wait_min",
+    "p95_wait_min",
+    "last_through_min",
+    "late",
+)
 
 
 async def _api(request: Request, method: str, path: str, **kw: Any) -> ApiAnswer:
@@ -46,7 +54,8 @@ async def plan_page(request: Request, plan_id: int) -> HTMLResponse:
         return render(request, "missing.html", status=404, what=str(plan_id))
     sims = await _api(request, "GET", f"/api/plans/{plan_id}/simulations")
     latest_sim = sims.data[0] if sims.ok and sims.data else None
-    return render(request, "plan.html", sim=latest_sim, metrics=SIM_METRICS, **ctx)
+    gate_names = dict(ctx["gates"])
+    return render(request, "plan.html", sim=latest_sim, metrics=SIM_METRICS, gate_names=gate_names, **ctx)
 
 
 @router.get("/plans/{plan_id}/board", response_class=HTMLResponse)
@@ -160,7 +169,7 @@ async def publish(request: Request, plan_id: int) -> Response:
     answer = await _api(request, "POST", f"/api/plans/{plan_id}/publish", json={})
     if not answer.ok:
         return render(request, "_job.html", job=None, error=api_error(answer))
-    return _go(f"/plans/{plan_id}#publish")
+    return _go(f"/plans/{plan_id}?published={answer.data['version']}#publish")  # a new address: reload
 
 
 @router.get("/plans/{plan_id}/why", response_class=HTMLResponse)

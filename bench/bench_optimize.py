@@ -6,19 +6,28 @@ the same school with 130 rooms (enough for one room per class plus the overflow 
 classes need). Prints one markdown row per school; record the table in bench/README.md.
 
     .venv/bin/python bench/bench_optimize.py [--time-limit 30] [--seeds 0,1,2] [--only NAME] [--free-rooms]
+    .venv/bin/python bench/bench_optimize.py --busy [N] ...   # beside N CPU-bound processes
+    .venv/bin/python bench/bench_optimize.py --big --only 000 --time-limit 60   # 6,000 and 10,000 students
 
 Times are wall-clock seconds on this machine for the whole ``optimize`` call (model, greedy hint and
-search; imports excluded), counted from its start (the solver's budget is deterministic, see
-docs/design.md); ``det`` is CP-SAT's deterministic time, ``phases`` the workers and deterministic
-seconds of each search phase. For a school without a plan the row gives the
-time to prove it and the first reason.
+search; imports excluded), counted from its start; ``limit`` is ``time_limit_s`` (wall-clock seconds
+for the whole call, docs/design.md), ``wall/limit`` their ratio (the promise: at most 1.1 × limit
++ 1 s), ``stopped by`` what ended the search (``meta["stopped_by"]``); ``det`` is CP-SAT's
+deterministic time, ``phases`` the workers and deterministic seconds of each search phase. For a
+school without a plan the row gives the time to prove it and the first reason. ``--busy`` starts N
+(default: one per core) ``python -c "while True: pass"`` processes first and stops them at the end,
+to measure the wall-clock limit on a busy machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +41,7 @@ from reopen_sim.scenario.schema import Scenario
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def instances() -> list[tuple[str, Any]]:
+def instances(big: bool = False) -> list[tuple[str, Any]]:
     schools = [p for p in sorted((ROOT / "scenarios").glob("*.yaml")) if not p.stem.startswith("district")]
     out: list[tuple[str, Any]] = [(p.stem, p) for p in schools]
     for rooms in (90, 130):
@@ -40,6 +49,10 @@ def instances() -> list[tuple[str, Any]]:
             0, n_students=3600, n_classes=72, n_gates=6, n_rooms=rooms, kind="high", boarding_share=0.3
         )
         out.append((f"generated-3600-{rooms}rooms", raw))
+    if big:  # issue #15's large county high schools: boarders 30 %, a canteen
+        for students in (6000, 10000):
+            raw = generate_school(0, n_students=students, kind="high", boarding_share=0.3, canteen=True)
+            out.append((f"generated-{students}", raw))
     return out
 
 
@@ -57,6 +70,19 @@ def first_time_within(meta: dict[str, Any], rel_gap: float) -> float | None:
     return None
 
 
+@contextmanager
+def busy_machine(n: int) -> Iterator[None]:
+    """``n`` CPU-bound processes running for the duration of the block."""
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    try:
+        yield
+    finally:
+        for p in procs:
+            p.kill()
+        for p in procs:
+            p.wait()
+
+
 def fmt(x: float | None) -> str:
     return "—" if x is None else f"{x:.2f}"
 
@@ -69,13 +95,31 @@ def main() -> int:
     ap.add_argument(
         "--free-rooms", action="store_true", help="policy.keep_home_rooms: false (classes may change rooms)"
     )
-    args = ap.parse_args()
-    print(
-        "| school | seed | classes | students | status | first plan s | within 1% s | optimal s | wall s | det | phases | objective | bound | gap | check |"
+    ap.add_argument("--big", action="store_true", help="add generated 6,000 and 10,000-student high schools")
+    ap.add_argument(
+        "--busy",
+        nargs="?",
+        type=int,
+        const=os.cpu_count() or 1,
+        default=0,
+        help="run beside N CPU-bound processes (default: one per core)",
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    args = ap.parse_args()
+    if args.busy:
+        print(f"Beside {args.busy} CPU-bound process(es); load average before: {os.getloadavg()[0]:.1f}")
+        with busy_machine(args.busy):
+            return run(args)
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    """One markdown row per school and seed."""
+    print(
+        "| school | seed | classes | students | status | first plan s | within 1% s | optimal s | wall s | limit s | wall/limit | stopped by | det | phases | objective | bound | gap | check |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     seeds = [int(x) for x in args.seeds.split(",")]
-    for name, src in instances():
+    for name, src in instances(args.big):
         if args.only and args.only not in name:
             continue
         try:
@@ -93,7 +137,8 @@ def main() -> int:
                 wall = time.perf_counter() - t0
                 reason = exc.reasons[0].replace("|", "/")
                 print(
-                    f"| {name} | {seed} | {len(sc.classes)} | {sc.n_students} | {exc.status} | | | | {wall:.2f} | | | | | | {reason} |"
+                    f"| {name} | {seed} | {len(sc.classes)} | {sc.n_students} | {exc.status} | | | | {wall:.2f} | "
+                    f"{args.time_limit:g} | {wall / args.time_limit:.2f} | | | | | | | {reason} |"
                 )
                 continue
             m = plan.meta
@@ -104,6 +149,7 @@ def main() -> int:
             print(
                 f"| {name} | {seed} | {len(sc.classes)} | {sc.n_students} | {m['status']} | "
                 f"{fmt(m['first_solution_s'])} | {fmt(within)} | {fmt(optimal)} | {m['wall_time_s']:.2f} | "
+                f"{args.time_limit:g} | {m['wall_time_s'] / args.time_limit:.2f} | {m['stopped_by']} | "
                 f"{m['deterministic_time']:.1f} | {phases} | "
                 f"{m['objective']:.0f} | {m['best_bound']:.0f} | {m['gap']:.2%} | {ok} |",
                 flush=True,

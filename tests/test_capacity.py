@@ -23,9 +23,34 @@ def test_desk_grid_with_spacing_skips_desks() -> None:
     assert cap.desk_grid_capacity(DeskGrid(rows=8, cols=6), 0.5) == 48
 
 
+def test_desk_grid_with_spacing_rounds_partial_rows_and_columns_up() -> None:
+    # Every 2nd desk from the first: 7 rows use rows 1, 3, 5, 7 -> 4; 5 columns use 1, 3, 5 -> 3;
+    # 12 students (a floor of 7/2 and 5/2 would give 3 x 2 = 6).
+    assert cap.desk_grid_capacity(DeskGrid(rows=7, cols=5), 1.0) == 12
+    # 2 m apart: along a row (0.6+2)/1.2 = 2.17 -> every 3rd desk, ceil(7/3) = 3 (columns 1, 4, 7);
+    # across rows (0.4+2)/1.2 = 2 exactly -> every 2nd row, ceil(9/2) = 5 -> 15.
+    assert cap.desk_grid_capacity(DeskGrid(rows=9, cols=7), 2.0) == 15
+    # wider pitches: (0.6+1)/1.5 = 1.07 -> every 2nd column, ceil(5/2)=3; (0.4+1)/1.5 < 1 -> every row, 6.
+    assert cap.desk_grid_capacity(DeskGrid(rows=6, cols=5, col_pitch_m=1.5, row_pitch_m=1.5), 1.0) == 18
+
+
 def test_dimension_capacity_formula() -> None:
     # 9 m x 8 m free room, 0.6 x 0.4 desks, 1 m apart: floor(9/1.4)=6 x floor(8/1.6)=5 = 30.
     assert cap.dimension_capacity(9.0, 8.0, 0.6, 0.4, 1.0) == 30
+
+
+def test_dimension_capacity_floors_partial_desks() -> None:
+    # 9.9 m x 7.9 m, 1 m apart: floor(9.9/1.4 = 7.07) = 7 rows x floor(7.9/1.6 = 4.94) = 4 desks = 28
+    # (rounding to nearest would give 7 x 5 = 35).
+    assert cap.dimension_capacity(9.9, 7.9, 0.6, 0.4, 1.0) == 28
+    # 6.9 m x 5.5 m, 0.5 m apart: floor(6.9/0.9 = 7.67) = 7 x floor(5.5/1.1 = 5) = 5 -> 35.
+    assert cap.dimension_capacity(6.9, 5.5, 0.6, 0.4, 0.5) == 35
+
+
+def test_dimension_capacity_exact_fit_counts_the_last_desk() -> None:
+    # 4.2 m deep at 0.4 + 0.2 = 0.6 m a row is exactly 7 rows (4.2 / 0.6 is 6.999... in floats);
+    # 4.8 m wide at 0.6 + 0.2 = 0.8 m is exactly 6 desks: 42.
+    assert cap.dimension_capacity(4.2, 4.8, 0.6, 0.4, 0.2) == 42
 
 
 def test_area_capacity() -> None:
@@ -195,3 +220,30 @@ def test_rooms_needed_per_class() -> None:
     assert cap.min_rooms_needed(80, [20, 25, 25], 2) is None
     assert cap.max_rooms_per_class(Policy()) == 2
     assert cap.max_rooms_per_class(Policy(allow_split_classes=False, max_rooms_per_class=3)) == 1
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["scenarios/tiny-school.yaml", "scenarios/primary-school.yaml", "scenarios/high-school.yaml"],
+)
+def test_derived_capacities_are_the_formulas_computed_once(path: str) -> None:
+    from reopen_sim.scenario.derived import derived
+    from reopen_sim.scenario.load import load_scenario
+
+    sc = load_scenario(path)
+    d = derived(sc)
+    assert derived(sc) is d  # cached on the scenario
+    pol = sc.policy
+    assert dict(d.room_seats) == cap.room_capacities(sc)
+    assert dict(d.kept_home_rooms) == cap.kept_home_rooms(sc)
+    assert d.gate_window == tuple(cap.gate_window_capacity(e, pol, sc.day.window_min) for e in sc.entrances)
+    assert d.canteen_seats == cap.canteen_capacity(sc.canteen)
+    assert d.max_rooms_per_class == cap.max_rooms_per_class(pol)
+    for g, e in enumerate(sc.entrances):
+        assert d.exit_per_slot[g] == math.floor(
+            cap.exit_rate_per_min(e, pol) * sc.day.dismissal_gap_min + 1e-9
+        )
+    # A changed scenario (a new frozen object) gets its own figures.
+    slower = sc.model_copy(update={"policy": pol.model_copy(update={"target_utilisation": 0.5})})
+    assert derived(slower).gate_window != d.gate_window
+    assert derived(sc) is d

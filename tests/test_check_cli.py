@@ -31,11 +31,13 @@ def test_plan_writes_both_files_and_check_confirms(tmp_path: Path) -> None:
     plan = read_timetable(out / "timetable.csv", sc)
     assert len(plan) == len(sc.classes)
     wb = openpyxl.load_workbook(out / "timetable.xlsx", read_only=True)
-    assert wb.sheetnames == ["by class", "by gate", "by room", "by canteen sitting"]
-    roster = list(wb["by gate"].iter_rows(values_only=True))
-    assert roster[0][:5] == ("gate", "gate_name", "window", "classes", "students")
+    # Meals are delivered at this school: no canteen sheet; then one duty sheet per gate, one per grade.
+    assert wb.sheetnames[:3] == ["by class", "by gate (duty roster)", "by room"]
+    assert len(wb.sheetnames) == 3 + len(sc.entrances) + len({c.grade for c in sc.classes})
+    roster = list(wb["by gate (duty roster)"].iter_rows(values_only=True))
+    assert roster[0][:6] == ("Gate id", "Gate", "Arrive from", "Arrive by", "Classes", "Students")
     # Every class appears once in the duty roster; students add up to the school.
-    assert sum(r[4] for r in roster[1:]) == sc.n_students
+    assert sum(r[5] for r in roster[1:]) == sc.n_students
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
     ok = run("check", JUNIOR, str(out / "timetable.csv"))
     assert ok.returncode == 0, ok.stderr

@@ -10,6 +10,7 @@ import pytest
 import reopen_sim as rs
 from reopen_sim.generate import generate_school
 from reopen_sim.optimizer.check import check_plan
+from reopen_sim.optimizer.params import DETERMINISTIC_S_PER_WALL_S
 from reopen_sim.optimizer.solve import optimize
 from reopen_sim.plan import Plan
 from reopen_sim.scenario import capacity as cap
@@ -135,8 +136,9 @@ def test_same_seed_same_plan_even_when_stopped_before_optimality() -> None:
         5, n_students=1200, n_classes=26, n_gates=3, kind="junior_middle", boarding_share=0.2
     )
     sc = scenario_from_dict(raw)
-    a = optimize(sc, time_limit_s=0.5, seed=7)
-    b = optimize(sc, time_limit_s=0.5, seed=7)
+    a = optimize(sc, time_limit_s=120, seed=7, deterministic_limit_s=0.05)
+    b = optimize(sc, time_limit_s=120, seed=7, deterministic_limit_s=0.05)
+    assert a.meta["stopped_by"] == b.meta["stopped_by"] == "deterministic_budget"
     assert a.assignments == b.assignments
     assert a.meta["objective"] == b.meta["objective"]
     assert check_plan(sc, a) == []
@@ -147,8 +149,9 @@ def test_same_seed_same_plan_across_both_search_phases() -> None:
     # plan: both phases are deterministic, so the plan is the same twice.
     raw = generate_school(1, n_students=2400, n_classes=48, n_gates=4, kind="high", boarding_share=0.3)
     sc = scenario_from_dict(raw)
-    a = optimize(sc, time_limit_s=0.8, seed=7, single_worker_s=0.3)
-    b = optimize(sc, time_limit_s=0.8, seed=7, single_worker_s=0.3)
+    a = optimize(sc, time_limit_s=120, seed=7, single_worker_s=0.3, deterministic_limit_s=0.8)
+    b = optimize(sc, time_limit_s=120, seed=7, single_worker_s=0.3, deterministic_limit_s=0.8)
+    assert a.meta["stopped_by"] == b.meta["stopped_by"] == "deterministic_budget"
     assert [(p["workers"], p["status"]) for p in a.meta["phases"]] == [(1, "FEASIBLE"), (2, "FEASIBLE")]
     assert a.assignments == b.assignments
     assert a.meta["objective"] == b.meta["objective"]
@@ -156,10 +159,43 @@ def test_same_seed_same_plan_across_both_search_phases() -> None:
     assert check_plan(sc, a) == []
 
 
+def test_the_wall_clock_cuts_a_long_deterministic_budget_and_the_plan_says_so() -> None:
+    # 1 s of wall time against 1,000 deterministic s: the clock ends the search, a plan comes back
+    # (the greedy hint is one), and meta says what stopped it, in words too.
+    raw = generate_school(1, n_students=2400, n_classes=48, n_gates=4, kind="high", boarding_share=0.3)
+    sc = scenario_from_dict(raw)
+    p = optimize(sc, time_limit_s=1, seed=7, deterministic_limit_s=1000)
+    assert p.meta["stopped_by"] == "wall_clock"
+    assert "wall-clock limit of 1 s stopped the search" in p.meta["stopped_by_text"]
+    assert p.meta["deterministic_time"] < 1000
+    assert check_plan(sc, p) == []
+
+
+def test_a_budget_too_short_for_the_search_returns_the_checked_greedy_plan() -> None:
+    # 0.01 deterministic s ends the search before CP-SAT reports a plan; the greedy plan, which
+    # passed the checker before it was hinted, is returned and marked as such.
+    raw = generate_school(1, n_students=2400, n_classes=48, n_gates=4, kind="high", boarding_share=0.3)
+    sc = scenario_from_dict(raw)
+    p = optimize(sc, time_limit_s=60, seed=7, deterministic_limit_s=0.01)
+    assert p.meta["plan_from"] == "greedy_hint"
+    assert p.meta["status"] == "FEASIBLE"
+    assert p.meta["terms"] == recomputed_terms(sc, p)
+    assert check_plan(sc, p) == []
+
+
+def test_default_deterministic_budget_is_a_share_of_the_wall_limit() -> None:
+    raw = generate_school(1, n_students=2400, n_classes=48, n_gates=4, kind="high", boarding_share=0.3)
+    sc = scenario_from_dict(raw)
+    p = optimize(sc, time_limit_s=3, seed=7)
+    assert p.meta["deterministic_limit"] == pytest.approx(3 * DETERMINISTIC_S_PER_WALL_S)
+    assert p.meta["deterministic_time"] <= p.meta["deterministic_limit"] * 1.05 + 0.1
+
+
 def test_a_school_proven_optimal_by_one_worker_needs_no_second_phase() -> None:
     sc = load_scenario("scenarios/junior-middle.yaml")
     p = optimize(sc, time_limit_s=10)
     assert p.meta["status"] == "OPTIMAL"
+    assert p.meta["stopped_by"] == "optimal"
     assert [ph["workers"] for ph in p.meta["phases"]] == [1]
     assert p.meta["best_bound"] == p.meta["objective"]
     assert p.meta["wall_time_s"] >= p.meta["solver_time_s"] > 0

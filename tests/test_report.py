@@ -26,7 +26,7 @@ from reopen_sim.plan import ClassAssignment, Plan
 from reopen_sim.report import write as report_write
 from reopen_sim.report.figures import gantt_windows, queue_over_time
 from reopen_sim.report.notices import class_notices, gate_notices
-from reopen_sim.report.write import FIGURE_NAMES, write_report
+from reopen_sim.report.write import FIGURE_NAMES, figure_names, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "src" / "reopen_sim" / "report" / "templates"
@@ -37,7 +37,6 @@ SECTIONS = (
     "gantt",
     "queues",
     "waits",
-    "canteen",
     "contacts",
     "solver",
     "assumptions",
@@ -221,7 +220,8 @@ def test_report_has_every_section_and_inline_figures(reports: dict[str, Path]) -
     for s in SECTIONS:
         assert s in p.ids
     imgs = [v for tag, k, v in p.attrs if tag == "img" and k == "src"]
-    assert len(imgs) == len(FIGURE_NAMES)
+    assert len(imgs) == len(FIGURE_NAMES) - 1  # meals are delivered: no canteen figure
+    assert "canteen" not in p.ids
     assert all(v.startswith("data:image/svg+xml;base64,") for v in imgs)
     text = " ".join(p.text)
     # The comparison table names each plan and each metric.
@@ -234,9 +234,9 @@ def test_report_has_every_section_and_inline_figures(reports: dict[str, Path]) -
         assert c in text
 
 
-def test_figures_saved_as_svg_and_png(reports: dict[str, Path]) -> None:
+def test_figures_saved_as_svg_and_png(reports: dict[str, Path], scenario: rs.Scenario) -> None:
     for lang in LANGUAGES:
-        for name in FIGURE_NAMES:
+        for name in figure_names(scenario):
             svg = reports[lang] / "figures" / f"{name}.svg"
             png = reports[lang] / "figures" / f"{name}.png"
             assert svg.read_text(encoding="utf-8").lstrip().startswith("<?xml")
@@ -327,6 +327,7 @@ ALLOWED_LATIN = {
     "parents",
     "staff",
     "comparison",
+    "timings",
 }
 
 

@@ -56,7 +56,9 @@ def test_run_writes_every_document(run_en: tuple[Path, subprocess.CompletedProce
         "run.json",
     ):
         assert (out / name).is_file(), name
-    for name in ("gantt", "queues", "waits", "canteen", "contacts"):
+    # Meals are delivered at this school: no canteen figure.
+    assert not (out / "figures" / "canteen.svg").exists()
+    for name in ("gantt", "queues", "waits", "contacts"):
         assert (out / "figures" / f"{name}.svg").is_file() and (out / "figures" / f"{name}.png").is_file()
     # The terminal ends with the comparison table and where the report is.
     assert "Peak queue, all gates (people)" in res.stdout

@@ -84,13 +84,19 @@ def test_result_contract(junior: Scenario) -> None:
     assert [r for r, _ in res.traces()] == [0, 1, 2]
 
 
-def test_gate_summary_interval_is_the_t_interval(tiny: Scenario) -> None:
-    res = rs.simulate(tiny, simple_plan(tiny), replications=6, seed=3)
+def test_gate_summary_interval_is_the_projects_interval(tiny: Scenario) -> None:
+    """gate_summary reports reopen_sim.stats.mean_ci of the replications' figures, at its level."""
+    from reopen_sim.stats import mean_ci
+
+    res = rs.simulate(tiny, simple_plan(tiny), replications=12, seed=3)
     x = res.metrics().query("gate == 'all'")["mean_wait_min"].to_numpy()
-    half = stats.t.ppf(0.975, 5) * x.std(ddof=1) / math.sqrt(6)
-    row = res.gate_summary().set_index("gate").loc["all"]
-    assert row["mean_wait_min_mean"] == pytest.approx(x.mean())
-    assert row["mean_wait_min_hi"] - row["mean_wait_min_mean"] == pytest.approx(half)
+    for level in (0.95, 0.99):
+        row = res.gate_summary(level).set_index("gate").loc["all"]
+        m, lo, hi = mean_ci(x, level)
+        assert (
+            row["mean_wait_min_mean"] == m and row["mean_wait_min_lo"] == lo and row["mean_wait_min_hi"] == hi
+        )
+        assert lo < m < hi
 
 
 # --- conservation and consistency ----------------------------------------------------------------
@@ -154,6 +160,11 @@ def test_queue_metrics_agree_with_the_trace(tiny: Scenario) -> None:
             assert spill == sum(max(0, n - places) for n in waiting.groupby("lane").size())
         row = rep.metrics.set_index("gate").loc["gate"]
         assert row["max_queue_people"] >= ts["queue_people"].max()
+        # p95 weighted by time, from first join to last service start: the smallest v that the
+        # queue stays at or below for 95% of that time
+        dt, total = np.diff(steps.times), steps.total[:-1]
+        share = [dt[total <= v].sum() / dt.sum() for v in range(int(total.max()) + 1)]
+        assert row["p95_queue_people"] == next(v for v, sh in enumerate(share) if sh >= 0.95 - 1e-12)
         assert row["max_spill_m"] == pytest.approx(max(0.0, row["max_queue_m"] - places * 1.0))
         spilled.append(row["max_spill_people"])
     assert max(spilled) > 0
@@ -301,8 +312,11 @@ def test_lunch_fixed_seats_nobody_beside_or_opposite(tiny: Scenario) -> None:
         start = d["canteen_sitting"].map(lambda s: cap.sitting_start_min(sc.canteen, int(s)))
         assert (d["t_canteen_join"] >= start).all() and (d["t_meal_start"] >= d["t_canteen_join"]).all()
         assert (d["t_meal_end"] >= start + sc.canteen.sitting_min).all()
-    row = res.metrics().query("gate == 'all'").iloc[0]
-    assert row["canteen_unseated"] == 0 and row["canteen_mean_wait_min"] >= 0
+    m = res.metrics().query("gate == 'all'")
+    assert (m["canteen_unseated"] == 0).all()
+    for (_, tr), wait in zip(res.traces(), m["canteen_mean_wait_min"], strict=True):
+        waits = (tr["t_canteen_service_start"] - tr["t_canteen_join"]).dropna()
+        assert wait == pytest.approx(waits.mean()) and wait > 0  # two counters, a sitting in 5 min: some wait
 
 
 def test_dismissal_single_file_hand_worked(tiny: Scenario) -> None:

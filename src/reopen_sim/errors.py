@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # the catalogue imports this module
     from reopen_sim.i18n import Catalogue
@@ -105,14 +105,31 @@ class InputError(ValueError):
         return "\n".join([head, *(f"  - {i.render(cat)}" for i in self.issues)])
 
 
-class InfeasibleError(RuntimeError):
-    """No plan satisfies the rules. ``reasons`` are plain-language explanations, most useful first."""
+class Explained(Protocol):
+    """A reason with a catalogue key (``optimizer.reasons.Reason``): English by ``str``, any language
+    by ``render``."""
 
-    def __init__(self, reasons: Sequence[str], status: str = "INFEASIBLE"):
-        self.reasons: tuple[str, ...] = tuple(reasons)
+    def render(self, cat: Catalogue) -> str: ...
+
+
+class InfeasibleError(RuntimeError):
+    """No plan satisfies the rules. ``reasons`` are plain-language explanations (English), most useful
+    first; ``details`` the same reasons as given (translatable ones have ``render(cat)``)."""
+
+    def __init__(self, reasons: Sequence[str | Explained], status: str = "INFEASIBLE"):
+        self.details: tuple[str | Explained, ...] = tuple(reasons)
+        self.reasons: tuple[str, ...] = tuple(str(r) for r in self.details)
         self.status = status
         body = "\n".join(f"  - {r}" for r in self.reasons) or "  - (no explanation found)"
         super().__init__(f"No plan fits this school ({status}):\n{body}")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.reasons, self.status))
+        return (type(self), (self.details, self.status))
+
+    def render(self, cat: Catalogue) -> str:
+        """The reasons in the catalogue's language, one per line, under a heading."""
+        if cat.lang == "en":
+            return str(self)
+        lines = [r if isinstance(r, str) else r.render(cat) for r in self.details]
+        body = "\n".join(f"  - {r}" for r in lines) or "  - (no explanation found)"
+        return f"{cat('infeasible.head', status=self.status)}\n{body}"

@@ -2,9 +2,10 @@
 
 ``simulate(scenario, plan, replications, seed)`` gives replication ``r`` of every plan the same random
 streams (common random numbers, docs/design.md), so the difference of a metric between two plans in
-replication ``r`` is a paired observation. The paired t-interval on those differences
-(mean ± t_{0.975, n−1} · s_d/√n) is much narrower than comparing two independent intervals when the
-plans respond alike to the same draws (Law & Kelton, Simulation Modeling and Analysis, §10.2).
+replication ``r`` is a paired observation. The interval of the mean difference (the project's one
+interval, :func:`reopen_sim.stats.mean_ci`, on the differences) is much narrower than comparing two
+independent intervals when the plans respond alike to the same draws (Law & Kelton, Simulation
+Modeling and Analysis, §10.2).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pandas as pd
 
 from reopen_sim.errors import InputError, InputIssue
 from reopen_sim.plan import Plan
+from reopen_sim.progress import ProgressArg
 from reopen_sim.scenario.schema import Scenario
 from reopen_sim.stats import mean_ci
 
@@ -44,8 +46,8 @@ def summarise_paired(per_replication: pd.DataFrame, level: float = 0.95) -> pd.D
     """The comparison table from per-replication values.
 
     ``per_replication`` has columns plan, replication, metric, value. The reference is the first
-    plan in order of appearance; each other plan's ``diff_*`` is the paired t-interval of
-    (plan − reference) over the replications both have. The reference's own diffs are NaN.
+    plan in order of appearance; each other plan's ``diff_*`` is the paired interval
+    (:func:`reopen_sim.stats.mean_ci`) of (plan − reference) over the replications both have. The reference's own diffs are NaN.
     """
     plans = list(dict.fromkeys(per_replication["plan"]))
     metrics = list(dict.fromkeys(per_replication["metric"]))
@@ -199,7 +201,13 @@ def _contact_frames(contact_result: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _run_one(
-    scenario: Scenario, plan: Plan, replications: int, seed: int, processes: int, progress: bool, name: str
+    scenario: Scenario,
+    plan: Plan,
+    replications: int,
+    seed: int,
+    processes: int,
+    progress: ProgressArg,
+    name: str,
 ) -> tuple[Any, Any]:
     """Simulate one plan (replications spread over ``processes``) and count its contacts."""
     from reopen_sim.exposure.contacts import contacts
@@ -223,15 +231,16 @@ def compare(
     replications: int = 100,
     seed: int = 1,
     processes: int = 1,
-    progress: bool = False,
+    progress: ProgressArg = False,
 ) -> Comparison:
     """Simulate every plan with the same seed (common random numbers) and compare them.
 
     Returns a :class:`Comparison` whose ``table`` gives, per plan and metric, the mean with a 95%
-    t-interval over replications and the paired difference to the FIRST plan. ``processes`` > 1
+    interval over replications (:func:`reopen_sim.stats.mean_ci`) and the paired difference to the
+    FIRST plan. ``processes`` > 1
     runs each plan's replications in worker processes (``simulate``); results do not depend on it
-    (replication r's streams come from ``seed`` alone). ``progress`` shows a rich progress bar per
-    plan, named after it.
+    (replication r's streams come from ``seed`` alone). ``progress`` (True: a bar per plan, named
+    after it; or a callback, see :mod:`reopen_sim.progress`) is passed to ``simulate``.
     """
     issues = []
     if not plans:

@@ -18,6 +18,7 @@ from typing import Any
 
 from reopen_sim.errors import InputError, InputIssue
 from reopen_sim.parse import parse_bool
+from reopen_sim.report.cells import csv_unescape
 from reopen_sim.scenario.files import MAX_TABLE_ROWS, decode_text, read_bytes
 from reopen_sim.scenario.schema import Scenario, format_hhmm, parse_hhmm
 
@@ -193,7 +194,8 @@ def plan_from_rows(
     issues: list[InputIssue] = []
     out: list[ClassAssignment] = []
     for i, raw in enumerate(rows, start=2):
-        row = {str(k).strip(): ("" if v is None else str(v).strip()) for k, v in raw.items() if k}
+        # csv_unescape: a value we wrote as '=x (so a spreadsheet shows it as text) reads back as =x.
+        row = {str(k).strip(): csv_unescape("" if v is None else str(v).strip()) for k, v in raw.items() if k}
         missing = [c for c in TIMETABLE_COLUMNS if c not in row]
         if missing:
             issues.append(

@@ -10,6 +10,7 @@ from reopen_sim.cli import (  # noqa: F401  (imported to register their commands
     scenario_cmds,
     serve_cmds,
     simulate_cmds,
+    template_cmds,
 )
 from reopen_sim.cli.app import app, main
 

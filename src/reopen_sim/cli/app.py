@@ -69,7 +69,7 @@ def main() -> None:
         sys.stderr.write(exc.render(cat) + "\n")
         sys.exit(2)
     except InfeasibleError as exc:
-        sys.stderr.write(str(exc) + "\n")
+        sys.stderr.write(exc.render(cat) + "\n")
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

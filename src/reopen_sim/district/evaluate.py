@@ -7,6 +7,7 @@ tested with a cheap fake, and the default :func:`optimize_and_simulate` runs the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -47,7 +48,11 @@ def optimize_and_simulate(
     from reopen_sim.optimizer.solve import optimize
     from reopen_sim.simulation.run import simulate
 
-    plan = optimize(scenario, time_limit_s=time_limit_s, seed=seed, num_workers=1)
+    # time_limit_s is a deterministic budget here (a sweep must not depend on machine load):
+    # no wall-clock limit, the whole budget deterministic.
+    plan = optimize(
+        scenario, time_limit_s=math.inf, deterministic_limit_s=time_limit_s, seed=seed, num_workers=1
+    )
     result = simulate(scenario, plan, replications=replications, seed=seed)
     metrics: Any = result.metrics()
     return Evaluation(timetable=plan.rows(), metrics=metrics)
@@ -72,7 +77,11 @@ def optimize_simulate_contacts(
     from reopen_sim.optimizer.solve import optimize
     from reopen_sim.simulation.run import simulate
 
-    plan = optimize(scenario, time_limit_s=time_limit_s, seed=seed, num_workers=1)
+    # time_limit_s is a deterministic budget here (a sweep must not depend on machine load):
+    # no wall-clock limit, the whole budget deterministic.
+    plan = optimize(
+        scenario, time_limit_s=math.inf, deterministic_limit_s=time_limit_s, seed=seed, num_workers=1
+    )
     result = simulate(scenario, plan, replications=replications, seed=seed)
     metrics = result.metrics()
     stats = contacts(scenario, result).stats

@@ -11,13 +11,18 @@ complete or correct, only cheap and deterministic.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
+from ortools.graph.python.linear_sum_assignment import SimpleLinearSumAssignment
 from ortools.sat.python import cp_model
 
-from reopen_sim.optimizer.model import TimetableModel, type_of_room
+from reopen_sim.optimizer.check import check_plan
+from reopen_sim.optimizer.decode import assign_room_ids
+from reopen_sim.optimizer.model import TimetableModel, arrival_populations, peak_lower_bound, type_of_room
+from reopen_sim.optimizer.params import WallClock, plain_solver
+from reopen_sim.optimizer.params import solve as run_solve
 from reopen_sim.plan import ClassAssignment, Plan
-from reopen_sim.scenario import capacity as cap
 
 
 def _arrival_guess(
@@ -27,12 +32,10 @@ def _arrival_guess(
     gate rules; with ``rooms``, the gates nearest each class's first room are tried first.
 
     With ``level``, a group of the arrival order (unpinned classes) keeps to the windows it needs at
-    least (``model._arrival_populations``) and each class takes the gate-window that adds least to
+    least (``model.arrival_populations``) and each class takes the gate-window that adds least to
     the objective: its walk plus the weighted rise of the peak utilisation above the model's lower
     bound on it. First fit is the fallback."""
-    from reopen_sim.optimizer.model import _arrival_populations, peak_lower_bound
-
-    groups = _arrival_populations(tm) if level else []
+    groups = arrival_populations(tm) if level else []
     need_total = sum(need for need, _ in groups)
     peak = max(
         (peak_lower_bound(tm, gates, sizes, need) for need, pops in groups for gates, sizes in pops.items()),
@@ -118,7 +121,7 @@ def _arrival_guess(
 
 def _room_guess(tm: TimetableModel) -> dict[int, tuple[int, dict[int, int]]]:
     sc = tm.scenario
-    max_rooms = cap.max_rooms_per_class(sc.policy)
+    max_rooms = tm.caps.max_rooms_per_class
     free = {t.index: len(t.rooms) for t in tm.room_types}
     caps = {t.index: t.capacity for t in tm.room_types}
     out: dict[int, tuple[int, dict[int, int]]] = {}
@@ -134,7 +137,7 @@ def _room_guess(tm: TimetableModel) -> dict[int, tuple[int, dict[int, int]]]:
     for rooms in pinned.values():
         for r in rooms or ():
             free[rtype[r]] = 0
-    homes = cap.kept_home_rooms(sc)
+    homes = tm.caps.kept_home_rooms
     kept = {
         c: rtype[homes[cls.id]]
         for c, cls in enumerate(sc.classes)
@@ -189,16 +192,14 @@ def _nearer_rooms(
     arrival: dict[int, tuple[int, int]],
 ) -> dict[int, tuple[int, dict[int, int]]]:
     """Re-deal the first rooms to minimise the walk from each class's gate, keeping overflow rooms,
-    pins and kept home rooms (``capacity.kept_home_rooms``): a class may take a room that seats it
+    pins and kept home rooms (``Capacities.kept_home_rooms``): a class may take a room that seats it
     (or, if split, one that leaves it split with its overflow rooms enough). An assignment problem
     (Hungarian method), solved with OR-Tools' ``SimpleLinearSumAssignment``: SciPy's
     ``linear_sum_assignment`` would do too, but importing ``scipy.optimize`` costs more than the
     whole guess."""
-    from ortools.graph.python.linear_sum_assignment import SimpleLinearSumAssignment
-
     sc = tm.scenario
     caps = {t.index: t.capacity for t in tm.room_types}
-    pinned = {p.class_id for p in sc.pins if p.rooms} | set(cap.kept_home_rooms(sc))
+    pinned = {p.class_id for p in sc.pins if p.rooms} | set(tm.caps.kept_home_rooms)
     movable = [c for c in sorted(rooms) if sc.classes[c].id not in pinned and c in arrival]
     left = {t.index: len(t.rooms) for t in tm.room_types}
     for c, (t0, extra) in rooms.items():
@@ -290,7 +291,7 @@ def _sitting_guess(tm: TimetableModel) -> dict[int, int]:
     sc = tm.scenario
     if not tm.sit:
         return {}
-    seats = cap.canteen_capacity(sc.canteen)
+    seats = tm.caps.canteen_seats
     used = [0] * sc.canteen.max_sittings
     out = {}
     for c in sorted(range(len(sc.classes)), key=lambda c: (-sc.classes[c].students, c)):
@@ -328,8 +329,6 @@ def greedy_guess(tm: TimetableModel) -> Guess:
 
 def greedy_plan(tm: TimetableModel, guess: Guess | None = None) -> Plan | None:
     """The greedy guess as a complete plan, or None where the greedy leaves a class without a place."""
-    from reopen_sim.optimizer.solve import assign_room_ids
-
     sc, day = tm.scenario, tm.scenario.day
     arrival, rooms, sit, dis = guess if guess is not None else greedy_guess(tm)
     n = len(sc.classes)
@@ -360,20 +359,27 @@ def greedy_plan(tm: TimetableModel, guess: Guess | None = None) -> Plan | None:
     return Plan(tuple(out))
 
 
-def add_hint(tm: TimetableModel) -> bool:
+@dataclass(frozen=True)
+class Hint:
+    """What :func:`add_hint` did: whether the model got a hint, and the solver of the completion
+    solve when it completed the greedy plan (every variable set; its values decode to that plan)."""
+
+    added: bool
+    complete: cp_model.CpSolver | None = None
+
+
+def add_hint(tm: TimetableModel, clock: WallClock | None = None) -> Hint:
     """Hint every decision variable with the greedy plan, only when that plan keeps every rule.
 
     A complete, checked hint is also a workaround: OR-Tools 9.15 aborts ("Check failed:
     heuristics.fixed_search != nullptr") when an interleaved search with a hint proves the model
     infeasible; a plan that passes ``check_plan`` proves the model feasible, so that cannot happen.
-    Returns whether the hint was added.
+    Returns whether the hint was added, and the completion solve when it completed the plan.
     """
-    from reopen_sim.optimizer.check import check_plan
-
     guess = greedy_guess(tm)
     plan = greedy_plan(tm, guess)
     if plan is None or check_plan(tm.scenario, plan):
-        return False
+        return Hint(False)
     m = tm.model
     arrival, rooms, sit, dis = guess
     pairs: list[tuple[cp_model.IntVar, int]] = []
@@ -388,16 +394,14 @@ def add_hint(tm: TimetableModel) -> bool:
     fixed = m.clone()
     for v, val in pairs:
         fixed.add(fixed.get_int_var_from_proto_index(v.index) == val)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = 0
-    solver.parameters.max_deterministic_time = 5.0
+    solver = plain_solver(5.0, clock)  # within the caller's wall clock
     hint = m.proto.solution_hint
-    if solver.solve(fixed) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    complete = run_solve(solver, fixed) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    if complete:
         values = list(solver.response_proto.solution)
         hint.vars.extend(range(len(values)))
         hint.values.extend(values)
     else:
         hint.vars.extend(v.index for v, _ in pairs)
         hint.values.extend(val for _, val in pairs)
-    return True
+    return Hint(True, solver if complete else None)

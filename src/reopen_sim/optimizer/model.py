@@ -9,31 +9,34 @@ Decisions per class ``c`` (indices into ``scenario.classes``):
 - rooms by **room type**: rooms with the same building, floor and distanced capacity are
   interchangeable for every rule and objective term, so the model picks a type for the class's first
   room (``prim[c, t]``) and how many overflow rooms of each type (``over[c, t]``); real room ids are
-  handed out afterwards (``solve.assign_room_ids``: previous room, then home room, then lowest id).
+  handed out afterwards (``decode.assign_room_ids``: previous room, then home room, then lowest id).
   Pinned rooms are types of their own. This removes the room symmetry that would otherwise make
   optimality proofs hopeless on 90-room schools.
 - ``sit[c, s]`` canteen sitting, ``dslot[c, k]`` dismissal slot.
 
-Explanations: when ``explain=True`` every relaxable rule is guarded by an assumption literal (one per
-rule family, gate, order pair, pin or group, see :class:`Relaxable`), entrances closed to a group
-and a few windows past the latest arrival exist but are switched off by their literals, so that
-``sufficient_assumptions_for_infeasibility`` can name the clashing rules.
+Explanations: built with a :class:`~reopen_sim.optimizer.relax.Relaxations`, every relaxable rule
+is guarded by an assumption literal (one per rule family, gate, order pair, pin or group), entrances
+closed to a group and a few windows past the latest arrival exist but are switched off by their
+literals, so that ``sufficient_assumptions_for_infeasibility`` can name the clashing rules. The
+explanation's state lives in that object, not on the model.
 
 Rules shared with the checker are listed in ``docs/design.md``; capacities come from
-``scenario/capacity.py`` so both sides use the same numbers.
+``scenario.derived.derived(scenario)`` (the formulas of ``scenario/capacity.py``, evaluated once per
+scenario) so both sides use the same numbers.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from reopen_sim.optimizer.relax import ALL_PARTS, Relaxable, Relaxations, RuleFamily
 from reopen_sim.plan import Plan
 from reopen_sim.scenario import capacity as cap
+from reopen_sim.scenario.derived import Capacities, derived
 from reopen_sim.scenario.schema import Scenario
 
 
@@ -67,22 +70,13 @@ class RoomType:
     rooms: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Relaxable:
-    """A rule the explanation may switch off: an assumption literal and what it stands for."""
-
-    family: str
-    key: tuple[Hashable, ...]
-    literal: cp_model.IntVar
-
-
 @dataclass
 class TimetableModel:
     """The CP-SAT model and the variables the rules and the solution extraction need."""
 
     scenario: Scenario
     model: cp_model.CpModel
-    explain: bool
+    caps: Capacities  # derived(scenario)
     previous: Plan | None
     weights: Weights
     n_windows: int  # windows that exist in the model (more than the day's when explaining)
@@ -99,24 +93,21 @@ class TimetableModel:
     dslot: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     dis_idx: list[cp_model.IntVar] = field(default_factory=list)
     terms: dict[str, tuple[cp_model.LinearExprT, int]] = field(default_factory=dict)
-    relax: dict[tuple[str, tuple[Hashable, ...]], Relaxable] = field(default_factory=dict)
-    parts: frozenset[str] = frozenset()
-    enforce: frozenset[tuple[str, tuple[Hashable, ...]]] | None = None
+    relaxations: Relaxations | None = None  # set only by the explanation
     _gates: dict[int, list[int]] = field(default_factory=dict, repr=False)
     _gates_indexed: int = field(default=-1, repr=False)  # len(gate_b) when _gates was built
     _walks: dict[int, dict[int, int]] = field(default_factory=dict, repr=False)
 
-    def guard(self, family: str, *key: Hashable) -> list[cp_model.IntVar]:
+    @property
+    def explain(self) -> bool:
+        """Whether this is an explanation model (relaxable rules guarded by assumption literals)."""
+        return self.relaxations is not None
+
+    def guard(self, family: RuleFamily, *key: int) -> list[cp_model.IntVar]:
         """Enforcement literals for a relaxable rule: ``[]`` normally, ``[assumption]`` when explaining."""
-        if not self.explain:
+        if self.relaxations is None:
             return []
-        k = (family, tuple(key))
-        if k not in self.relax:
-            lit = self.model.new_bool_var(f"assume_{family}_{'_'.join(map(str, key))}")
-            self.relax[k] = Relaxable(family, tuple(key), lit)
-            if self.enforce is not None:  # a plain model: the rule is hard, or dropped
-                self.model.add(lit == int(k in self.enforce))
-        return [self.relax[k].literal]
+        return self.relaxations.guard(self.model, family, tuple(key))
 
     def walk_table(self) -> dict[int, dict[int, int]]:
         """Whole metres from each gate to each room type (:func:`walk_to_type`), computed once."""
@@ -142,7 +133,7 @@ class TimetableModel:
 
 def room_types(scenario: Scenario) -> list[RoomType]:
     """Group rooms of positive capacity by (building, floor, capacity); pinned rooms stand alone."""
-    caps = cap.room_capacities(scenario)
+    caps = derived(scenario).room_seats
     pinned = {r for p in scenario.pins for r in (p.rooms or ())}
     groups: dict[tuple[object, ...], list[str]] = defaultdict(list)
     for r in scenario.rooms:
@@ -169,9 +160,8 @@ def type_of_room(types: list[RoomType]) -> dict[str, int]:
 
 
 def exit_capacity(scenario: Scenario, gate_index: int) -> int:
-    """Students who can leave by a gate in one dismissal slot: ⌊exit rate × gap⌋ (capacity.py)."""
-    e = scenario.entrances[gate_index]
-    return math.floor(cap.exit_rate_per_min(e, scenario.policy) * scenario.day.dismissal_gap_min + 1e-9)
+    """Students who can leave by a gate in one dismissal slot: ⌊exit rate × gap⌋ (``Capacities``)."""
+    return derived(scenario).exit_per_slot[gate_index]
 
 
 def walk_to_type(scenario: Scenario, gate_index: int, t: RoomType) -> int:
@@ -209,10 +199,10 @@ def add_arrival_choice(tm: TimetableModel) -> None:
                 tm.x[c, g, w] = v
                 row.append(v)
                 if w >= n_day:
-                    m.add(v == 0).only_enforce_if(tm.guard("arrival_span"))
+                    m.add(v == 0).only_enforce_if(tm.guard(RuleFamily.ARRIVAL_SPAN))
             m.add(sum(row) == gl)
             if not allowed:
-                m.add(gl == 0).only_enforce_if(tm.guard("open_to", g))
+                m.add(gl == 0).only_enforce_if(tm.guard(RuleFamily.OPEN_TO, g))
             lits.extend(row)
         m.add_exactly_one(lits)
         wi = m.new_int_var(0, tm.n_windows - 1, f"win_{c}")
@@ -228,8 +218,7 @@ def add_room_choice(tm: TimetableModel) -> None:
     small. Each room hosts at most one class (counted per room type; guarded as ``rooms``).
     """
     sc, m = tm.scenario, tm.model
-    pol = sc.policy
-    max_rooms = cap.max_rooms_per_class(pol)
+    max_rooms = tm.caps.max_rooms_per_class
     types = tm.room_types
     all_caps = sorted((t.capacity for t in types for _ in t.rooms), reverse=True)
     for c, cls in enumerate(sc.classes):
@@ -269,22 +258,22 @@ def add_room_choice(tm: TimetableModel) -> None:
     for t in types:
         used = [tm.prim[c, t.index] for c in range(len(sc.classes))]
         used += [tm.over[c, t.index] for c in range(len(sc.classes)) if (c, t.index) in tm.over]
-        m.add(sum(used) <= len(t.rooms)).only_enforce_if(tm.guard("rooms"))
+        m.add(sum(used) <= len(t.rooms)).only_enforce_if(tm.guard(RuleFamily.ROOMS))
 
 
 def add_home_rooms(tm: TimetableModel) -> None:
     """With ``policy.keep_home_rooms`` (the default), a class stays in its home room: its first room
-    is of the home room's type, and ``solve.assign_room_ids`` hands it that very room (home rooms of
+    is of the home room's type, and ``decode.assign_room_ids`` hands it that very room (home rooms of
     kept classes are distinct and pinned to no one, ``capacity.kept_home_rooms``). A class over the
     room's distanced capacity keeps it and takes overflow rooms. Guarded as one family."""
     if not tm.prim:
         return
-    kept = cap.kept_home_rooms(tm.scenario)
+    kept = tm.caps.kept_home_rooms
     rtype = type_of_room(tm.room_types)
     for c, cls in enumerate(tm.scenario.classes):
         room = kept.get(cls.id)
         if room is not None and room in rtype:
-            tm.model.add(tm.prim[c, rtype[room]] == 1).only_enforce_if(tm.guard("home_rooms"))
+            tm.model.add(tm.prim[c, rtype[room]] == 1).only_enforce_if(tm.guard(RuleFamily.HOME_ROOMS))
 
 
 def add_canteen_choice(tm: TimetableModel) -> None:
@@ -293,13 +282,13 @@ def add_canteen_choice(tm: TimetableModel) -> None:
     sc, m = tm.scenario, tm.model
     if sc.canteen.mode != "sittings":
         return
-    seats = cap.canteen_capacity(sc.canteen)
+    seats = tm.caps.canteen_seats
     n_sit = sc.canteen.max_sittings
     for c in range(len(sc.classes)):
         m.add_exactly_one([tm.sit.setdefault((c, s), m.new_bool_var(f"sit_{c}_{s}")) for s in range(n_sit)])
     for s in range(n_sit):
         m.add(sum(cls.students * tm.sit[c, s] for c, cls in enumerate(sc.classes)) <= seats).only_enforce_if(
-            tm.guard("canteen")
+            tm.guard(RuleFamily.CANTEEN)
         )
 
 
@@ -336,7 +325,7 @@ def add_gate_capacity(tm: TimetableModel) -> None:
     for g in range(len(tm.gate_ids)):
         for w in range(tm.n_windows):
             tm.model.add(gate_load(tm, g, w) <= tm.gate_capacity[g]).only_enforce_if(
-                tm.guard("gate_capacity", g)
+                tm.guard(RuleFamily.GATE_CAPACITY, g)
             )
 
 
@@ -368,10 +357,10 @@ def add_grades_per_gate_window(tm: TimetableModel) -> None:
                 students = [sc.classes[c].students for c in members if (c, g, w) in tm.x]
                 m.add(
                     sum(n * v for n, v in zip(students, xs, strict=True)) <= tm.gate_capacity[g] * u
-                ).only_enforce_if(tm.guard("gate_capacity", g))
+                ).only_enforce_if(tm.guard(RuleFamily.GATE_CAPACITY, g))
                 used.append(u)
             if len(used) > k_max:
-                m.add(sum(used) <= k_max).only_enforce_if(tm.guard("grades_per_gate"))
+                m.add(sum(used) <= k_max).only_enforce_if(tm.guard(RuleFamily.GRADES_PER_GATE))
 
 
 def add_boarder_separation(tm: TimetableModel) -> None:
@@ -394,11 +383,15 @@ def add_boarder_separation(tm: TimetableModel) -> None:
             for v in xb:
                 m.add_implication(v, b)
             for v in xd:
-                m.add_implication(v, b.negated()).only_enforce_if(tm.guard("boarders"))
+                m.add_implication(v, b.negated()).only_enforce_if(tm.guard(RuleFamily.BOARDERS))
 
 
 def _add_order(
-    tm: TimetableModel, groups: tuple[tuple[int, ...], ...], idx: list[cp_model.IntVar], top: int, family: str
+    tm: TimetableModel,
+    groups: tuple[tuple[int, ...], ...],
+    idx: list[cp_model.IntVar],
+    top: int,
+    family: RuleFamily,
 ) -> None:
     sc = tm.scenario
     if not idx:
@@ -419,7 +412,7 @@ def add_arrival_order(tm: TimetableModel) -> None:
     """Grade order: for consecutive groups of ``policy.arrival_order`` (graduating grade first), every
     class of the earlier group arrives in a window strictly before every class of the later one.
     Guarded per consecutive pair."""
-    _add_order(tm, tm.scenario.policy.arrival_order, tm.win_idx, tm.n_windows - 1, "arrival_order")
+    _add_order(tm, tm.scenario.policy.arrival_order, tm.win_idx, tm.n_windows - 1, RuleFamily.ARRIVAL_ORDER)
 
 
 def add_dismissal_order(tm: TimetableModel) -> None:
@@ -430,7 +423,7 @@ def add_dismissal_order(tm: TimetableModel) -> None:
         tm.scenario.policy.dismissal_order,
         tm.dis_idx,
         tm.scenario.day.dismissal_slots - 1,
-        "dismissal_order",
+        RuleFamily.DISMISSAL_ORDER,
     )
 
 
@@ -468,7 +461,7 @@ def add_exit_capacity(tm: TimetableModel) -> None:
                 e = m.new_bool_var(f"exit_{c}_{g}_{k}")
                 m.add_bool_or([tm.gate_b[c, g].negated(), tm.dslot[c, k].negated(), e])
                 terms.append(sc.classes[c].students * e)
-            m.add(sum(terms) <= limit).only_enforce_if(tm.guard("exit", g))
+            m.add(sum(terms) <= limit).only_enforce_if(tm.guard(RuleFamily.EXIT, g))
 
 
 def add_pins(tm: TimetableModel) -> None:
@@ -477,10 +470,10 @@ def add_pins(tm: TimetableModel) -> None:
     sc, m = tm.scenario, tm.model
     idx = {cls.id: c for c, cls in enumerate(sc.classes)}
     rtype = type_of_room(tm.room_types)
-    caps = cap.room_capacities(sc)
+    caps = tm.caps.room_seats
     for i, pin in enumerate(sc.pins):
         c = idx[pin.class_id]
-        lit = tm.guard("pin", i)
+        lit = tm.guard(RuleFamily.PIN, i)
         if pin.gate is not None and tm.win_idx:
             g = tm.gate_ids.index(pin.gate)
             if (c, g) in tm.gate_b:
@@ -497,7 +490,7 @@ def add_pins(tm: TimetableModel) -> None:
             fits = all(0 < n <= caps[r] for n, r in zip(shares, rooms, strict=True)) and len(
                 set(rooms)
             ) == len(rooms)
-            max_rooms = cap.max_rooms_per_class(sc.policy)
+            max_rooms = tm.caps.max_rooms_per_class
             if not fits or len(rooms) > max_rooms or any(r not in rtype for r in rooms):
                 m.add_bool_or([]).only_enforce_if(lit)
             else:
@@ -524,7 +517,9 @@ def add_arrival_groups(tm: TimetableModel) -> None:
     for i, grp in enumerate(sc.groups):
         first = idx[grp.classes[0]]
         for cid in grp.classes[1:]:
-            tm.model.add(tm.win_idx[idx[cid]] == tm.win_idx[first]).only_enforce_if(tm.guard("group", i))
+            tm.model.add(tm.win_idx[idx[cid]] == tm.win_idx[first]).only_enforce_if(
+                tm.guard(RuleFamily.GROUP, i)
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -532,7 +527,7 @@ def add_arrival_groups(tm: TimetableModel) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _arrival_populations(tm: TimetableModel) -> list[tuple[int, dict[tuple[int, ...], list[int]]]]:
+def arrival_populations(tm: TimetableModel) -> list[tuple[int, dict[tuple[int, ...], list[int]]]]:
     """Per group of the arrival order: the windows it needs at least, and its populations (classes
     sharing the same open gates) as lists of class sizes. A group needs ⌈students ÷ what the gates
     open to them take a window⌉ windows of its own per population."""
@@ -561,8 +556,8 @@ def add_last_window_term(tm: TimetableModel) -> None:
     for wi in tm.win_idx:
         m.add(last >= wi)
     # A valid cut the LP cannot see: each group of the arrival order needs its own windows
-    # (_arrival_populations), and the groups follow each other.
-    need_total = sum(need for need, _ in _arrival_populations(tm))
+    # (arrival_populations), and the groups follow each other.
+    need_total = sum(need for need, _ in arrival_populations(tm))
     if need_total:
         m.add(last >= need_total - 1)
     tm.terms["last_window"] = (last, tm.weights.last_window)
@@ -608,7 +603,7 @@ def add_peak_utilisation_term(tm: TimetableModel) -> None:
     # the arrival ends by window L, a group of the arrival order has at most L + 1 − (windows the
     # other groups need) windows, and its populations must fit their gates' windows at the peak.
     last = tm.terms["last_window"][0] if "last_window" in tm.terms else None
-    groups = _arrival_populations(tm)
+    groups = arrival_populations(tm)
     need_total = sum(need for need, _ in groups)
     if last is None or not groups:
         return
@@ -765,8 +760,6 @@ def add_changes_term(tm: TimetableModel) -> None:
 # Assembly
 # --------------------------------------------------------------------------------------------
 
-ALL_PARTS = frozenset({"arrival", "rooms", "canteen", "dismissal"})
-
 HARD_RULES = (
     add_gate_capacity,
     add_grades_per_gate_window,
@@ -791,35 +784,29 @@ def build_model(
     scenario: Scenario,
     previous: Plan | None = None,
     weights: Weights | None = None,
-    explain: bool = False,
-    extra_windows: int = 0,
-    parts: frozenset[str] = ALL_PARTS,
-    enforce: frozenset[tuple[str, tuple[Hashable, ...]]] | None = None,
+    relaxations: Relaxations | None = None,
 ) -> TimetableModel:
     """Build the CP-SAT model of a school: choices, hard rules and (unless explaining) the objective.
 
-    ``parts`` (explanations only) builds a sub-model: rooms, the canteen and the arrival (gates,
-    windows) are independent of each other; dismissal depends on the arrival gate. ``enforce``
-    (explanations only) fixes the relaxable rules: those listed are hard, the others dropped; when
-    ``None`` they are left to assumption literals.
+    ``relaxations`` (explanations only) guards the relaxable rules and may build a sub-model (its
+    ``parts``) with windows past the latest arrival (its ``extra_windows``); see
+    :class:`~reopen_sim.optimizer.relax.Relaxations`.
     """
-    pol = scenario.policy
-    gate_caps = [cap.gate_window_capacity(e, pol, scenario.day.window_min) for e in scenario.entrances]
+    caps = derived(scenario)
+    explain = relaxations is not None
     tm = TimetableModel(
         scenario=scenario,
         model=cp_model.CpModel(),
-        explain=explain,
+        caps=caps,
         previous=previous,
         weights=weights or Weights(),
-        n_windows=scenario.day.n_windows + (extra_windows if explain else 0),
+        n_windows=scenario.day.n_windows + (relaxations.extra_windows if relaxations is not None else 0),
         gate_ids=[e.id for e in scenario.entrances],
-        gate_capacity=gate_caps,
+        gate_capacity=list(caps.gate_window),
         room_types=room_types(scenario),
-        parts=parts,
-        enforce=enforce,
+        relaxations=relaxations,
     )
-    if parts != ALL_PARTS and not explain:
-        raise ValueError("sub-models are for explanations only")
+    parts = relaxations.parts if relaxations is not None else ALL_PARTS
     if "arrival" in parts:
         add_arrival_choice(tm)
     if "rooms" in parts:
@@ -838,9 +825,11 @@ def build_model(
 
 
 __all__ = [
+    "ALL_PARTS",
     "HARD_RULES",
     "OBJECTIVE_TERMS",
     "Relaxable",
+    "Relaxations",
     "RoomType",
     "TimetableModel",
     "Weights",

@@ -1,11 +1,13 @@
 """Solve the timetable model and turn the solution into a :class:`~reopen_sim.plan.Plan`.
 
-Determinism (docs/design.md, "Search and determinism"): CP-SAT searches with one worker first (a
-single search is deterministic by construction), then, if the plan is not proven optimal, with
-``num_workers`` workers and ``interleave_search`` (the workers' tasks are interleaved in fixed
-batches, so the search does not depend on thread timing). Both stop on a *deterministic* time budget
-(``max_deterministic_time``), never on the wall clock. Same scenario + seed + settings → the same
-plan on any machine load.
+Determinism and time (docs/design.md, "Search and determinism"): CP-SAT searches with one worker
+first (a single search is deterministic by construction), then, if the plan is not proven optimal,
+with ``num_workers`` workers and ``interleave_search`` (the workers' tasks are interleaved in fixed
+batches, so the search does not depend on thread timing). The caller's ``time_limit_s`` is wall-clock
+seconds for the whole call; the search also has a deterministic budget, a fixed fraction of it
+(``params.DETERMINISTIC_S_PER_WALL_S``). When that budget ends first, same scenario + seed +
+settings → the same plan on any machine load; when the wall clock ends first, ``meta["stopped_by"]``
+says so.
 """
 
 from __future__ import annotations
@@ -17,50 +19,23 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from reopen_sim.errors import InfeasibleError
+from reopen_sim.optimizer.decode import extract_plan
+from reopen_sim.optimizer.explain import explain_infeasibility
 from reopen_sim.optimizer.hint import add_hint
 from reopen_sim.optimizer.model import TimetableModel, Weights, build_model
 from reopen_sim.optimizer.notes import changed_classes, unused_gates
-from reopen_sim.plan import ClassAssignment, Plan
-from reopen_sim.scenario import capacity as cap
+from reopen_sim.optimizer.params import (
+    DEFAULT_NUM_WORKERS,
+    DETERMINISTIC_S_PER_WALL_S,
+    IGNORED_SUBSOLVERS,
+    SINGLE_WORKER_S,
+    WallClock,
+    make_solver,
+)
+from reopen_sim.optimizer.params import solve as run_solve
+from reopen_sim.optimizer.reasons import Reason
+from reopen_sim.plan import Plan
 from reopen_sim.scenario.schema import Scenario, format_hhmm
-
-# How ``optimize`` searches (bench/README.md, "Optimizer", has the measurements on the project's
-# 2-core machine). One CP-SAT worker first, for up to SINGLE_WORKER_S deterministic seconds: on
-# models of a school's size its search proves the optimum soonest (the high school with classes free
-# to change rooms in 0.6 deterministic s, 1.4-1.8 s wall in all, against 5-8 s with two interleaved
-# workers, whose fixed task batches cost more than the second core brings). A school not proven
-# optimal by then continues with ``num_workers`` interleaved workers from the best plan so far: their
-# LNS workers close the gap on larger schools where a single search stalls (the generated
-# 3,600-student school with 130 free rooms: 2.6 % gap after 30 deterministic seconds of one worker,
-# 0.5 % with the second phase).
-DEFAULT_NUM_WORKERS = 2
-SINGLE_WORKER_S = 2.0
-
-# Full-problem subsolvers left out of an interleaved search: with them, the LNS workers and the LP
-# workers that close the gap got a smaller share of each batch. Measured on the high school (time to
-# proven optimum 9.5 -> 3.5 deterministic s) and the generated 3,600-student school (within 1 % of
-# the bound 6.8 -> 3.4 s wall); see bench/README.md.
-IGNORED_SUBSOLVERS = ("core", "max_lp", "no_lp", "quick_restart_no_lp", "reduced_costs")
-
-
-def make_solver(time_limit_s: float, seed: int, num_workers: int = DEFAULT_NUM_WORKERS) -> cp_model.CpSolver:
-    """A CP-SAT solver with deterministic settings: fixed seed and workers (interleaved search when
-    more than one), and a deterministic time limit of ``time_limit_s`` deterministic seconds.
-
-    With one worker the presolve is lighter (probing level 1, two presolve rounds instead of three):
-    on the high school the third round and the deeper probing cost 0.2-0.3 s of its 1.5 s and the
-    search found the optimum no later without them (bench/README.md)."""
-    solver = cp_model.CpSolver()
-    p = solver.parameters
-    p.random_seed = int(seed)
-    p.num_workers = int(num_workers)
-    p.interleave_search = num_workers > 1
-    p.max_deterministic_time = float(time_limit_s)
-    p.log_search_progress = False
-    if num_workers == 1:
-        p.cp_model_probing_level = 1
-        p.max_presolve_iterations = 2
-    return solver
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
@@ -80,139 +55,17 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self.bounds.append((time.perf_counter() - self.start, bound))
 
 
-def _class_choice(
-    tm: TimetableModel, solver: cp_model.CpSolver, c: int
-) -> tuple[int, int, int, dict[int, int]]:
-    g, w = next((g, w) for (ci, g, w), v in tm.x.items() if ci == c and solver.boolean_value(v))
-    t = next(t.index for t in tm.room_types if solver.boolean_value(tm.prim[c, t.index]))
-    over = {t.index: solver.value(tm.over[c, t.index]) for t in tm.room_types if (c, t.index) in tm.over}
-    return g, w, t, {k: v for k, v in over.items() if v}
-
-
-def assign_room_ids(
-    scenario: Scenario,
-    tm: TimetableModel,
-    prim_type: list[int],
-    over_counts: list[dict[int, int]],
-    previous: Plan | None,
-) -> list[tuple[str, ...]]:
-    """Hand out real rooms for the chosen room types (rooms of a type are interchangeable).
-
-    Order of preference: pinned rooms; home rooms kept under ``policy.keep_home_rooms``
-    (``capacity.kept_home_rooms``); the class's room in the previous plan (when re-planning); its
-    home room; then the first free room of the type in scenario order. Overflow rooms are listed
-    largest first, and a room left without students is dropped (it can only happen when the solver
-    stops before optimality).
-    """
-    types = {t.index: t for t in tm.room_types}
-    free: dict[int, list[str]] = {t.index: list(t.rooms) for t in tm.room_types}
-    caps = cap.room_capacities(scenario)
-    prev = previous.by_class() if previous is not None else {}
-    n = len(scenario.classes)
-    first: list[str | None] = [None] * n
-    extra: list[list[str]] = [[] for _ in range(n)]
-    need: list[dict[int, int]] = [dict(o) for o in over_counts]
-    pinned = {p.class_id: p.rooms for p in scenario.pins if p.rooms}
-
-    def take(c: int, room: str, primary: bool) -> bool:
-        t = next(t for t in free if room in types[t].rooms)
-        if room not in free[t]:
-            return False
-        if primary and t == prim_type[c] and first[c] is None:
-            first[c] = room
-        elif not primary and need[c].get(t, 0) > 0:
-            need[c][t] -= 1
-            extra[c].append(room)
-        else:
-            return False
-        free[t].remove(room)
-        return True
-
-    for c, cls in enumerate(scenario.classes):
-        if cls.id in pinned:
-            rooms = pinned[cls.id] or ()
-            take(c, rooms[0], True)
-            for r in rooms[1:]:
-                take(c, r, False)
-    kept = cap.kept_home_rooms(scenario)
-    for c, cls in enumerate(scenario.classes):
-        if cls.id in kept:
-            take(c, kept[cls.id], True)
-    for c, cls in enumerate(scenario.classes):
-        p = prev.get(cls.id)
-        if p is None or not p.rooms or cls.id in pinned:
-            continue
-        if p.rooms[0] in caps:
-            take(c, p.rooms[0], True)
-        for r in p.rooms[1:]:
-            if r in caps:
-                take(c, r, False)
-    for c, cls in enumerate(scenario.classes):
-        if first[c] is None and cls.home_room is not None:
-            take(c, cls.home_room, True)
-    for c in range(n):
-        if first[c] is None:
-            take(c, free[prim_type[c]][0], True)
-        for t, k in sorted(need[c].items()):
-            for _ in range(k):
-                take(c, free[t][0], False)
-    out: list[tuple[str, ...]] = []
-    tail: list[str]
-    for c, cls in enumerate(scenario.classes):
-        head = first[c]
-        assert head is not None
-        if cls.id in pinned:
-            out.append(tuple(pinned[cls.id] or ()))
-            continue
-        p = prev.get(cls.id)
-        if p is not None and tuple(p.rooms[1:]) and sorted(p.rooms[1:]) == sorted(extra[c]):
-            tail = list(p.rooms[1:])
-        else:
-            tail = sorted(extra[c], key=lambda r: (-caps[r], [x.id for x in scenario.rooms].index(r)))
-        listed = [head, *tail]
-        shares = cap.split_over_rooms(cls.students, [caps[r] for r in listed])
-        out.append(tuple(r for r, s in zip(listed, shares, strict=True) if s > 0 or r == head))
-    return out
-
-
-def extract_plan(tm: TimetableModel, solver: cp_model.CpSolver) -> list[ClassAssignment]:
-    """The solver's values as class assignments (times in minutes since midnight)."""
-    sc = tm.scenario
-    day = sc.day
-    choices = [_class_choice(tm, solver, c) for c in range(len(sc.classes))]
-    rooms = assign_room_ids(sc, tm, [ch[2] for ch in choices], [ch[3] for ch in choices], tm.previous)
-    out = []
-    for c, cls in enumerate(sc.classes):
-        g, w, _, _ = choices[c]
-        sitting = None
-        if tm.sit:
-            sitting = 1 + next(
-                s for s in range(sc.canteen.max_sittings) if solver.boolean_value(tm.sit[c, s])
-            )
-        k = solver.value(tm.dis_idx[c])
-        start = day.window_start_min(w)
-        out.append(
-            ClassAssignment(
-                class_id=cls.id,
-                grade=cls.grade,
-                students=cls.students,
-                boarding=cls.boarding,
-                arrival_start_min=start,
-                arrival_end_min=start + day.window_min,
-                gate=tm.gate_ids[g],
-                rooms=rooms[c],
-                canteen_sitting=sitting,
-                dismissal_min=day.dismissal_slot_min(k),
-            )
-        )
-    return out
-
-
 def _search(
-    tm: TimetableModel, time_limit_s: float, seed: int, workers: int, hinted: bool, progress: _Progress
+    tm: TimetableModel,
+    det_s: float,
+    seed: int,
+    workers: int,
+    hinted: bool,
+    progress: _Progress,
+    clock: WallClock,
 ) -> tuple[cp_model.CpSolver, Any]:
     """One CP-SAT search of the model with ``make_solver``'s settings; returns the solver and status."""
-    solver = make_solver(time_limit_s, seed, workers)
+    solver = make_solver(det_s, seed, workers, clock)
     if workers > 1:
         solver.parameters.ignore_subsolvers.extend(IGNORED_SUBSOLVERS)
     elif hinted:
@@ -220,7 +73,8 @@ def _search(
         # worker's "hint search" phase would only re-walk it (0.5 s on the high school): skipped.
         solver.parameters.hint_conflict_limit = 0
     solver.best_bound_callback = progress.on_bound
-    status = solver.solve(tm.model, progress)
+    status = run_solve(solver, tm.model, progress)
+    clock.note(solver, status)
     return solver, status
 
 
@@ -234,6 +88,84 @@ def _phase(solver: cp_model.CpSolver, status: Any, workers: int) -> dict[str, An
     }
 
 
+def _search_phases(
+    tm: TimetableModel,
+    det_s: float,
+    seed: int,
+    num_workers: int,
+    single_worker_s: float,
+    hinted: bool,
+    progress: _Progress,
+    clock: WallClock,
+) -> tuple[cp_model.CpSolver, Any, list[dict[str, Any]]]:
+    """One worker for up to ``single_worker_s`` deterministic s, then (unless proven) ``num_workers``
+    interleaved workers from its best plan for the rest of ``det_s``; both within the wall clock.
+    Returns the solver whose plan is kept, its status and each phase's figures."""
+    first_s = det_s if num_workers <= 1 else min(det_s, single_worker_s)
+    solver, status = _search(tm, first_s, seed, 1, hinted, progress, clock)
+    phases = [_phase(solver, status, 1)]
+    left_s = det_s - solver.deterministic_time
+    if num_workers > 1 and status in (cp_model.FEASIBLE, cp_model.UNKNOWN) and left_s > 0.05:
+        if clock.left_s() <= 0.05:  # the wall clock ends the search before the second phase
+            clock.cut = True
+            return solver, status, phases
+        if status == cp_model.FEASIBLE:  # continue from the best plan so far, as a complete hint
+            values = list(solver.response_proto.solution)
+            tm.model.clear_hints()
+            tm.model.proto.solution_hint.vars.extend(range(len(values)))
+            tm.model.proto.solution_hint.values.extend(values)
+        more, more_status = _search(
+            tm, left_s, seed, num_workers, hinted or status == cp_model.FEASIBLE, progress, clock
+        )
+        phases.append(_phase(more, more_status, num_workers))
+        # Keep the second phase's result unless it found nothing better than the first phase's plan.
+        if status == cp_model.UNKNOWN or (
+            more_status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+            and more.objective_value <= solver.objective_value
+        ):
+            solver, status = more, more_status
+    return solver, status, phases
+
+
+def _no_plan(
+    scenario: Scenario, tm: TimetableModel, status: Any, name: str, time_limit_s: float, clock: WallClock
+) -> InfeasibleError | RuntimeError:
+    """The error for a search that ended without a plan: an explanation when none exists."""
+    if status == cp_model.INFEASIBLE:
+        # Each explanation solve gets at most the caller's budget (and at least 2, at most 10
+        # deterministic s), and all of them together what is left of the wall clock.
+        budget = min(10.0, max(2.0, float(time_limit_s)))
+        return InfeasibleError(explain_infeasibility(scenario, time_limit_s=budget, clock=clock), status=name)
+    if status == cp_model.MODEL_INVALID:  # a bug in the model, not the user's fault
+        return RuntimeError(f"CP-SAT rejected the timetable model: {tm.model.validate()}")
+    return InfeasibleError(
+        [
+            Reason(
+                "infeasible.no_plan_in_time",
+                {"limit_s": f"{time_limit_s:g}", "classes": len(scenario.classes)},
+            )
+        ],
+        status=name,
+    )
+
+
+def _stopped_by(status: Any, clock: WallClock, det_s: float, gap: float) -> dict[str, Any]:
+    """Why the search ended, as a code, an English sentence and the catalogue key + fields of it."""
+    if status == cp_model.OPTIMAL:
+        kind = "optimal"
+    elif clock.cut:
+        kind = "wall_clock"
+    else:
+        kind = "deterministic_budget"
+    fields = {"limit_s": f"{clock.limit_s:g}", "det_s": f"{det_s:.1f}", "gap": f"{gap:.1%}"}
+    return {
+        "stopped_by": kind,
+        "stopped_by_text": str(Reason(f"optimize.stopped_by.{kind}", fields)),
+        "stopped_by_key": f"optimize.stopped_by.{kind}",
+        "stopped_by_fields": fields,
+    }
+
+
 def optimize(
     scenario: Scenario,
     time_limit_s: float = 30,
@@ -243,89 +175,81 @@ def optimize(
     num_workers: int = DEFAULT_NUM_WORKERS,
     weights: Weights | None = None,
     single_worker_s: float = SINGLE_WORKER_S,
+    deterministic_limit_s: float | None = None,
 ) -> Plan:
     """Assign every class a window, gate, room(s), canteen sitting and dismissal time (CP-SAT).
 
     Minimises the weighted objective of :class:`~reopen_sim.optimizer.model.Weights` under every hard
     rule of ``docs/design.md``. ``previous`` (a published plan) adds the "few changes" term.
-    ``time_limit_s`` is a deterministic time budget (see the module docstring), spent by one worker
-    for up to ``single_worker_s`` deterministic seconds, then, unless the plan is proven optimal, by
-    ``num_workers`` interleaved workers from the best plan so far (see ``DEFAULT_NUM_WORKERS``).
-    ``Plan.meta`` records status, objective, each term's value, best bound, gap, seed, workers and
-    each search phase, and wall times: ``wall_time_s`` for the whole call (model, greedy hint and
-    search), ``solver_time_s`` for the search alone, and the time of each improving plan and bound
-    since the call began.
+
+    ``time_limit_s`` is wall-clock seconds for the whole call (model, greedy hint, search and, when
+    no plan exists, the explanation). Within it the search has a deterministic budget of
+    ``deterministic_limit_s`` deterministic seconds (by default ``DETERMINISTIC_S_PER_WALL_S ×
+    time_limit_s``), spent by one worker for up
+    to ``single_worker_s`` of them, then, unless the plan is proven optimal, by ``num_workers``
+    interleaved workers from the best plan so far. When the deterministic budget ends first the plan
+    is reproducible (same scenario, seed and settings → same plan on any machine);
+    ``meta["stopped_by"]`` says which ended the search (``optimal``, ``deterministic_budget`` or
+    ``wall_clock``) and ``meta["stopped_by_text"]`` says it in a sentence. Ctrl-C stops the search
+    within a fraction of a second and raises ``KeyboardInterrupt``.
+
+    ``Plan.meta`` also records status, objective, each term's value, best bound, gap, seed, workers
+    and each search phase, and wall times: ``wall_time_s`` for the whole call, ``solver_time_s`` for
+    the search alone, and the time of each improving plan and bound since the call began.
 
     Raises :class:`~reopen_sim.errors.InfeasibleError` with plain-language reasons when no plan exists
     (or none was found in the budget).
     """
+    clock = WallClock(float(time_limit_s))
     t_start = time.perf_counter()
+    det_s = (
+        float(time_limit_s) * DETERMINISTIC_S_PER_WALL_S
+        if deterministic_limit_s is None
+        else float(deterministic_limit_s)
+    )
     tm = build_model(scenario, previous=previous, weights=weights)
-    hinted = add_hint(tm)
+    hint = add_hint(tm, clock)
+    hinted = hint.added
     progress = _Progress(t_start)
-    first_s = time_limit_s if num_workers <= 1 else min(float(time_limit_s), single_worker_s)
     t0 = time.perf_counter()
-    solver, status = _search(tm, first_s, seed, 1, hinted, progress)
-    phases = [_phase(solver, status, 1)]
-    left_s = float(time_limit_s) - solver.deterministic_time
-    if num_workers > 1 and status in (cp_model.FEASIBLE, cp_model.UNKNOWN) and left_s > 0.05:
-        if status == cp_model.FEASIBLE:  # continue from the best plan so far, as a complete hint
-            values = list(solver.response_proto.solution)
-            tm.model.clear_hints()
-            tm.model.proto.solution_hint.vars.extend(range(len(values)))
-            tm.model.proto.solution_hint.values.extend(values)
-        more, more_status = _search(
-            tm, left_s, seed, num_workers, hinted or status == cp_model.FEASIBLE, progress
-        )
-        phases.append(_phase(more, more_status, num_workers))
-        # Keep the second phase's result unless it found nothing better than the first phase's plan.
-        if status == cp_model.UNKNOWN or (
-            more_status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-            and more.objective_value <= solver.objective_value
-        ):
-            solver, status = more, more_status
+    solver, status, phases = _search_phases(
+        tm, det_s, seed, num_workers, single_worker_s, hinted, progress, clock
+    )
     t_end = time.perf_counter()
     # Each phase's bound is a valid lower bound of the same model: report the best of them, and a
     # plan that reaches it is optimal even when the phase that found it did not prove it.
     bound = max(p["best_bound"] for p in phases)
     if status == cp_model.FEASIBLE and solver.objective_value <= bound:
         status = cp_model.OPTIMAL
+    from_hint = status == cp_model.UNKNOWN and hint.complete is not None
+    if from_hint and hint.complete is not None:
+        # The budget ended before CP-SAT reported a plan (on a short limit or a busy machine its
+        # presolve can take all of it): the greedy plan passed the checker, and it is returned.
+        solver, status = hint.complete, cp_model.FEASIBLE
     name = solver.status_name(status)
-    if status == cp_model.INFEASIBLE:
-        from reopen_sim.optimizer.explain import explain_infeasibility
-
-        # Each explanation solve gets at most the caller's budget (and at least 2 s, at most 10 s).
-        budget = min(10.0, max(2.0, float(time_limit_s)))
-        raise InfeasibleError(explain_infeasibility(scenario, time_limit_s=budget), status="INFEASIBLE")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        if status == cp_model.MODEL_INVALID:  # a bug in the model, not the user's fault
-            raise RuntimeError(f"CP-SAT rejected the timetable model: {tm.model.validate()}")
-        raise InfeasibleError(
-            [
-                f"No plan was found within the time budget of {time_limit_s:g} s "
-                f"({len(scenario.classes)} classes); the rules may clash or the search needs longer: "
-                "run again with a longer time limit, or relax a rule to let the explanation find the clash."
-            ],
-            status=name,
-        )
+        raise _no_plan(scenario, tm, status, name, time_limit_s, clock)
     objective = solver.objective_value
     terms = {k: int(solver.value(expr)) for k, (expr, _) in tm.terms.items()}
     last_w = terms["last_window"]
+    gap = abs(objective - bound) / max(1.0, abs(objective))
     meta: dict[str, Any] = {
         "status": name,
         "objective": objective,
         "best_bound": bound,
-        "gap": abs(objective - bound) / max(1.0, abs(objective)),
+        "gap": gap,
         "terms": terms,
         "term_weights": {k: w for k, (_, w) in tm.terms.items()},
         "arrival_ends": format_hhmm(scenario.day.window_start_min(last_w) + scenario.day.window_min),
         "peak_utilisation": terms["peak_utilisation_permille"] / 1000,
-        "wall_time_s": t_end - t_start,
+        **_stopped_by(status, clock, det_s, gap),
         "solver_time_s": t_end - t0,
         "deterministic_time": sum(p["deterministic_time"] for p in phases),
+        "deterministic_limit": det_s,
         "phases": phases,  # per search phase: workers, status, deterministic s, wall s, bound
         "first_solution_s": progress.solutions[0][0] if progress.solutions else None,
         "greedy_hint": hinted,
+        "plan_from": "greedy_hint" if from_hint else "search",
         "solutions": progress.solutions,  # (wall s, objective) of each improving plan
         "bounds": progress.bounds,  # (wall s, best bound) as the bound improved
         "seed": seed,
@@ -333,7 +257,9 @@ def optimize(
         "time_limit_s": time_limit_s,
         "solver": "OR-Tools CP-SAT",
     }
-    plan = Plan(tuple(extract_plan(tm, solver)), meta=meta)
+    assignments = tuple(extract_plan(tm, solver))
+    meta["wall_time_s"] = time.perf_counter() - t_start
+    plan = Plan(assignments, meta=meta)
     meta["unused_gates"] = unused_gates(scenario, plan)  # open, staffed gates left unused, and why
     if previous is not None:
         meta["changed_classes"] = changed_classes(previous, plan)

@@ -73,54 +73,97 @@ def _colours(n: int) -> list[Any]:
     return [cmap(i % 10) for i in range(n)]
 
 
+def compact_classes(classes: Sequence[Any], lang: str) -> list[str]:
+    """Classes of one bar, one line per grade, as schools write them: ``初一（1–3、5）班`` /
+    ``Grade 7: 1–3, 5`` (classes 1 to 3 and 5); classes with their own name or an id without a number are listed as they are."""
+    from reopen_sim.naming import class_name, class_number, grade_name
+
+    lines = []
+    for grade in sorted({c.grade for c in classes}):
+        mine = [c for c in classes if c.grade == grade]
+        numbered = sorted(n for c in mine if not c.name and (n := class_number(c.id)) is not None)
+        others = sorted(class_name(c, lang) for c in mine if c.name or class_number(c.id) is None)
+        runs: list[str] = []
+        for n in numbered:
+            if runs and runs[-1].split("–")[-1] == str(n - 1):
+                runs[-1] = runs[-1].split("–")[0] + f"–{n}"
+            else:
+                runs.append(str(n))
+        if runs:
+            sep = "、" if lang == "zh" else ", "
+            joined = sep.join(runs)
+            lines.append(
+                f"{grade_name(grade, lang)}（{joined}）班" if lang == "zh" else f"Grade {grade}: {joined}"
+            )
+        lines.extend(others)
+    return lines
+
+
 def gantt_windows(
     plan: Plan, scenario: Scenario, t: Catalogue | None = None, ax: Axes | None = None
 ) -> Figure:
-    """Arrival windows by gate: one bar per gate and window, labelled with its classes and students."""
+    """Arrival windows by gate: one bar per gate and window, split by grade (each part's height is
+    its share of the bar's students), labelled with its classes (as schools write them) and students."""
     t = _t(t)
     with figure_style():
         gates = [e.id for e in scenario.entrances]
-        fig, ax = _axes(ax, (9.0, 0.8 + 0.7 * len(gates)))
+        extra = sorted({a.gate for a in plan.assignments} - set(gates))
+        rows = gates + extra
+        fig, ax = _axes(ax, (10.0, 1.0 + 1.1 * len(rows)))
         grades = sorted({a.grade for a in plan.assignments})
         colour = dict(zip(grades, _colours(len(grades)), strict=True))
+        known = {c.id: c for c in scenario.classes}
         cells: dict[tuple[str, int, int], list[Any]] = {}
         for a in plan.assignments:
             cells.setdefault((a.gate, a.arrival_start_min, a.arrival_end_min), []).append(a)
         for (gate, start, end), group in sorted(cells.items()):
-            y = gates.index(gate) if gate in gates else len(gates)
-            main_grade = max(
-                {a.grade for a in group}, key=lambda g: sum(a.students for a in group if a.grade == g)
-            )
-            ax.barh(
-                y, end - start, left=start, height=0.6, color=colour[main_grade], alpha=0.8, edgecolor="black"
-            )
-            ids = sorted(a.class_id for a in group)
-            # More than 4 class ids do not fit a 10-minute bar: say how many (the timetable lists them).
-            label = ", ".join(ids) if len(ids) <= 4 else t("fig.classes_n", n=len(ids))
-            n = sum(a.students for a in group)
+            y = rows.index(gate)
+            total = sum(a.students for a in group)
+            bottom = y - 0.4
+            for g in sorted({a.grade for a in group}):
+                h = 0.8 * sum(a.students for a in group if a.grade == g) / max(1, total)
+                ax.bar(start, h, width=end - start, bottom=bottom, align="edge", color=colour[g], alpha=0.55)
+                bottom += h
+            ax.bar(start, 0.8, width=end - start, bottom=y - 0.4, align="edge", fill=False, edgecolor="black")
+            classes = [known.get(a.class_id) or _Unnamed(a.class_id, a.grade) for a in group]
+            lines = compact_classes(classes, t.lang)
             ax.text(
                 start + (end - start) / 2,
                 y,
-                f"{label}\n{t('fig.students_n', n=n)}",
+                "\n".join([*lines, t("fig.students_n", n=total)]),
                 ha="center",
                 va="center",
                 fontsize=7,
             )
-        ax.set_yticks(range(len(gates)), gates)
-        ax.invert_yaxis()
+        ax.set_yticks(range(len(rows)), [_gate_label(scenario, g) for g in rows])
+        ax.set_ylim(len(rows) - 0.5, -0.5)
         _hhmm_axis(ax.xaxis)
         ax.set_xlabel(t("fig.time_of_day"))
         ax.set_ylabel(t("fig.gate"))
         ax.set_title(t("fig.gantt_title"))
         from matplotlib.patches import Patch
 
+        from reopen_sim.naming import grade_name
+
         ax.legend(
-            handles=[Patch(color=colour[g], alpha=0.8, label=t("fig.grade_n", grade=g)) for g in grades],
+            handles=[Patch(color=colour[g], alpha=0.55, label=grade_name(g, t.lang)) for g in grades],
             loc="upper left",
             bbox_to_anchor=(1.0, 1.0),
             fontsize=8,
         )
     return fig
+
+
+class _Unnamed:
+    """A class of the plan that the scenario does not list: shown by its id."""
+
+    def __init__(self, class_id: str, grade: int) -> None:
+        self.id, self.grade, self.name = class_id, grade, None
+
+
+def _gate_label(scenario: Scenario, gate: str) -> str:
+    e = next((x for x in scenario.entrances if x.id == gate), None)
+    return (e.name or e.id) if e is not None else gate
 
 
 def queue_band(timeseries: pd.DataFrame, value: str = "queue_people", level: float = 0.95) -> pd.DataFrame:
@@ -153,45 +196,69 @@ def queue_over_time(
     limit_people: float | None = None,
     t: Catalogue | None = None,
     ax: Axes | None = None,
+    plans: Sequence[str] | None = None,
+    title: str | None = None,
 ) -> Figure:
-    """Queue length (people) at one gate over time: mean per plan with its 95% band, and the
-    marked-space limit (open lanes × marked places per lane) as a dashed line."""
+    """Queue length (people) at one gate over time: mean per plan (``plans``, default all) with its
+    95% band, and the marked-space limit (open lanes × marked places per lane) as a dashed line."""
     t = _t(t)
     with figure_style():
         fig, ax = _axes(ax)
         band = queue_band(timeseries[timeseries["gate"] == gate])
-        plans = list(dict.fromkeys(timeseries["plan"]))
-        for plan, colour in zip(plans, _colours(len(plans)), strict=True):
+        every = list(dict.fromkeys(timeseries["plan"]))
+        colours = dict(zip(every, _colours(len(every)), strict=True))
+        peak = 0.0
+        for plan in plans if plans is not None else every:
             b = band[band["plan"] == plan].sort_values("minute")
             if b.empty:
                 continue
+            colour = colours.get(plan, "black")
             ax.plot(b["minute"], b["mean"], color=colour, label=plan_label(plan, t), lw=1.2)
             ax.fill_between(b["minute"], b["lo"], b["hi"], color=colour, alpha=0.25, lw=0)
-        if limit_people is not None:
+            peak = max(peak, float(b["hi"].max()))
+        # The scale follows this panel's queue: a marked-places line far above it would flatten the
+        # queue to nothing, so it is then named in a note at the top instead of drawn.
+        top = max(peak * 1.25, 5.0)
+        if limit_people is not None and limit_people <= 2 * top:
             ax.axhline(limit_people, color="firebrick", ls="--", lw=1, label=t("fig.marked_limit"))
+            top = max(top, limit_people * 1.1)
+        elif limit_people is not None:
+            note = t("fig.marked_above", n=round(limit_people))
+            ax.text(
+                0.99, 0.97, note, transform=ax.transAxes, ha="right", va="top", fontsize=7, color="firebrick"
+            )
+        ax.set_ylim(0, top)
         _hhmm_axis(ax.xaxis)
-        ax.set_title(t("fig.queue_title", gate=gate))
+        ax.set_title(title or t("fig.queue_title", gate=gate), fontsize=9)
         ax.set_xlabel(t("fig.time_of_day"))
         ax.set_ylabel(t("fig.queue_people"))
-        ax.set_ylim(bottom=0)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=7, loc="upper left")
     return fig
 
 
-def queue_grid(timeseries: pd.DataFrame, limits: Mapping[str, float], t: Catalogue | None = None) -> Figure:
-    """:func:`queue_over_time` for every gate of ``limits``, one panel each, two columns."""
+def queue_grid(
+    timeseries: pd.DataFrame,
+    limits: Mapping[str, float],
+    t: Catalogue | None = None,
+    names: Mapping[str, str] | None = None,
+) -> Figure:
+    """:func:`queue_over_time` with one row per gate of ``limits`` and one column per plan, each
+    panel on its own scale: a plan whose queue is a tenth of the baseline's stays readable.
+    ``names`` gives the gates' display names (default: their ids)."""
     from matplotlib.figure import Figure
 
+    t = _t(t)
     gates = list(limits)
-    cols = 2 if len(gates) > 1 else 1
-    rows = math.ceil(len(gates) / cols)
+    plans = list(dict.fromkeys(timeseries["plan"])) if not timeseries.empty else []
+    cols = max(1, len(plans))
     with figure_style():
-        fig = Figure(figsize=(5.0 * cols, 3.2 * rows), layout="constrained")
-        axes = fig.subplots(rows, cols, squeeze=False)
+        fig = Figure(figsize=(4.2 * cols, 2.6 * max(1, len(gates))), layout="constrained")
+        axes = fig.subplots(max(1, len(gates)), cols, squeeze=False)
         for i, gate in enumerate(gates):
-            queue_over_time(timeseries, gate, limits[gate], t, ax=axes[i // cols][i % cols])
-        for j in range(len(gates), rows * cols):
-            axes[j // cols][j % cols].set_visible(False)
+            gate_name = (names or {}).get(gate, gate)
+            for j, plan in enumerate(plans):
+                title = f"{t('fig.queue_title', gate=gate_name)} · {plan_label(plan, t)}"
+                queue_over_time(timeseries, gate, limits[gate], t, axes[i][j], plans=[plan], title=title)
     return fig
 
 

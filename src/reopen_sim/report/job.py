@@ -5,6 +5,7 @@ a rich console; errors the user can fix are raised as InputError / InfeasibleErr
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,12 +30,13 @@ def comparison_table(comparison: Comparison, t: Catalogue) -> Table:
     """The comparison as a rich table: mean [95% CI] per plan, and the paired difference to the first."""
     ref = plan_label(comparison.reference, t)
     table = Table(title=t("cli.table_title", reference=ref))
-    table.add_column(t("col.metric"), justify="left")
+    # Measure names are never cut or wrapped; values fold onto a second line when the terminal is narrow.
+    table.add_column(t("col.metric"), justify="left", no_wrap=True)
     names = list(comparison.plans)
     for i, n in enumerate(names):
-        table.add_column(plan_label(n, t), justify="right")
+        table.add_column(plan_label(n, t), justify="right", overflow="fold")
         if i:
-            table.add_column(t("col.diff", reference=ref), justify="right")
+            table.add_column(t("col.diff", reference=ref), justify="right", overflow="fold")
     for row in comparison_rows(comparison, t):
         cells = [row["label"]]
         for i, c in enumerate(row["cells"]):
@@ -76,13 +78,20 @@ def run_main_job(
     check_out_dir(out_dir, force)
     sc = load_scenario(scenario_path)
     current_plan = read_timetable(current, sc) if current is not None else None
+    clock = {"start": time.perf_counter()}
     with con.status(t("cli.optimizing")):
         plan = optimize(sc, time_limit_s=time_limit_s, seed=solver_seed)
+    clock["optimized"] = time.perf_counter()
     violations = tuple(check_plan(sc, plan))
     plans = {"baseline": baseline_plan(sc), "by_hand": baseline_plan(sc, "by_hand"), "optimized": plan}
     if current_plan is not None:
         plans["current"] = current_plan
     cmp = compare(sc, plans, replications=replications, seed=seed, processes=processes, progress=True)
+    clock["simulated"] = time.perf_counter()
+    timings = {
+        "optimize_s": round(clock["optimized"] - clock["start"], 3),
+        "simulate_s": round(clock["simulated"] - clock["optimized"], 3),
+    }
     with con.status(t("cli.writing")):
         out = write_report(
             sc,
@@ -99,7 +108,9 @@ def run_main_job(
                 "current_timetable": str(current) if current is not None else None,
                 "check_plan_violations": [str(v) for v in violations],
             },
+            timings=timings,
         )
+    timings["write_s"] = round(time.perf_counter() - clock["simulated"], 3)
     con.print(comparison_table(cmp, t))
     kinds = {"baseline": "unstaggered", "by_hand": "by_hand", "optimized": "optimized", "current": "current"}
     for name in plans:  # what each compared plan is, in words
@@ -108,10 +119,11 @@ def run_main_job(
         )
         con.print(line, markup=False, highlight=False)
     status = plan.meta.get("status", "?")
-    con.print(f"{t('solver.status')}: {t.get(f'status.{status}', str(status))}")
+    con.print(t("cli.status", status=t.get(f"status.{status}", str(status))), markup=False, highlight=False)
     if violations:
-        con.print(f"[red]check_plan: {len(violations)} problem(s)[/red]")
+        con.print(t("cli.problems", n=len(violations)), style="red", markup=False, highlight=False)
         for v in violations:
             con.print(f"  - {v.render(t)}", markup=False)
+    con.print(t("cli.timings", **{k: f"{v:.1f}" for k, v in timings.items()}), markup=False, highlight=False)
     con.print(t("cli.report_at", path=out / "report.html"), markup=False, highlight=False)
     return JobResult(out, cmp, violations)

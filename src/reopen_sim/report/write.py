@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from reopen_sim.errors import InputError, InputIssue
@@ -139,9 +140,11 @@ def gate_rows(scenario: Scenario, comparison: Comparison, plan_name: str) -> lis
     """Per gate, for the chosen plan: peak queue (people, metres, 95% CI), last through, marked places."""
     gm = comparison.gate_metrics
     limits = gate_limits_people(scenario)
+    used = {a.gate for a in comparison.plans[plan_name].assignments}
     rows = []
     for e in scenario.entrances:
         row: dict[str, Any] = {"gate": e.id, "name": e.name or e.id, "places": int(limits[e.id])}
+        row["unused"] = e.id not in used
         sub = gm[(gm["plan"] == plan_name) & (gm["gate"] == e.id)] if not gm.empty else gm
         for metric in ("max_queue_people", "max_queue_m", "last_through_min", "p95_wait_min"):
             if sub is not None and not sub.empty and metric in sub.columns:
@@ -153,6 +156,14 @@ def gate_rows(scenario: Scenario, comparison: Comparison, plan_name: str) -> lis
                 row[metric + "_ci"] = ""
         rows.append(row)
     return rows
+
+
+def gates_used(gate_metrics: pd.DataFrame) -> pd.DataFrame:
+    """The gate metrics of gates someone passed: a gate nobody used has no last student through
+    (NaN), and its duty page then shows no expected queue instead of a time that does not exist."""
+    if gate_metrics.empty or "last_through_min" not in gate_metrics.columns:
+        return gate_metrics
+    return gate_metrics[gate_metrics["last_through_min"].notna()]
 
 
 def assumptions(scenario: Scenario, comparison: Comparison, t: Catalogue) -> list[str]:
@@ -190,7 +201,7 @@ def assumptions(scenario: Scenario, comparison: Comparison, t: Catalogue) -> lis
         out.append(
             t(
                 "assume.gate",
-                gate=e.id,
+                gate=f"{e.name} ({e.id})" if e.name else e.id,
                 lanes=cap.open_lanes(e, pol.staff_per_lane),
                 staff=e.staff,
                 service=round(e.service_time_s.mean_value, 1),
@@ -207,9 +218,61 @@ def assumptions(scenario: Scenario, comparison: Comparison, t: Catalogue) -> lis
 
 
 def solver_info(plan: Plan) -> dict[str, str]:
-    """What the optimizer recorded in ``plan.meta`` (status, objective, time, seed), as text."""
-    keep = ("status", "objective", "wall_time_s", "time_limit_s", "seed", "workers", "source")
+    """What the optimizer recorded in ``plan.meta`` (status, objective, bound, limit, seed), as text.
+
+    No solve time: it varies from run to run, so it goes to the terminal and timings.json only.
+    """
+    keep = ("status", "objective", "best_bound", "gap", "time_limit_s", "seed", "num_workers", "source")
     return {k: _meta_text(plan.meta[k]) for k in keep if k in plan.meta}
+
+
+# The optimizer's objective terms (optimizer.model.Weights), most important first.
+TERM_ORDER = ("last_window", "changes", "peak_utilisation_permille", "split_rooms", "walk_m")
+
+
+def solver_words(plan: Plan, t: Catalogue) -> list[str]:
+    """What the optimizer aimed for, most important first, with what this plan achieved, in words."""
+    terms = plan.meta.get("terms") or {}
+    weights = plan.meta.get("term_weights") or {}
+    order = sorted(
+        terms, key=lambda k: (-float(weights.get(k, 0)), TERM_ORDER.index(k) if k in TERM_ORDER else 99)
+    )
+    out = []
+    for k in order:
+        v = terms[k]
+        fields = {
+            "last_window": {"time": plan.meta.get("arrival_ends", "–"), "n": int(v) + 1},
+            "peak_utilisation_permille": {"pct": round(float(v) / 10, 1)},
+            "walk_m": {"m": round(float(v))},
+            "split_rooms": {"n": int(v)},
+            "changes": {"n": int(v)},
+        }.get(k)
+        if fields is not None:
+            out.append(t(f"term.{k}", **fields))
+    return out
+
+
+def timetable_rows(plan: Plan, scenario: Scenario, t: Catalogue) -> list[dict[str, Any]]:
+    """The report's timetable: one row per class, sorted by grade and class number, with the class
+    and grade as schools write them and the gate's name."""
+    from reopen_sim.naming import grade_name
+    from reopen_sim.report.timetable import class_order, display_name
+
+    gates = {e.id: e.name or e.id for e in scenario.entrances}
+    rows = []
+    for a in sorted(plan.assignments, key=class_order):
+        r = a.to_row()
+        r["name"] = display_name(scenario, a.class_id, t.lang)
+        r["grade_name"] = grade_name(a.grade, t.lang)
+        r["gate_name"] = gates.get(a.gate, a.gate)
+        r["rooms"] = ", ".join(a.rooms)
+        rows.append(r)
+    return rows
+
+
+def _status_text(plan: Plan, t: Catalogue) -> str:
+    status = str(plan.meta.get("status", ""))
+    return t.get(f"status.{status}", status) if status else ""
 
 
 def _meta_text(v: Any) -> str:
@@ -224,16 +287,25 @@ def _meta_text(v: Any) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+def figure_names(scenario: Scenario) -> list[str]:
+    """The report's figures for this school: all of :data:`FIGURE_NAMES` but the canteen when meals
+    are delivered (there is no canteen line to show)."""
+    return [n for n in FIGURE_NAMES if n != "canteen" or scenario.canteen.mode == "sittings"]
+
+
 def make_figures(scenario: Scenario, comparison: Comparison, plan_name: str, t: Catalogue) -> dict[str, Any]:
-    """The report's figures by name (see :data:`FIGURE_NAMES`)."""
+    """The report's figures by name (see :data:`FIGURE_NAMES`; no canteen figure when meals are
+    delivered)."""
     plan = comparison.plans[plan_name]
-    return {
+    names = {e.id: e.name or e.id for e in scenario.entrances}
+    out = {
         "gantt": figs.gantt_windows(plan, scenario, t),
-        "queues": figs.queue_grid(comparison.timeseries, gate_limits_people(scenario), t),
+        "queues": figs.queue_grid(comparison.timeseries, gate_limits_people(scenario), t, names),
         "waits": figs.wait_distribution(comparison.waits, t),
         "canteen": figs.canteen_occupancy(comparison.plans, scenario, t),
         "contacts": figs.contacts_by_setting(comparison.contacts, t),
     }
+    return {n: out[n] for n in figure_names(scenario)}
 
 
 def save_figure(fig: Any, stem: Path) -> tuple[Path, Path]:
@@ -275,16 +347,12 @@ def choose_plan(comparison: Comparison, plan: str | None) -> str:
     return "optimized" if "optimized" in comparison.plans else names[-1]
 
 
-def _write_timetables(plan: Plan, scenario: Scenario, out: Path) -> list[str]:
-    """timetable.csv and timetable.xlsx via report.timetable (the optimizer issue's writer)."""
-    try:
-        from reopen_sim.report.timetable import write_timetable
-    except ImportError:  # the writer is another module; until it exists write the CSV contract only
-        (out / "timetable.csv").write_text(plan.to_csv_text(), encoding="utf-8")
-        plan.to_frame().to_excel(out / "timetable.xlsx", index=False)
-        return ["timetable.csv", "timetable.xlsx"]
-    write_timetable(plan, scenario, out)
-    return sorted(p.name for p in out.glob("timetable.*"))
+def _write_timetables(plan: Plan, scenario: Scenario, out: Path, lang: str) -> list[str]:
+    """timetable.csv and timetable.xlsx (report.timetable), the workbook in the report's language."""
+    from reopen_sim.report.timetable import write_timetable
+
+    write_timetable(plan, scenario, out, lang=lang)
+    return ["timetable.csv", "timetable.xlsx"]
 
 
 def run_record(
@@ -309,11 +377,40 @@ def run_record(
         "simulation_seed": comparison.seed,
         "reference_plan": comparison.reference,
         "report_plan": plan_name,
-        "plans": {name: {k: _jsonable(v) for k, v in p.meta.items()} for name, p in comparison.plans.items()},
+        "plans": {name: split_timings(p.meta)[0] for name, p in comparison.plans.items()},
         "solver_status": comparison.plans[plan_name].meta.get("status"),
         "lang": lang,
         **(dict(extra) if extra else {}),
     }
+
+
+# Entries of ``Plan.meta`` measured on the clock (solve times, and the solver's progress stamped
+# with wall seconds): they differ between two identical runs, so they go to timings.json.
+WALL_CLOCK_KEYS = frozenset({"wall_time_s", "solver_time_s", "first_solution_s", "solutions", "bounds"})
+
+
+def split_timings(meta: Any) -> tuple[Any, Any]:
+    """``meta`` without its wall-clock entries (at any depth), and those entries alone (None if none).
+
+    Lists keep their length in the timings part (``None`` where an item has no clock entry), so a
+    search phase's wall time stays next to its index.
+    """
+    if isinstance(meta, Mapping):
+        stable: dict[str, Any] = {}
+        clock: dict[str, Any] = {}
+        for k, v in meta.items():
+            if k in WALL_CLOCK_KEYS:
+                clock[str(k)] = _jsonable(v)
+                continue
+            stable[str(k)], timed = split_timings(v)
+            if timed is not None:
+                clock[str(k)] = timed
+        return stable, (clock or None)
+    if isinstance(meta, list | tuple):
+        pairs = [split_timings(x) for x in meta]
+        timed = [p[1] for p in pairs]
+        return [p[0] for p in pairs], (timed if any(x is not None for x in timed) else None)
+    return _jsonable(meta), None
 
 
 def _jsonable(v: Any) -> Any:
@@ -334,13 +431,15 @@ def write_report(
     force: bool = False,
     plan: str | None = None,
     run_info: Mapping[str, Any] | None = None,
+    timings: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write the run's documents into ``out_dir`` (whole or not at all) and return its path.
 
     ``plan`` names the plan the timetable and notices are for (default: "optimized" if compared,
     else the last). ``run_info`` adds entries to run.json (e.g. the optimizer's settings).
     Files: report.html, notices_parents.html, notices_staff.html, timetable.csv/.xlsx,
-    figures/<name>.svg/.png, comparison.csv, run.json.
+    figures/<name>.svg/.png, comparison.csv, run.json, and timings.json: the one file that differs
+    between two runs of the same inputs (the plans' solve times, plus ``timings`` from the caller).
     """
     t = load_catalogue(lang)
     plan_name = choose_plan(comparison, plan)
@@ -353,7 +452,7 @@ def write_report(
         for name, fig in figures.items():
             svg, _png = save_figure(fig, tmp / "figures" / name)
             images[name] = _data_uri(svg, "image/svg+xml")
-        files = _write_timetables(comparison.plans[plan_name], scenario, tmp)
+        files = _write_timetables(comparison.plans[plan_name], scenario, tmp, lang)
         comparison.table.to_csv(tmp / "comparison.csv", index=False)
         env = _env()
         common = {
@@ -368,7 +467,9 @@ def write_report(
         )
         notices_staff = env.get_template("notices_staff.html.j2").render(
             **common,
-            pages=gate_notices(scenario, comparison.plans[plan_name], t, comparison.gate_metrics, plan_name),
+            pages=gate_notices(
+                scenario, comparison.plans[plan_name], t, gates_used(comparison.gate_metrics), plan_name
+            ),
         )
         (tmp / "notices_parents.html").write_text(notices_parents, encoding="utf-8")
         (tmp / "notices_staff.html").write_text(notices_staff, encoding="utf-8")
@@ -385,15 +486,33 @@ def write_report(
             reference_label=figs.plan_label(comparison.reference, t),
             rows=comparison_rows(comparison, t),
             gates=gate_rows(scenario, comparison, plan_name),
-            timetable=comparison.plans[plan_name].rows(),
+            timetable=timetable_rows(comparison.plans[plan_name], scenario, t),
             images=images,
+            figure_names=list(images),
             solver=solver_info(comparison.plans[plan_name]),
+            solver_words=solver_words(comparison.plans[plan_name], t),
+            status_text=_status_text(comparison.plans[plan_name], t),
             assumptions=assumptions(scenario, comparison, t),
-            files=[*files, "notices_parents.html", "notices_staff.html", "comparison.csv", "run.json"],
+            files=[
+                *files,
+                "notices_parents.html",
+                "notices_staff.html",
+                "comparison.csv",
+                "run.json",
+                "timings.json",
+            ],
         )
         (tmp / "report.html").write_text(html, encoding="utf-8")
         (tmp / "run.json").write_text(
             json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        clock = {
+            "note": "Wall-clock times of this run; the only file that differs between identical runs.",
+            **{str(k): _jsonable(v) for k, v in (timings or {}).items()},
+            "plans": {name: split_timings(p.meta)[1] or {} for name, p in comparison.plans.items()},
+        }
+        (tmp / "timings.json").write_text(
+            json.dumps(clock, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
 
     return atomic_output(Path(out_dir), force, build)

@@ -7,41 +7,32 @@ validation errors into issues (``issues``) and checks beyond the schema (``cross
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
 
-from reopen_sim.errors import InputError, InputIssue, Notice
+from reopen_sim.errors import InputError, InputIssue
+from reopen_sim.scenario.build import _deep_merge, scenario_from_dict
 from reopen_sim.scenario.crosscheck import cross_reference_issues, impossibility_issues
 from reopen_sim.scenario.files import read_bytes
-from reopen_sim.scenario.issues import RowOrigin, fields_at, loc_to_path, show, validation_issues
+from reopen_sim.scenario.issues import RowOrigin, loc_to_path, show
 from reopen_sim.scenario.roster import read_roster
 from reopen_sim.scenario.schema import Scenario
+from reopen_sim.scenario.workbook_read import load_workbook_scenario
 
 # Kept importable from here (district loading uses them).
 _show = show
 _loc_to_path = loc_to_path
 __all__ = [
+    "_deep_merge",
     "cross_reference_issues",
     "impossibility_issues",
     "load_scenario",
     "scenario_from_dict",
 ]
-
-
-def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(base)
-    for k, v in override.items():
-        if isinstance(v, Mapping) and isinstance(out.get(k), dict):
-            out[k] = _deep_merge(out[k], v)
-        else:
-            out[k] = copy.deepcopy(v)
-    return out
 
 
 def _classes_from_roster(path: Path) -> tuple[list[dict[str, Any]], list[RowOrigin], list[InputIssue]]:
@@ -78,6 +69,8 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     Notices (e.g. a roster's total row skipped) are in ``Scenario.notices``.
     """
     p = Path(path)
+    if p.suffix.lower() in (".xlsx", ".xlsm"):  # a school workbook (scenario/workbook.py)
+        return load_workbook_scenario(p, overrides)
     raw_bytes = read_bytes(p, "scenario")
     try:
         data = yaml.safe_load(raw_bytes.decode("utf-8-sig"))
@@ -103,98 +96,3 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
         data = _deep_merge(data, overrides)
     digest = hashlib.sha256(raw_bytes).hexdigest()
     return scenario_from_dict(data, file=str(p), base_dir=p.parent, sha256=digest)
-
-
-def _roster_classes(
-    data: dict[str, Any], file: str, base_dir: str | Path | None
-) -> tuple[list[InputIssue], list[RowOrigin] | None, list[Notice]]:
-    """Replace ``data["roster"]`` by the classes it names; (issues, origins, notices)."""
-    roster = data.pop("roster")
-    if "classes" in data:
-        return (
-            [
-                InputIssue(
-                    file,
-                    "roster",
-                    show(roster),
-                    "either roster or classes, not both",
-                    key="roster_or_classes",
-                )
-            ],
-            None,
-            [],
-        )
-    if not isinstance(roster, str) or not roster.strip():
-        return (
-            [
-                InputIssue(
-                    file, "roster", show(roster), "a path to a .csv, .xlsx or .xls roster", key="roster_path"
-                )
-            ],
-            None,
-            [],
-        )
-    rpath = Path(roster)
-    if not rpath.is_absolute():
-        rpath = Path(base_dir or ".") / rpath
-    if not rpath.exists():
-        return (
-            [
-                InputIssue(
-                    file,
-                    "roster",
-                    roster,
-                    f"an existing roster file (looked for {rpath})",
-                    key="roster_exists",
-                    fields={"looked": str(rpath)},
-                )
-            ],
-            None,
-            [],
-        )
-    try:
-        got = read_roster(rpath)
-    except InputError as e:
-        return list(e.issues), None, []
-    data["classes"] = got.classes
-    return got.issues, got.origins, got.notices
-
-
-def scenario_from_dict(
-    data: Mapping[str, Any],
-    file: str = "<scenario>",
-    base_dir: str | Path | None = None,
-    sha256: str | None = None,
-) -> Scenario:
-    """Validate a scenario given as a mapping (the content of a scenario YAML)."""
-    data = dict(data)
-    issues: list[InputIssue] = []
-    origins: list[RowOrigin] | None = None
-    notices: list[Notice] = []
-    if "roster" in data:
-        issues, origins, notices = _roster_classes(data, file, base_dir)
-    for key in ("notices", "source_path", "source_sha256"):  # set by the loader, never by a file
-        if key in data:
-            known = ", ".join(fields_at(("x",)) or [])
-            issues.append(
-                InputIssue(
-                    file,
-                    key,
-                    show(data.pop(key)),
-                    f"no such field (known fields: {known})",
-                    key="no_such_field",
-                    fields={"fields": known},
-                )
-            )
-    if issues:
-        raise InputError(issues)
-    try:
-        sc = Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(validation_issues(exc, file, origins)) from None
-    issues.extend(cross_reference_issues(sc, file, origins))
-    if not issues:
-        issues.extend(impossibility_issues(sc, file))
-    if issues:
-        raise InputError(issues)
-    return sc.model_copy(update={"source_path": file, "source_sha256": sha256, "notices": tuple(notices)})

@@ -20,6 +20,9 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
+from reopen_sim.scenario.schema import FeverPath
+from reopen_sim.simulation.sampling import quantile, seconds_to_min
+
 ENTERED = "entered"
 CLEARED = "cleared_on_recheck"
 ISOLATED = "isolated"
@@ -98,3 +101,66 @@ def fever_path(
         env.process(student(int(i)))
     env.run()
     return FeverOutcome(outcome, r_start, r_end, done, state["max_holding"], state["max_rooms"])
+
+
+@dataclass(frozen=True)
+class FeverStage:
+    """Every student after the fever path (canonical order). ``t_done`` is when they left the gate
+    area: the end of screening, of the re-check when cleared, or the parent's arrival."""
+
+    flagged: NDArray[np.bool_]
+    outcome: NDArray[np.object_]
+    t_done: NDArray[np.float64]
+    t_recheck_start: NDArray[np.float64]
+    t_recheck_end: NDArray[np.float64]
+    max_holding_people: int
+    max_isolation_in_use: int
+
+    @property
+    def present(self) -> NDArray[np.bool_]:
+        """Students who entered the school (directly or after the re-check)."""
+        return np.asarray((self.outcome == ENTERED) | (self.outcome == CLEARED), dtype=np.bool_)
+
+
+def _scatter(n: int, idx: NDArray[np.int64], values: NDArray[np.float64]) -> NDArray[np.float64]:
+    out = np.full(n, np.nan)
+    out[idx] = values
+    return out
+
+
+def fever_stage(
+    fev: FeverPath,
+    t_screened_min: NDArray[np.float64],
+    u_flag: NDArray[np.float64],
+    u_confirm: NDArray[np.float64],
+    u_recheck: NDArray[np.float64],
+    u_pickup: NDArray[np.float64],
+) -> FeverStage:
+    """Flag a share ``flagged_share`` of students (uniform ``u_flag`` below it) as they leave the
+    lane at ``t_screened_min`` and run :func:`fever_path` for them: re-check times are the ``u_recheck``
+    quantile of ``recheck_time_s`` (seconds → minutes), confirmation has probability
+    ``confirmed_share``, the parent comes after the ``u_pickup`` quantile of ``parent_pickup_min``."""
+    n = len(t_screened_min)
+    flagged = u_flag < fev.flagged_share
+    outcome = np.full(n, ENTERED, dtype=object)
+    t_done = t_screened_min.copy()
+    fl = np.flatnonzero(flagged)
+    fo = fever_path(
+        t_screened_min[fl],
+        seconds_to_min(fev.recheck_time_s, u_recheck[fl]),
+        u_confirm[fl] < fev.confirmed_share,
+        quantile(fev.parent_pickup_min, u_pickup[fl]),
+        fev.recheck_stations,
+        fev.isolation_rooms,
+    )
+    outcome[fl] = fo.outcome
+    t_done[fl] = fo.t_done
+    return FeverStage(
+        flagged,
+        outcome,
+        t_done,
+        _scatter(n, fl, fo.t_recheck_start),
+        _scatter(n, fl, fo.t_recheck_end),
+        fo.max_holding_people,
+        fo.max_isolation_in_use,
+    )

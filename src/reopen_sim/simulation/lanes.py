@@ -46,6 +46,68 @@ class LaneRun:
     end: NDArray[np.float64]
 
 
+def _one_lane(ts: list[float], ss: list[float]) -> tuple[list[int], list[float], list[float]]:
+    """Lindley's recursion on one lane, customers in arrival order."""
+    n = len(ts)
+    start_out = [0.0] * n
+    end_out = [0.0] * n
+    last = -np.inf
+    for k in range(n):
+        s = ts[k] if ts[k] > last - TIME_EPS_MIN else last
+        last = s + ss[k]
+        start_out[k] = s
+        end_out[k] = last
+    return [0] * n, start_out, end_out
+
+
+def _shortest(ts: list[float], ss: list[float], lanes: int) -> tuple[list[int], list[float], list[float]]:
+    """Each arrival joins the lane holding the fewest people (ties: lowest lane), then Lindley per lane."""
+    n = len(ts)
+    lane_out = [0] * n
+    start_out = [0.0] * n
+    end_out = [0.0] * n
+    present: list[deque[float]] = [deque() for _ in range(lanes)]  # departure times of those in lane
+    last_end = [-np.inf] * lanes
+    for k in range(n):
+        t = ts[k]
+        best = 0
+        best_n = n + 1
+        for j in range(lanes):
+            d = present[j]
+            while d and d[0] <= t + TIME_EPS_MIN:
+                d.popleft()
+            if len(d) < best_n:
+                best_n = len(d)
+                best = j
+        s = t if t > last_end[best] - TIME_EPS_MIN else last_end[best]
+        e = s + ss[k]
+        last_end[best] = e
+        present[best].append(e)
+        lane_out[k] = best
+        start_out[k] = s
+        end_out[k] = e
+    return lane_out, start_out, end_out
+
+
+def _shared(ts: list[float], ss: list[float], lanes: int) -> tuple[list[int], list[float], list[float]]:
+    """One line; its head takes the lane free first (ties: free longest, then lowest number)."""
+    n = len(ts)
+    lane_out = [0] * n
+    start_out = [0.0] * n
+    end_out = [0.0] * n
+    free = [(-np.inf, j) for j in range(lanes)]
+    heapq.heapify(free)
+    for k in range(n):
+        t_free, j = heapq.heappop(free)
+        s = ts[k] if ts[k] > t_free - TIME_EPS_MIN else t_free
+        e = s + ss[k]
+        heapq.heappush(free, (e, j))
+        lane_out[k] = j
+        start_out[k] = s
+        end_out[k] = e
+    return lane_out, start_out, end_out
+
+
 def run_lanes(
     t_arrive: NDArray[np.float64],
     service: NDArray[np.float64],
@@ -57,61 +119,21 @@ def run_lanes(
     order)."""
     if lanes < 1:
         raise ValueError("at least one lane must be open")
-    n = len(t_arrive)
     order = np.argsort(t_arrive, kind="stable")
     ts = t_arrive[order].tolist()
     ss = service[order].tolist()
-    lane_out = [0] * n
-    start_out = [0.0] * n
-    end_out = [0.0] * n
+    # plain Python loops over floats: the recursion is sequential, and per-element numpy is slower
     if lane_choice == "shortest":
-        if lanes == 1:
-            last = -np.inf
-            for k in range(n):
-                s = ts[k] if ts[k] > last - TIME_EPS_MIN else last
-                last = s + ss[k]
-                start_out[k] = s
-                end_out[k] = last
-        else:
-            present: list[deque[float]] = [deque() for _ in range(lanes)]
-            last_end = [-np.inf] * lanes
-            for k in range(n):
-                t = ts[k]
-                best = 0
-                best_n = n + 1
-                for j in range(lanes):
-                    d = present[j]
-                    while d and d[0] <= t + TIME_EPS_MIN:
-                        d.popleft()
-                    if len(d) < best_n:
-                        best_n = len(d)
-                        best = j
-                s = t if t > last_end[best] - TIME_EPS_MIN else last_end[best]
-                e = s + ss[k]
-                last_end[best] = e
-                present[best].append(e)
-                lane_out[k] = best
-                start_out[k] = s
-                end_out[k] = e
+        out = _one_lane(ts, ss) if lanes == 1 else _shortest(ts, ss, lanes)
     elif lane_choice == "shared":
-        free = [(-np.inf, j) for j in range(lanes)]
-        heapq.heapify(free)
-        for k in range(n):
-            t_free, j = heapq.heappop(free)
-            s = ts[k] if ts[k] > t_free - TIME_EPS_MIN else t_free
-            e = s + ss[k]
-            heapq.heappush(free, (e, j))
-            lane_out[k] = j
-            start_out[k] = s
-            end_out[k] = e
+        out = _shared(ts, ss, lanes)
     else:
         raise ValueError(f"lane_choice must be one of {LANE_CHOICES}, got {lane_choice!r}")
+    n = len(ts)
     lane_arr = np.empty(n, dtype=np.int64)
     start_arr = np.empty(n, dtype=np.float64)
     end_arr = np.empty(n, dtype=np.float64)
-    lane_arr[order] = lane_out
-    start_arr[order] = start_out
-    end_arr[order] = end_out
+    lane_arr[order], start_arr[order], end_arr[order] = out
     return LaneRun(lane_arr, start_arr, end_arr)
 
 

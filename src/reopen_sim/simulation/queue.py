@@ -18,6 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from reopen_sim.simulation.lanes import LaneChoice
+
+# Canteen counters and exits have no marked queue length: their lines never spill.
+NO_PLACES = 10**9
+
 
 @dataclass(frozen=True)
 class Line:
@@ -53,6 +58,28 @@ class QueueSteps:
         ok = k >= 0
         out[ok] = self.counts[k[ok]]
         return out
+
+
+def wait_figures(wait_min: NDArray[np.float64]) -> tuple[float, float, float]:
+    """Mean, 95th percentile (numpy's linear interpolation) and maximum of waits; zeros for nobody."""
+    if wait_min.size == 0:
+        return 0.0, 0.0, 0.0
+    return float(wait_min.mean()), float(np.percentile(wait_min, 95)), float(wait_min.max())
+
+
+def lane_lines(
+    t_join: NDArray[np.float64],
+    t_start: NDArray[np.float64],
+    lane: NDArray[np.int64],
+    lanes: int,
+    places_per_lane: int,
+    lane_choice: LaneChoice,
+) -> list[Line]:
+    """Physical lines of one gate from each person's 0-based ``lane``: one line per lane, or, for a
+    ``"shared"`` line, one line holding every lane's places."""
+    if lane_choice == "shared":
+        return [Line(t_join, t_start, places_per_lane * lanes)]
+    return [Line(t_join[lane == j], t_start[lane == j], places_per_lane) for j in range(lanes)]
 
 
 def queue_steps(lines: Sequence[Line], spacing_m: float) -> QueueSteps:

@@ -89,7 +89,8 @@ class SimulationResult:
         return out[["replication", "gate", *METRICS]]
 
     def gate_summary(self, level: float = 0.95) -> pd.DataFrame:
-        """One row per gate plus "all": ``<metric>_mean``, ``_lo``, ``_hi`` (t-interval over replications)."""
+        """One row per gate plus "all": ``<metric>_mean``, ``_lo``, ``_hi`` over replications, the interval
+        of :func:`reopen_sim.stats.mean_ci` (bootstrap-t; Student-t below 5 replications)."""
         m = self.metrics()
         gates = list(dict.fromkeys(m["gate"]))
         rows = []
@@ -110,7 +111,9 @@ class SimulationResult:
         return pd.concat(frames, ignore_index=True)[list(TIMESERIES_COLUMNS)]
 
     def timeseries_summary(self, level: float = 0.95) -> pd.DataFrame:
-        """Mean and t-interval over replications of the queue at each minute (absent minutes = 0)."""
+        """Mean over replications of the queue at each minute (absent minutes = 0), with a pointwise
+        Student-t band for plots (not :func:`reopen_sim.stats.mean_ci`: thousands of minutes, most of
+        them all-zero or nearly, where resampling buys nothing a reader of the plot could see)."""
         ts = self.timeseries()
         full = (
             ts.set_index(["replication", "gate", "minute"])

@@ -3,12 +3,14 @@ in this process or in a process pool, with the same figures either way."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from reopen_sim.plan import Plan
+from reopen_sim.progress import ProgressArg, as_progress
 from reopen_sim.scenario.schema import Scenario
 from reopen_sim.simulation.day import run_day
 from reopen_sim.simulation.lanes import LANE_CHOICES, LaneChoice
@@ -42,13 +44,25 @@ def _run_in_worker(r: int) -> Replication:
     return _JOB.run(r)
 
 
+def _replications(job: _Job, replications: int, processes: int) -> Iterator[Replication]:
+    """Replications 0..n-1 in order, here or in a process pool (chunks of about n / (4 × processes))."""
+    if processes == 1 or replications == 1:
+        yield from (job.run(r) for r in range(replications))
+        return
+    chunk = max(1, replications // (4 * processes))
+    with ProcessPoolExecutor(
+        max_workers=min(processes, replications), initializer=_init_worker, initargs=(job,)
+    ) as pool:
+        yield from pool.map(_run_in_worker, range(replications), chunksize=chunk)
+
+
 def simulate(
     scenario: Scenario,
     plan: Plan,
     replications: int = 100,
     seed: int = 1,
     processes: int = 1,
-    progress: bool = False,
+    progress: ProgressArg = False,
     lane_choice: LaneChoice = "shortest",
     progress_label: str = "Simulating",
 ) -> SimulationResult:
@@ -57,7 +71,9 @@ def simulate(
     Replication r draws every random number from ``SeedSequence(seed).spawn(replications)[r]``,
     per student in scenario order (common random numbers: replication r of two plans is paired).
     With ``processes > 1`` replications run in a ``ProcessPoolExecutor``; results are identical.
-    ``progress`` shows a rich progress bar named ``progress_label``.
+    ``progress``: ``True`` shows a ``tqdm`` bar named ``progress_label``, ``False``/``None`` nothing; a
+    :class:`reopen_sim.progress.Progress` or a function ``f(done, total)`` is told of every replication
+    (:mod:`reopen_sim.progress`).
     Raises :class:`reopen_sim.errors.InputError` when the plan does not fit the scenario.
     """
     if replications < 1:
@@ -68,30 +84,12 @@ def simulate(
         raise ValueError(f"lane_choice must be one of {LANE_CHOICES}, got {lane_choice!r}")
     job = _Job(scenario, layout(scenario, plan), tuple(replication_seeds(seed, replications)), lane_choice)
     reps: list[Replication] = []
-    bar = None
-    task = None
-    if progress:
-        from rich.progress import Progress
-
-        bar = Progress(transient=True)
-        task = bar.add_task(progress_label, total=replications)
-        bar.start()
+    report = as_progress(progress)
+    report.start(replications, progress_label)
     try:
-        if processes == 1 or replications == 1:
-            for r in range(replications):
-                reps.append(job.run(r))
-                if bar is not None and task is not None:
-                    bar.advance(task)
-        else:
-            chunk = max(1, replications // (4 * processes))
-            with ProcessPoolExecutor(
-                max_workers=min(processes, replications), initializer=_init_worker, initargs=(job,)
-            ) as pool:
-                for rep in pool.map(_run_in_worker, range(replications), chunksize=chunk):
-                    reps.append(rep)
-                    if bar is not None and task is not None:
-                        bar.advance(task)
+        for rep in _replications(job, replications, processes):
+            reps.append(rep)
+            report.advance(1)
     finally:
-        if bar is not None:
-            bar.stop()
+        report.close()
     return SimulationResult(scenario, plan, seed, reps, lane_choice)

@@ -96,14 +96,10 @@ def _plan_issues(scenario: Scenario, plan: Plan, file: str) -> list[InputIssue]:
     return issues
 
 
-def layout(scenario: Scenario, plan: Plan) -> SchoolLayout:
-    """Per-student facts; raises :class:`InputError` when the plan cannot be simulated."""
-    file = str(plan.meta.get("source", "<plan>"))
-    issues = _plan_issues(scenario, plan, file)
-    if issues:
-        raise InputError(issues)
+def _gate_infos(scenario: Scenario) -> tuple[GateInfo, ...]:
+    """Each entrance with the lanes its staff can open and the marked places per lane."""
     pol = scenario.policy
-    gates = tuple(
+    return tuple(
         GateInfo(
             e,
             cap.open_lanes(e, pol.staff_per_lane),
@@ -111,14 +107,46 @@ def layout(scenario: Scenario, plan: Plan) -> SchoolLayout:
         )
         for e in scenario.entrances
     )
-    gate_pos = {e.id: i for i, e in enumerate(scenario.entrances)}
-    room_pos = {r.id: i for i, r in enumerate(scenario.rooms)}
-    rcap = cap.room_capacities(scenario)
+
+
+def _bus_groups(scenario: Scenario) -> dict[str, int]:
+    """Class id → index of its first arrival group of kind ``bus``."""
     bus_of: dict[str, int] = {}
     for gi, g in enumerate(scenario.groups):
         if g.kind == "bus":
             for cid in g.classes:
                 bus_of.setdefault(cid, gi)
+    return bus_of
+
+
+def _rooms_and_walks(
+    scenario: Scenario, rcap: dict[str, int], gate: int, rooms: tuple[str, ...], students: int
+) -> tuple[list[str], list[int], list[float]]:
+    """Room id, room index and walk from the gate (minutes) of each student of a class, in number
+    order: the class fills its rooms (capacities ``rcap``) in the plan's order
+    (``capacity.split_over_rooms``)."""
+    room_pos = {r.id: i for i, r in enumerate(scenario.rooms)}
+    counts = cap.split_over_rooms(students, [rcap[r] for r in rooms])
+    ids: list[str] = []
+    codes: list[int] = []
+    walks: list[float] = []
+    for r, m in zip(rooms, counts, strict=True):
+        d_m = cap.walk_m(scenario, scenario.entrances[gate], scenario.room_by_id(r))
+        ids += [r] * m
+        codes += [room_pos[r]] * m
+        walks += [d_m / scenario.policy.walking_speed_m_s / 60.0] * m
+    return ids, codes, walks
+
+
+def layout(scenario: Scenario, plan: Plan) -> SchoolLayout:
+    """Per-student facts; raises :class:`InputError` when the plan cannot be simulated."""
+    file = str(plan.meta.get("source", "<plan>"))
+    issues = _plan_issues(scenario, plan, file)
+    if issues:
+        raise InputError(issues)
+    gate_pos = {e.id: i for i, e in enumerate(scenario.entrances)}
+    bus_of = _bus_groups(scenario)
+    rcap = cap.room_capacities(scenario)
     ros = roster(scenario)
     n = ros.n
     gate_index = np.zeros(n, np.int64)
@@ -138,18 +166,12 @@ def layout(scenario: Scenario, plan: Plan) -> SchoolLayout:
     for c in scenario.classes:
         a = by_class[c.id]
         sl = slice(pos, pos + c.students)
-        gi = gate_pos[a.gate]
-        gate_index[sl] = gi
+        gate_index[sl] = gate_pos[a.gate]
         w0[sl] = a.arrival_start_min
         w1[sl] = a.arrival_end_min
-        counts = cap.split_over_rooms(c.students, [rcap[r] for r in a.rooms])
-        k = pos
-        for r, m in zip(a.rooms, counts, strict=True):
-            room[k : k + m] = r
-            room_code[k : k + m] = room_pos[r]
-            d_m = cap.walk_m(scenario, scenario.entrances[gi], scenario.room_by_id(r))
-            walk[k : k + m] = d_m / pol.walking_speed_m_s / 60.0
-            k += m
+        room[sl], room_code[sl], walk[sl] = _rooms_and_walks(
+            scenario, rcap, gate_pos[a.gate], a.rooms, c.students
+        )
         if scenario.canteen.mode == "sittings" and a.canteen_sitting is not None:
             sitting[sl] = a.canteen_sitting
         dis[sl] = a.dismissal_min
@@ -159,5 +181,18 @@ def layout(scenario: Scenario, plan: Plan) -> SchoolLayout:
         boarding[sl] = c.boarding
         pos += c.students
     return SchoolLayout(
-        ros, gates, gate_index, w0, w1, room, room_code, walk, sitting, dis, bus, class_id, grade, boarding
+        ros,
+        _gate_infos(scenario),
+        gate_index,
+        w0,
+        w1,
+        room,
+        room_code,
+        walk,
+        sitting,
+        dis,
+        bus,
+        class_id,
+        grade,
+        boarding,
     )

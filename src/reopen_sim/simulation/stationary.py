@@ -1,8 +1,8 @@
 """One stationary gate: Poisson arrivals into the school model's own lane engine (for theory tests).
 
 Internal: the queueing-theory tests (Erlang C, Pollaczek–Khinchine, Little's law) call this so that
-they validate :func:`reopen_sim.simulation.lanes.run_lanes` and the service sampler the school model
-uses, not a separate toy.
+they validate the school model's own gate stage (:func:`reopen_sim.simulation.gates.screen`: the
+service sampler, its seconds → minutes conversion and the lane engine), not a separate toy.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from reopen_sim.simulation.lanes import LaneChoice, run_lanes
-from reopen_sim.simulation.sampling import AnyDistribution, seconds_to_min
+from reopen_sim.simulation.gates import screen
+from reopen_sim.simulation.lanes import LaneChoice
+from reopen_sim.simulation.sampling import AnyDistribution
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,11 @@ def simulate_stationary_gate(
     lane_choice: LaneChoice = "shortest",
 ) -> StationaryRun:
     """Poisson arrivals at ``arrival_rate_per_min`` to ``lanes`` lanes with service drawn from
-    ``service_time_s`` (seconds) by the school model's sampler; the first ``warmup`` customers are
+    ``service_time_s`` (seconds) through the school model's gate stage; the first ``warmup`` customers are
     dropped (initial transient, Law & Kelton §9.5)."""
     n = warmup + n_customers
     gaps = rng.exponential(1.0 / arrival_rate_per_min, size=n)
     t = np.cumsum(gaps)
-    service_min = seconds_to_min(service_time_s, rng.random(n))
-    res = run_lanes(t, service_min, lanes, lane_choice)
+    res = screen(t, rng.random(n), service_time_s, lanes, lane_choice)
     keep = slice(warmup, None)
-    return StationaryRun(t[keep], res.start[keep], res.end[keep], res.lane[keep], arrival_rate_per_min)
+    return StationaryRun(t[keep], res.t_start[keep], res.t_end[keep], res.lane[keep], arrival_rate_per_min)

@@ -4,6 +4,7 @@ the version conflict, restart, and the plan/simulate jobs on the tiny school."""
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -217,13 +218,31 @@ def test_simulate_job_stores_a_summary_per_gate(client: TestClient, planned: dic
     assert sims[0]["replications"] == 3
 
 
-def test_publish_marks_the_version(client: TestClient, planned: dict[str, Any]) -> None:
-    r = client.post(f"/api/plans/{planned['plan']}/publish", json={"version": 1, "author": "head"})
+def test_publish_marks_the_version_and_makes_the_printable_set(
+    client: TestClient, planned: dict[str, Any]
+) -> None:
+    url = f"/api/plans/{planned['plan']}"
+    assert client.get(f"{url}/report.html", params={"version": 1}).status_code == 404
+    r = client.post(f"{url}/publish", json={"version": 1, "author": "head", "replications": 3, "lang": "zh"})
     assert r.status_code == 200
     assert r.json()["status"] == "published"
     assert r.json()["version"] == 1
     listed = client.get(f"/api/schools/{planned['school']}").json()["plans"]
     assert any(p["published_version"] == 1 for p in listed)
+    job = wait_job(client, r.json()["job"])
+    assert job["status"] == "done", job
+    assert "report.html" in job["result"]["files"]
+    page = client.get(f"{url}/report.html", params={"version": 1, "lang": "zh"})
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert 'lang="zh' in page.text
+    assert (
+        client.get(f"{url}/report.html", params={"version": 1, "lang": "en"}).status_code == 404
+    )  # not made
+    printable = client.get(f"{url}/printable.zip", params={"version": 1, "lang": "zh"})
+    names = zipfile.ZipFile(io.BytesIO(printable.content)).namelist()
+    assert set(job["result"]["files"]) == set(names)
+    assert any(n.startswith("notices") for n in names)
 
 
 def test_replan_keeps_pinned_classes_and_extends_the_same_plan(client: TestClient) -> None:
@@ -266,3 +285,61 @@ def test_restart_loses_nothing(tmp_path: Path) -> None:
         assert c.get(f"/api/plans/{plan}", params={"version": 1}).json()["classes"] == v1["classes"]
         assert _latest(c, plan) == v2
         assert c.get(f"/api/jobs/{job['id']}").json()["result"] == job["result"]
+
+
+def test_bundled_examples_can_be_stored_by_name_only(tmp_path: Path) -> None:
+    from desk_support import ROOT
+
+    with client_for(tmp_path, examples_dir=ROOT / "scenarios") as c:
+        names = c.get("/api/examples").json()
+        assert "junior-middle" in names and "tiny-school" in names
+        r = c.post("/api/examples/junior-middle")
+        assert r.status_code == 201
+        sc = load_scenario(ROOT / "scenarios" / "junior-middle.yaml")
+        assert r.json()["students"] == sc.n_students
+        assert c.post("/api/examples/..%2F..%2Fetc%2Fpasswd").status_code == 404
+        assert c.post("/api/examples/nope").status_code == 404
+
+
+def test_workbook_download_uploads_back_to_the_same_school(client: TestClient) -> None:
+    school = upload(client).json()
+    for lang in ("zh", "en"):
+        r = client.get(f"/api/schools/{school['id']}/workbook.xlsx", params={"lang": lang})
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+        back = client.post("/api/schools", files={"file": ("school.xlsx", r.content)})
+        assert back.status_code == 201, back.text
+        assert {k: back.json()[k] for k in ("name", "classes", "students")} == {
+            k: school[k] for k in ("name", "classes", "students")
+        }
+        first = client.get(f"/api/schools/{school['id']}").json()["scenario"]
+        again = client.get(f"/api/schools/{back.json()['id']}").json()["scenario"]
+        assert again == first
+
+
+def test_a_what_if_makes_a_new_school_validated_by_the_library(client: TestClient) -> None:
+    from reopen_sim.district.load import SchoolSource, WhatIf, build_variant
+
+    school = upload(client).json()
+    spacing = {"name": "2 m apart", "overrides": {"policy": {"queue_spacing_m": 2.0}}}
+    r = client.post(f"/api/schools/{school['id']}/variants", json=spacing)
+    assert r.status_code == 201, r.text
+    assert r.json()["parent"] == school["id"]
+    got = client.get(f"/api/schools/{r.json()['id']}").json()
+    assert got["scenario"]["policy"]["queue_spacing_m"] == 2.0
+    assert got["what_if"]["name"] == "2 m apart"
+    sc = load_scenario(TINY)
+    expected = build_variant(SchoolSource("t", "t", ".", sc.model_dump(mode="json")), WhatIf(**spacing))
+    assert got["scenario"]["policy"] == expected.model_dump(mode="json", exclude_defaults=True)["policy"]
+    # Closing the only gate, or an invalid value, is refused with issues in the asked language.
+    closed = client.post(
+        f"/api/schools/{school['id']}/variants", json={"name": "shut", "close_gates": ["gate"]}
+    )
+    assert closed.status_code == 422
+    bad = client.post(
+        f"/api/schools/{school['id']}/variants",
+        json={"name": "bad", "overrides": {"policy": {"queue_spacing_m": -1}}},
+        params={"lang": "zh"},
+    )
+    assert bad.status_code == 422
+    assert any("queue_spacing_m" in i["field"] for i in bad.json()["issues"])

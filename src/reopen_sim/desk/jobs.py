@@ -150,7 +150,7 @@ class JobRunner:
                 job_id,
                 status="failed",
                 error=payload["message"],
-                result={"reasons": payload.get("reasons", [])},
+                result={"languages": payload.get("languages", {})},
                 finished_at=now,
             )
         else:

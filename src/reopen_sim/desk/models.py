@@ -2,7 +2,8 @@
 migrations in ``desk/migrations`` (run at start), so a later change never loses a school's history.
 
 - ``schools``: a school as uploaded: its scenario as canonical JSON (what the library validated) and
-  the file the user sent (name and bytes), kept so it can be given back as sent.
+  the file the user sent (name and bytes), kept so it can be given back as sent; or made from
+  another school by a what-if (``parent_id``, ``what_if``).
 - ``plans``: a line of timetable versions of one school (what the board shows and edits).
 - ``plan_versions``: immutable rows: the timetable (rows as in ``timetable.csv``), who made it, when,
   from which parent version and what changed; ``status`` is ``draft`` until published.
@@ -36,6 +37,9 @@ class School(Base):
     source_name: Mapped[str] = mapped_column(String(255))
     source_bytes: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A school made from another (migration 0002): the parent and the what-if that made it.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), nullable=True)
+    what_if: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class PlanLine(Base):

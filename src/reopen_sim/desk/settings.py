@@ -44,6 +44,8 @@ class DeskSettings:
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     # Worker processes for jobs (plan, simulate) running at once; more are queued.
     max_jobs: int = 2
+    # Bundled example schools (``scenarios/*.yaml``) offered by ``/api/examples``; None: none.
+    examples_dir: Path | None = None
 
     @property
     def database_url(self) -> str:

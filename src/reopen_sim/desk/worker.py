@@ -1,7 +1,8 @@
 """What runs inside a job's own process: plan or simulate one school, reporting progress on a pipe.
 
 Messages sent: ``("progress", fraction)``, then ``("done", result)`` or ``("failed", error)``;
-``error`` is ``{"message": English text, "reasons": [...]}``. The process never touches the
+``error`` is ``{"message": English text, "languages": {lang: {"message", "reasons"}}}`` for errors
+the user can act on (no plan fits, bad input), ``{"message", "trace"}`` for others. The process never touches the
 database; the server records what it sends.
 """
 
@@ -16,7 +17,8 @@ from typing import Any
 
 
 def _ticker(conn: Connection, budget_s: float, stop: threading.Event) -> None:
-    """Progress of a search by elapsed time over its budget (CP-SAT reports no fraction), at most 0.95."""
+    """Progress of a search by elapsed time over its wall-clock budget (CP-SAT reports no fraction),
+    at most 0.95: ``optimize``'s ``time_limit_s`` bounds the whole call."""
     t0 = time.monotonic()
     while not stop.wait(0.5):
         conn.send(("progress", min(0.95, 0.05 + 0.9 * (time.monotonic() - t0) / max(budget_s, 0.1))))
@@ -46,17 +48,49 @@ def _simulate(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[s
 
     plan = plan_from_rows(params["rows"])
     n = int(params["replications"])
-    stop = threading.Event()
-    # About 0.03 s per replication of the high school on an idle machine (bench/README.md).
-    tick = threading.Thread(target=_ticker, args=(conn, 0.05 * n + 0.5, stop), daemon=True)
-    tick.start()
-    try:
-        res = simulate(scenario, plan, replications=n, seed=int(params["seed"]))
-    finally:
-        stop.set()
-        tick.join()
+
+    def told(done: int, total: int) -> None:  # reopen_sim.progress: called after every replication
+        conn.send(("progress", 0.99 * done / max(total, 1)))
+
+    res = simulate(scenario, plan, replications=n, seed=int(params["seed"]), progress=told)
     gates = res.gate_summary().to_dict(orient="records")
     return {"gates": jsonable(gates)}
+
+
+def _report(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str, Any]:
+    """The printable set of a published version: ``compare`` (the plan against the unplanned
+    baseline, common random numbers) and ``write_report`` into the folder the server named."""
+    from reopen_sim.experiment import compare
+    from reopen_sim.optimizer.baseline import baseline_plan
+    from reopen_sim.plan import plan_from_rows
+    from reopen_sim.report.write import write_report
+
+    plan = plan_from_rows(params["rows"])
+    plans = {"published": plan, "baseline": baseline_plan(scenario)}
+    steps = {"done": 0}
+
+    def told(_done: int, total: int) -> None:  # one call per replication of each plan
+        steps["done"] += 1
+        conn.send(("progress", 0.9 * steps["done"] / max(2 * total, 1)))
+
+    cmp = compare(
+        scenario, plans, replications=int(params["replications"]), seed=int(params["seed"]), progress=told
+    )
+    out = write_report(scenario, cmp, params["out_dir"], lang=params["lang"], force=True, plan="published")
+    return {"files": sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())}
+
+
+def _in_languages(exc: Any) -> dict[str, dict[str, Any]]:
+    """An error in every language (the job's reader chooses): ``{"en": {"message", "reasons"}, "zh": ...}``."""
+    from reopen_sim.i18n import LANGUAGES, load_catalogue
+
+    out = {}
+    for lang in LANGUAGES:
+        text = exc.render(load_catalogue(lang))
+        lines = text.splitlines()
+        reasons = [line.strip().removeprefix("- ") for line in lines[1:]] or lines
+        out[lang] = {"message": text, "reasons": reasons}
+    return out
 
 
 def run_job(
@@ -69,13 +103,13 @@ def run_job(
     try:
         conn.send(("progress", 0.0))
         sc = scenario_from_dict(json.loads(scenario_json), file=source_name)
-        work = _plan if kind == "plan" else _simulate
+        work = {"plan": _plan, "simulate": _simulate, "report": _report}[kind]
         result = work(sc, params, conn)
         conn.send(("done", result))
     except InfeasibleError as exc:
-        conn.send(("failed", {"message": str(exc), "reasons": list(exc.reasons), "status": exc.status}))
+        conn.send(("failed", {"message": str(exc), "languages": _in_languages(exc), "status": exc.status}))
     except InputError as exc:
-        conn.send(("failed", {"message": str(exc), "reasons": [str(i) for i in exc.issues]}))
+        conn.send(("failed", {"message": str(exc), "languages": _in_languages(exc)}))
     except Exception as exc:  # reported to the user as a failed job, with the trace for the log
         conn.send(("failed", {"message": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}))
     finally:

@@ -22,7 +22,7 @@ class JobRef(BaseModel):
 
 class JobOut(BaseModel):
     id: str
-    kind: Literal["plan", "simulate", "publish"]
+    kind: Literal["plan", "simulate", "report"]
     status: Literal["queued", "running", "done", "failed", "cancelled"]
     progress: float
     params: dict[str, Any]
@@ -40,7 +40,24 @@ def error_text(error: str | None, cat: Catalogue) -> str | None:
     return cat(key, code=code) if code else cat(key)
 
 
+def _failure(job: Job, cat: Catalogue) -> dict[str, Any] | None:
+    """A failed job's message and reasons in the catalogue's language (stored in every language)."""
+    languages = (job.result or {}).get("languages") or {}
+    return languages.get(cat.lang) or languages.get("en")
+
+
 def job_json(job: Job, cat: Catalogue) -> dict[str, Any]:
+    failure = _failure(job, cat) if job.status == "failed" else None
+    if failure is not None:
+        return {
+            **job_json_plain(job, cat),
+            "result": {"reasons": failure["reasons"]},
+            "error": failure["message"],
+        }
+    return job_json_plain(job, cat)
+
+
+def job_json_plain(job: Job, cat: Catalogue) -> dict[str, Any]:
     return {
         "id": job.id,
         "kind": job.kind,

@@ -3,16 +3,18 @@ download, publish."""
 
 from __future__ import annotations
 
+import io
 import tempfile
+import zipfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from reopen_sim.desk.analysis import class_facts, objective_terms, summary_facts
-from reopen_sim.desk.api.deps import CacheDep, CatDep, JobsDep, StoreDep
+from reopen_sim.desk.api.deps import CacheDep, CatDep, JobsDep, SettingsDep, StoreDep
 from reopen_sim.desk.api.jobs import JobRef
 from reopen_sim.desk.errors import DeskError
 from reopen_sim.desk.models import Job, PlanVersion, School, Simulation, utcnow
@@ -30,6 +32,7 @@ from reopen_sim.desk.service import (
     version_of,
     violations_json,
 )
+from reopen_sim.desk.settings import DeskSettings
 from reopen_sim.desk.store import Store
 from reopen_sim.i18n import Catalogue
 
@@ -82,6 +85,15 @@ class SimulateRequest(BaseModel):
 class PublishRequest(BaseModel):
     version: int | None = None
     author: str = Field("", max_length=100)
+    replications: int = Field(30, ge=2, le=1000, description="Mornings simulated for the printable report")
+    seed: int = Field(1, ge=0)
+    lang: Literal["en", "zh"] | None = Field(
+        None, description="Language of the printable set (default: the request's)"
+    )
+
+
+class Published(PlanOut):
+    job: str = Field(description="The job making the printable set (report.html, notices, timetables)")
 
 
 def _full(
@@ -286,18 +298,101 @@ def timetable_xlsx(plan_id: int, store: StoreDep, cache: CacheDep, version: Vers
     )
 
 
-@router.post("/plans/{plan_id}/publish", response_model=PlanOut)
+def _report_dir(settings: DeskSettings, version_id: int, lang: str) -> Path:
+    """Where a published version's printable set is kept: a cache the server names, rebuilt by publishing."""
+    return settings.data_dir / "published" / f"v{version_id}-{lang}"
+
+
+def _report_done(s: Any, job: Job, result: dict[str, Any]) -> dict[str, Any]:
+    return {"version": job.params["version"], "lang": job.params["lang"], **result}
+
+
+@router.post("/plans/{plan_id}/publish", response_model=Published)
 def publish(
-    plan_id: int, store: StoreDep, cache: CacheDep, cat: CatDep, body: PublishRequest | None = None
+    plan_id: int,
+    store: StoreDep,
+    cache: CacheDep,
+    cat: CatDep,
+    jobs: JobsDep,
+    settings: SettingsDep,
+    body: PublishRequest | None = None,
 ) -> dict[str, Any]:
-    """Mark a version (the latest by default) published: frozen as what the school hands out.
-    Earlier published versions stay published in the history."""
+    """Mark a version (the latest by default) published, frozen as what the school hands out, and
+    start the job that makes its printable set (``compare`` with the baseline, ``write_report``):
+    then ``report.html`` and ``printable.zip`` can be downloaded. Earlier published versions stay
+    published in the history."""
     body = body or PublishRequest()
+    lang = body.lang or cat.lang
     with store.write() as s:
         v = version_of(s, plan_id, body.version)
         if v.status != "published":
             v.status, v.published_at = "published", utcnow()
             if body.author:
                 v.meta = {**v.meta, "published_by": body.author}
-        number = v.version
-    return _full(store, cache, cat, plan_id, number)
+        number, version_id, rows = v.version, v.id, v.rows
+        school = _school_of(s, v)
+        pins = pins_of(v)
+    out_dir = _report_dir(settings, version_id, lang)
+    params = {
+        "rows": rows,
+        "replications": body.replications,
+        "seed": body.seed,
+        "lang": lang,
+        "out_dir": str(out_dir),
+    }
+    public = {
+        "plan": plan_id,
+        "version": number,
+        "replications": body.replications,
+        "seed": body.seed,
+        "lang": lang,
+    }
+    sc_json = scenario_json(cache.get(school, pins))
+    job = jobs.submit(
+        "report", school.id, version_id, sc_json, school.source_name, params, _report_done, public
+    )
+    return {**_full(store, cache, cat, plan_id, number), "job": job}
+
+
+def _published_dir(
+    store: Store, settings: DeskSettings, plan_id: int, version: int | None, lang: str
+) -> Path:
+    with store.read() as s:
+        v = version_of(s, plan_id, version)
+    out = _report_dir(settings, v.id, lang)
+    if v.status != "published" or not (out / "report.html").is_file():
+        raise DeskError(404, "desk.error.no_report", id=plan_id)
+    return out
+
+
+@router.get(
+    "/plans/{plan_id}/report.html", response_class=Response, responses={200: {"content": {"text/html": {}}}}
+)
+def report_html(
+    plan_id: int, store: StoreDep, settings: SettingsDep, cat: CatDep, version: VersionQ = None
+) -> Response:
+    """The published version's report page (self-contained HTML) in the request's language; 404 until
+    publishing has made it."""
+    out = _published_dir(store, settings, plan_id, version, cat.lang)
+    return Response((out / "report.html").read_bytes(), media_type="text/html; charset=utf-8")
+
+
+@router.get(
+    "/plans/{plan_id}/printable.zip",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}}},
+)
+def printable_zip(
+    plan_id: int, store: StoreDep, settings: SettingsDep, cat: CatDep, version: VersionQ = None
+) -> Response:
+    """The whole printable set of a published version as one zip (report, notices, timetables, figures)."""
+    out = _published_dir(store, settings, plan_id, version, cat.lang)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for path in sorted(p for p in out.rglob("*") if p.is_file()):
+            z.write(path, str(path.relative_to(out)))
+    return Response(
+        buf.getvalue(),
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}-printable.zip"'},
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import re
 import tempfile
@@ -15,7 +14,7 @@ from fastapi import APIRouter, File, Response, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from reopen_sim.desk.api.deps import CacheDep, JobsDep, SettingsDep, StoreDep
+from reopen_sim.desk.api.deps import CacheDep, CatDep, JobsDep, SettingsDep, StoreDep
 from reopen_sim.desk.api.jobs import JobRef
 from reopen_sim.desk.errors import DeskError
 from reopen_sim.desk.models import Job, PlanLine, PlanVersion, School
@@ -43,12 +42,30 @@ class SchoolOut(SchoolCreated):
     entrances: list[str]
     rooms: list[str]
     plans: list[dict[str, Any]] = Field(description="Each plan's id, latest version and its status")
+    parent: int | None = Field(None, description="The school this one was made from by a what-if")
+    what_if: dict[str, Any] | None = None
     scenario: dict[str, Any] = Field(description="The school as validated (canonical JSON)")
 
 
 class SchoolListItem(SchoolCreated):
     created_at: str | None
     latest_plan: dict[str, Any] | None
+
+
+class VariantRequest(BaseModel):
+    """A what-if on a stored school (the district what-if's fields): the result is a new school."""
+
+    name: str = Field(min_length=1, max_length=100, description="What changed, e.g. 'east gate closed'")
+    close_gates: list[str] = Field(default_factory=list, description="Entrance ids to close, or 'largest'")
+    every_entrance: dict[str, Any] = Field(default_factory=dict, description="Merged into every entrance")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict, description="Merged into the scenario; a list given replaces the list"
+    )
+    keep_grades: list[int] | None = Field(None, description="Only these grades come (a phased return)")
+
+
+class VariantCreated(SchoolCreated):
+    parent: int
 
 
 class PlanRequest(BaseModel):
@@ -67,9 +84,7 @@ def _load_upload(data: bytes, name: str) -> Scenario:
     """Validate an uploaded school with the library, from a temp folder the server names."""
     suffix = Path(name).suffix.lower()
     if suffix == ".xlsx":
-        if importlib.util.find_spec("reopen_sim.scenario.workbook") is None:
-            raise DeskError(501, "desk.error.workbook_missing")
-        suffix_file = "school.xlsx"
+        suffix_file = "school.xlsx"  # the school workbook (reopen_sim.scenario.workbook)
     else:
         suffix_file = "school.yaml"
         try:
@@ -97,6 +112,40 @@ def _load_upload(data: bytes, name: str) -> Scenario:
             raise InputError(
                 [dataclasses.replace(i, file=name if i.file == str(path) else i.file) for i in exc.issues]
             ) from None
+
+
+def _store_school(store: Any, sc: Scenario, name: str, data: bytes) -> dict[str, Any]:
+    with store.write() as s:
+        school = School(
+            name=sc.school.name, scenario_json=scenario_json(sc), source_name=name, source_bytes=data
+        )
+        s.add(school)
+        s.flush()
+        return _summary(school, sc)
+
+
+def _examples(settings: Any) -> dict[str, Path]:
+    """Bundled example schools by name (file stem): the only files a client can name, from a list."""
+    folder = settings.examples_dir
+    if folder is None or not Path(folder).is_dir():
+        return {}
+    return {p.stem: p for p in sorted(Path(folder).glob("*.yaml")) if not p.stem.startswith("district")}
+
+
+@router.get("/examples")
+def list_examples(settings: SettingsDep) -> list[str]:
+    """Names of the bundled example schools that ``POST /api/examples/{name}`` can store."""
+    return list(_examples(settings))
+
+
+@router.post("/examples/{name}", status_code=201, response_model=SchoolCreated)
+def add_example(name: str, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
+    """Store a bundled example school (with its roster) as a new school."""
+    path = _examples(settings).get(name)
+    if path is None:
+        raise DeskError(404, "desk.error.no_example", name=name)
+    sc = load_scenario(path)
+    return _store_school(store, sc, path.name, path.read_bytes())
 
 
 def _summary(school: School, sc: Scenario) -> dict[str, Any]:
@@ -128,6 +177,47 @@ def upload_school(
         s.add(school)
         s.flush()
         return _summary(school, sc)
+
+
+@router.post("/schools/{school_id}/variants", status_code=201, response_model=VariantCreated)
+def add_variant(school_id: int, body: VariantRequest, store: StoreDep) -> dict[str, Any]:
+    """A new school from a stored one under a what-if (close a gate, change screening at every
+    entrance, spacing or any field, keep some grades), validated like an upload (``build_variant``):
+    invalid -> 422 with ``issues``. Tables edited on a page are sent as ``overrides`` (whole lists)."""
+    from reopen_sim.district.load import SchoolSource, WhatIf, WhatIfSkipped, build_variant
+    from reopen_sim.errors import InfeasibleError
+
+    with store.read() as s:
+        parent = get_school(s, school_id)
+        source = SchoolSource(parent.name, parent.source_name, ".", json.loads(parent.scenario_json))
+    what_if = body.model_dump()
+    try:
+        sc = build_variant(source, WhatIf.model_validate(what_if))
+    except (WhatIfSkipped, InfeasibleError) as exc:
+        raise InputError(
+            [
+                InputIssue(
+                    parent.source_name,
+                    "what-if",
+                    body.name,
+                    str(exc),
+                    key="desk_what_if",
+                    fields={"reason": str(exc)},
+                )
+            ]
+        ) from None
+    with store.write() as s:
+        school = School(
+            name=sc.school.name,
+            scenario_json=scenario_json(sc),
+            source_name=parent.source_name,
+            source_bytes=parent.source_bytes,
+            parent_id=parent.id,
+            what_if=what_if,
+        )
+        s.add(school)
+        s.flush()
+        return {**_summary(school, sc), "parent": parent.id}
 
 
 def _latest_plans(s: Any, school_id: int) -> list[dict[str, Any]]:
@@ -184,6 +274,8 @@ def read_school(school_id: int, store: StoreDep, cache: CacheDep) -> dict[str, A
             "entrances": [e.id for e in sc.entrances],
             "rooms": [r.id for r in sc.rooms],
             "plans": _latest_plans(s, school.id),
+            "parent": school.parent_id,
+            "what_if": school.what_if,
             "scenario": json.loads(school.scenario_json),
         }
 
@@ -193,17 +285,16 @@ def read_school(school_id: int, store: StoreDep, cache: CacheDep) -> dict[str, A
     response_class=Response,
     responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
 )
-def school_workbook(school_id: int, store: StoreDep, cache: CacheDep) -> Response:
-    """The school as a workbook (501 when this version has no workbook writer)."""
+def school_workbook(school_id: int, store: StoreDep, cache: CacheDep, cat: CatDep) -> Response:
+    """The school as a workbook (``write_workbook``), sheets and labels in the request's language;
+    uploading it back gives the same school."""
+    from reopen_sim.scenario.workbook import write_workbook
+
     with store.read() as s:
         school = get_school(s, school_id)
-    if importlib.util.find_spec("reopen_sim.scenario.workbook") is None:
-        raise DeskError(501, "desk.error.workbook_missing")
-    from reopen_sim.scenario import workbook  # type: ignore[attr-defined,unused-ignore]
-
     with tempfile.TemporaryDirectory(prefix="reopen-sim-wb-") as tmp:
         path = Path(tmp) / "school.xlsx"
-        workbook.write_workbook(cache.get(school), path)
+        write_workbook(path, cache.get(school), lang=cat.lang)
         data = path.read_bytes()
     return Response(
         data,

@@ -161,3 +161,39 @@ def test_static_assets_are_served_by_name_only(desk: tuple[TestClient, int, int]
     assert c.get("/static/desk.css").status_code == 200
     assert c.get("/static/..%2Fpages.py").status_code == 404
     assert c.get("/static/pages.py").status_code == 404
+
+
+def test_a_what_if_makes_a_new_school_and_plans_it(desk: tuple[TestClient, int, int]) -> None:
+    c, tiny, _ = desk
+    only_gate = c.get(f"/api/schools/{tiny}").json()["entrances"]
+    assert len(only_gate) == 1
+    r = c.post(f"/schools/{tiny}/whatif", data={"close_gate": only_gate}, headers={"accept-language": "en"})
+    assert 'class="issues"' in r.text and "what-if" in r.text  # no gate left: said, nothing stored
+    c.post("/schools/example", data={"example": "junior-middle"})
+    school = c.get("/api/schools").json()[0]["id"]
+    before = {s["id"] for s in c.get("/api/schools").json()}
+    gate = c.get(f"/api/schools/{school}").json()["entrances"][0]
+    form = {"close_gate": [gate], "screening_method": "thermal_kiosk", "queue_spacing_m": "1.5"}
+    r = c.post(f"/schools/{school}/whatif", data=form, headers={"accept-language": "zh"})
+    assert r.status_code == 200 and 'id="job"' in r.text, r.text[:500]
+    (new,) = {s["id"] for s in c.get("/api/schools").json()} - before
+    sc = c.get(f"/api/schools/{new}").json()
+    assert gate not in sc["entrances"]
+    assert sc["scenario"]["policy"]["queue_spacing_m"] == 1.5
+    assert {e["screening_method"] for e in sc["scenario"]["entrances"]} == {"thermal_kiosk"}
+    job = re.search(r'hx-get="/jobs/([0-9a-f]+)"', r.text)
+    assert job is not None
+    assert c.delete(f"/api/jobs/{job.group(1)}").status_code in (200, 409)  # not needed further
+    nothing = c.post(f"/schools/{school}/whatif", data={})
+    assert 'class="job failed"' in nothing.text
+
+
+def test_a_plan_job_shows_progress_and_can_be_cancelled(desk: tuple[TestClient, int, int]) -> None:
+    c, school, _ = desk
+    r = c.post(f"/schools/{school}/plan", data={"time_limit_s": "300"})
+    job = re.search(r'hx-get="/jobs/([0-9a-f]+)"', r.text)
+    assert job is not None and "<progress" in r.text
+    cancelled = c.post(f"/jobs/{job.group(1)}/cancel", headers={"accept-language": "en"})
+    assert cancelled.status_code == 200
+    assert "Cancelled" in cancelled.text
+    assert c.get(f"/api/jobs/{job.group(1)}").json()["status"] == "cancelled"

@@ -15,13 +15,14 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from reopen_sim.desk import pages_plan
+from reopen_sim.desk import pages_plan, pages_whatif
 from reopen_sim.desk.pages_api import api_error, call_api
 from reopen_sim.desk.pages_common import LANG_COOKIE, page_lang, render, stored_scenario
 from reopen_sim.i18n import LANGUAGES
 
 router = APIRouter(include_in_schema=False)
 router.include_router(pages_plan.router)
+router.include_router(pages_whatif.router)
 
 # Assets served by name only (nothing a client sends becomes a file path).
 _STATIC = {
@@ -151,5 +152,6 @@ async def school_page(request: Request, school_id: int) -> HTMLResponse:
         school_id=school_id,
         sc=sc,
         plans=_plans_of(request, school_id),
+        methods=pages_whatif.SCREENING_METHODS,
         quote=quote,
     )

@@ -131,6 +131,10 @@ def test_plan_edit_replan_simulate_publish(server: str, browser: Any, lang: str,
     assert page.locator(".card.broken").count() == 0
     _shot(page, f"board-{lang}")
 
+    # A second tab on the same version: its edit comes second and gets the conflict and the latest state.
+    other = ctx.new_page()
+    other.goto(page.url)
+
     # Drag a class onto the fullest gate-window: the board comes back with the broken rule marked.
     target, card = _fullest_cell(page)
     moved = card.get_attribute("data-class")
@@ -143,6 +147,12 @@ def test_plan_edit_replan_simulate_publish(server: str, browser: Any, lang: str,
     assert has_chinese == (lang == "zh"), problem  # the words of check, in the page's language
     expect(page.locator(".problems")).to_be_visible()
     _shot(page, f"board-broken-{lang}")
+    stale_target, stale_card = _fullest_cell(other)
+    stale_card.drag_to(stale_target)
+    expect(other.locator("#board .conflict")).to_be_visible()
+    expect(other.locator("#board")).to_have_attribute("data-version", "2")
+    assert other.locator(f".card.broken[data-class='{moved}']").count() == 1  # the first tab's edit, kept
+    other.close()
 
     # Re-plan with few changes: a new version with no broken rule.
     page.locator("#replan-button").click()

@@ -197,3 +197,31 @@ def test_a_plan_job_shows_progress_and_can_be_cancelled(desk: tuple[TestClient, 
     assert cancelled.status_code == 200
     assert "Cancelled" in cancelled.text
     assert c.get(f"/api/jobs/{job.group(1)}").json()["status"] == "cancelled"
+
+
+def test_a_simulated_plan_shows_each_gates_queue_against_its_marked_places(
+    desk: tuple[TestClient, int, int],
+) -> None:
+    from desk_support import wait_job
+
+    c, school, plan = desk
+    r = c.post(f"/plans/{plan}/simulate", data={"replications": "3"})
+    job = re.search(r'hx-get="/jobs/([0-9a-f]+)"', r.text)
+    assert job is not None
+    assert wait_job(c, job.group(1))["status"] == "done"
+    done = c.get(f"/jobs/{job.group(1)}")
+    assert done.status_code == 204 and done.headers["HX-Redirect"].startswith(f"/plans/{plan}?")
+    page = c.get(f"/plans/{plan}", headers={"accept-language": "en"}).text
+    gates = c.get(f"/api/schools/{school}").json()["entrances"]
+    table = page.split('id="sim-table"')[1].split("</table>")[0]
+    assert table.count("<tr") == 1 + len(gates) + 1  # header, each gate, all gates
+    figure = page.split('id="queue-figure"')[1].split("</svg>")[0]
+    assert figure.count('class="mean"') == len(gates)
+    sc = rs.load_scenario(ROOT / "scenarios" / "tiny-school.yaml")
+    from reopen_sim.scenario.capacity import open_lanes, queue_places_per_lane
+
+    e = sc.entrances[0]
+    places = open_lanes(e, sc.policy.staff_per_lane) * queue_places_per_lane(
+        e.queue_length_m, sc.policy.queue_spacing_m
+    )
+    assert f'class="places"><title>{places}</title>' in figure

@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse, Response
 from reopen_sim.desk.pages_api import ApiAnswer, api_error, call_api
 from reopen_sim.desk.pages_board import build_board
 from reopen_sim.desk.pages_common import catalogue_of, page_lang, render, stored_scenario
-from reopen_sim.scenario.schema import format_hhmm, parse_hhmm
+from reopen_sim.scenario.capacity import open_lanes, queue_places_per_lane
+from reopen_sim.scenario.schema import Scenario, format_hhmm, parse_hhmm
 
 router = APIRouter(include_in_schema=False)
 
@@ -26,6 +27,28 @@ SIM_METRICS = (
     "last_through_min",
     "late",
 )
+
+
+def queue_bars(sc: Scenario, sim: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Per gate: the longest queue (people, mean and 95% interval over the simulated mornings)
+    against its marked places (open lanes × ⌊queue length / spacing⌋, ``scenario.capacity``)."""
+    if not sim:
+        return []
+    by_gate = {str(g.get("gate")): g for g in sim.get("gates", [])}
+    rows = []
+    for e in sc.entrances:
+        g = by_gate.get(e.id)
+        if g is None or g.get("max_queue_people_mean") is None:
+            continue
+        lanes = open_lanes(e, sc.policy.staff_per_lane)
+        places = lanes * queue_places_per_lane(e.queue_length_m, sc.policy.queue_spacing_m)
+        mean, lo, hi = (float(g.get(f"max_queue_people_{k}") or 0.0) for k in ("mean", "lo", "hi"))
+        rows.append({"gate": e.name or e.id, "mean": mean, "lo": lo, "hi": hi, "places": places})
+    top = max([1.0, *(max(r["hi"], r["places"]) for r in rows)])
+    for r in rows:  # positions in percent of the widest figure
+        for k in ("mean", "lo", "hi", "places"):
+            r[f"{k}_pc"] = round(100 * r[k] / top, 2)
+    return rows
 
 
 async def _api(request: Request, method: str, path: str, **kw: Any) -> ApiAnswer:
@@ -55,7 +78,10 @@ async def plan_page(request: Request, plan_id: int) -> HTMLResponse:
     sims = await _api(request, "GET", f"/api/plans/{plan_id}/simulations")
     latest_sim = sims.data[0] if sims.ok and sims.data else None
     gate_names = dict(ctx["gates"])
-    return render(request, "plan.html", sim=latest_sim, metrics=SIM_METRICS, gate_names=gate_names, **ctx)
+    bars = queue_bars(ctx["sc"], latest_sim)
+    return render(
+        request, "plan.html", sim=latest_sim, metrics=SIM_METRICS, gate_names=gate_names, bars=bars, **ctx
+    )
 
 
 @router.get("/plans/{plan_id}/board", response_class=HTMLResponse)

@@ -35,7 +35,7 @@ def queue_bars(sc: Scenario, sim: dict[str, Any] | None) -> list[dict[str, Any]]
     if not sim:
         return []
     by_gate = {str(g.get("gate")): g for g in sim.get("gates", [])}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for e in sc.entrances:
         g = by_gate.get(e.id)
         if g is None or g.get("max_queue_people_mean") is None:

@@ -87,11 +87,16 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-def _shot(page: Any, name: str) -> None:
+def _shot(page: Any, name: str, selector: str | None = None) -> None:
+    """Save the page (or one element of it) as DESK_SCREENSHOTS/name.png when that is set."""
     folder = os.environ.get("DESK_SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+        path = str(Path(folder) / f"{name}.png")
+        if selector:
+            page.locator(selector).screenshot(path=path)
+        else:
+            page.screenshot(path=path, full_page=True)
 
 
 def _fullest_cell(page: Any) -> tuple[Any, Any]:
@@ -147,6 +152,7 @@ def test_plan_edit_replan_simulate_publish(server: str, browser: Any, lang: str,
     assert has_chinese == (lang == "zh"), problem  # the words of check, in the page's language
     expect(page.locator(".problems")).to_be_visible()
     _shot(page, f"board-broken-{lang}")
+    _shot(page, f"board-only-{lang}", "#board")
     stale_target, stale_card = _fullest_cell(other)
     stale_card.drag_to(stale_target)
     expect(other.locator("#board .conflict")).to_be_visible()

@@ -1,7 +1,7 @@
 """The desk in a real browser: Playwright for Python driving the system's chromium (never a download).
 
 Starts ``reopen-sim serve`` on a free loopback port with a temp data folder, then, in zh and in en:
-upload the junior middle school, plan, drag a class onto a full gate-window and see the broken rule on
+upload the junior middle school's workbook, plan, drag a class onto a full gate-window and see the broken rule on
 its card, re-plan with few changes, simulate, publish, download the timetable workbook.
 
 Run: ``apt-get install -y chromium`` and ``pip install playwright`` (in dev extras), then
@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+import reopen_sim as rs
 
 pytestmark = pytest.mark.browser
 
@@ -122,8 +124,11 @@ def test_plan_edit_replan_simulate_publish(server: str, browser: Any, lang: str,
     assert page.locator("html").get_attribute("lang") == ("zh-Hans" if lang == "zh" else "en")
     _shot(page, f"schools-{lang}")
 
-    # Upload the school as users save it, then plan.
-    page.set_input_files("input[name=file]", str(EXAMPLE))
+    # Upload the junior middle school as its workbook (written in the page's language), then plan.
+    from reopen_sim.scenario.workbook import write_workbook
+
+    workbook = write_workbook(tmp_path / "junior-middle.xlsx", rs.load_scenario(EXAMPLE), lang=lang)
+    page.set_input_files("input[name=file]", str(workbook))
     page.locator("#upload button[type=submit]").click()
     page.wait_for_url(re.compile(r"/schools/\d+$"))
     _shot(page, f"school-{lang}")

@@ -181,6 +181,8 @@ def test_a_what_if_makes_a_new_school_and_plans_it(desk: tuple[TestClient, int, 
     assert gate not in sc["entrances"]
     assert sc["scenario"]["policy"]["queue_spacing_m"] == 1.5
     assert {e["screening_method"] for e in sc["scenario"]["entrances"]} == {"thermal_kiosk"}
+    page = c.get(f"/schools/{new}", headers={"accept-language": "zh"}).text
+    assert f'href="/schools/{school}"' in page and "排队间距 1.5 米" in page  # what it was made from
     job = re.search(r'hx-get="/jobs/([0-9a-f]+)"', r.text)
     assert job is not None
     assert c.delete(f"/api/jobs/{job.group(1)}").status_code in (200, 409)  # not needed further

@@ -9,7 +9,7 @@ what the board marks is what ``/api`` answered, in the words of ``check``.
 from __future__ import annotations
 
 from importlib.resources import files
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from reopen_sim.desk import pages_plan, pages_whatif
 from reopen_sim.desk.pages_api import api_error, call_api
-from reopen_sim.desk.pages_common import LANG_COOKIE, page_lang, render, stored_scenario
+from reopen_sim.desk.pages_common import LANG_COOKIE, page_lang, render, scenario_of
 from reopen_sim.i18n import LANGUAGES
 
 router = APIRouter(include_in_schema=False)
@@ -54,39 +54,12 @@ def switch_language(lang: str, next: str = "/") -> Response:
     return response
 
 
-def _school_rows(request: Request) -> list[dict[str, Any]]:
-    """Every stored school with its latest plan version's status (newest school first)."""
-    from sqlalchemy import select
-
-    from reopen_sim.desk.models import PlanLine, PlanVersion, School
-
-    out: list[dict[str, Any]] = []
-    with request.app.state.store.read() as s:
-        for school in s.scalars(select(School).order_by(School.id.desc())):
-            latest = s.execute(
-                select(PlanLine.id, PlanVersion.version, PlanVersion.status)
-                .join(PlanVersion, PlanVersion.plan_id == PlanLine.id)
-                .where(PlanLine.school_id == school.id)
-                .order_by(PlanVersion.created_at.desc(), PlanVersion.id.desc())
-                .limit(1)
-            ).first()
-            out.append(
-                {
-                    "id": school.id,
-                    "name": school.name,
-                    "source": school.source_name,
-                    "created": school.created_at,
-                    "plan": None
-                    if latest is None
-                    else {"id": latest[0], "version": latest[1], "status": latest[2]},
-                }
-            )
-    return out
-
-
 @router.get("/", response_class=HTMLResponse)
-def schools_page(request: Request) -> HTMLResponse:
-    return render(request, "schools.html", schools=_school_rows(request), examples=EXAMPLES)
+async def schools_page(request: Request) -> HTMLResponse:
+    """Every stored school with its latest plan's version and status (``GET /api/schools``)."""
+    answer = await call_api(request, "GET", "/api/schools")
+    schools = answer.data if answer.ok and isinstance(answer.data, list) else []
+    return render(request, "schools.html", schools=schools, examples=EXAMPLES)
 
 
 async def _upload(request: Request, name: str, body: bytes, kind: str) -> Response:
@@ -126,32 +99,18 @@ async def upload_example(request: Request, example: Annotated[str, Form()]) -> R
     return await _upload(request, f"{example}.yaml", body, "application/yaml")
 
 
-def _plans_of(request: Request, school_id: int) -> list[dict[str, Any]]:
-    from sqlalchemy import select
-
-    from reopen_sim.desk.models import PlanLine, PlanVersion
-
-    with request.app.state.store.read() as s:
-        rows = s.execute(
-            select(PlanLine.id, PlanVersion.version, PlanVersion.status, PlanVersion.created_at)
-            .join(PlanVersion, PlanVersion.plan_id == PlanLine.id)
-            .where(PlanLine.school_id == school_id)
-            .order_by(PlanVersion.id.desc())
-        ).all()
-    return [{"id": r[0], "version": r[1], "status": r[2], "created": r[3]} for r in rows]
-
-
 @router.get("/schools/{school_id}", response_class=HTMLResponse)
 async def school_page(request: Request, school_id: int) -> HTMLResponse:
-    sc = stored_scenario(request, school_id)
-    if sc is None:
-        return render(request, "missing.html", status=404, what=f"{school_id}")
+    answer = await call_api(request, "GET", f"/api/schools/{school_id}")
+    if not answer.ok:
+        return render(request, "missing.html", status=404, what=api_error(answer))
     return render(
         request,
         "school.html",
         school_id=school_id,
-        sc=sc,
-        plans=_plans_of(request, school_id),
+        school=answer.data,
+        sc=scenario_of(answer.data),
+        plans=list(reversed(answer.data.get("plans", []))),
         methods=pages_whatif.SCREENING_METHODS,
         quote=quote,
     )

@@ -6,7 +6,6 @@ browser's ``Accept-Language`` (the first of zh/en it lists), else English.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from importlib.resources import files
 from typing import Any
@@ -74,14 +73,9 @@ def catalogue_of(request: Request) -> Catalogue:
     return load_catalogue(page_lang(request))
 
 
-def stored_scenario(request: Request, school_id: int) -> Scenario | None:
-    """The scenario the store holds for a school (what the library validated at upload), or None."""
-    from reopen_sim.desk.models import School
-
-    with request.app.state.store.read() as s:
-        school = s.get(School, school_id)
-        text = school.scenario_json if school is not None else None
-    if text is None:
-        return None
-    data = {k: v for k, v in json.loads(text).items() if k not in ("notices", "source_path", "source_sha256")}
-    return scenario_from_dict(data, file=f"school {school_id}")
+def scenario_of(school: dict[str, Any]) -> Scenario:
+    """The validated scenario in an ``/api/schools/{id}`` answer (its canonical JSON)."""
+    data = {
+        k: v for k, v in school["scenario"].items() if k not in ("notices", "source_path", "source_sha256")
+    }
+    return scenario_from_dict(data, file=str(school.get("source_name", "school")))

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from reopen_sim.desk.pages_api import ApiAnswer, api_error, call_api
 from reopen_sim.desk.pages_board import build_board
-from reopen_sim.desk.pages_common import catalogue_of, page_lang, render, stored_scenario
+from reopen_sim.desk.pages_common import catalogue_of, page_lang, render, scenario_of
 from reopen_sim.scenario.capacity import open_lanes, queue_places_per_lane
 from reopen_sim.scenario.schema import Scenario, format_hhmm, parse_hhmm
 
@@ -60,10 +60,11 @@ def _go(url: str) -> Response:
     return Response(status_code=204, headers={"HX-Redirect": url})
 
 
-def _board_context(request: Request, plan: dict[str, Any], **extra: Any) -> dict[str, Any] | None:
-    sc = stored_scenario(request, int(plan["school"]))
-    if sc is None:
+async def _board_context(request: Request, plan: dict[str, Any], **extra: Any) -> dict[str, Any] | None:
+    school = await _api(request, "GET", f"/api/schools/{int(plan['school'])}")
+    if not school.ok:
         return None
+    sc = scenario_of(school.data)
     board = build_board(sc, plan["classes"], plan["violations"], catalogue_of(request), plan.get("pins", ()))
     gates = [(e.id, e.name or e.id) for e in sc.entrances]
     return {"plan": plan, "sc": sc, "board": board, "gates": gates, **extra}
@@ -72,7 +73,7 @@ def _board_context(request: Request, plan: dict[str, Any], **extra: Any) -> dict
 @router.get("/plans/{plan_id}", response_class=HTMLResponse)
 async def plan_page(request: Request, plan_id: int) -> HTMLResponse:
     answer = await _api(request, "GET", f"/api/plans/{plan_id}")
-    ctx = _board_context(request, answer.data) if answer.ok else None
+    ctx = await _board_context(request, answer.data) if answer.ok else None
     if ctx is None:
         return render(request, "missing.html", status=404, what=str(plan_id))
     sims = await _api(request, "GET", f"/api/plans/{plan_id}/simulations")
@@ -87,7 +88,7 @@ async def plan_page(request: Request, plan_id: int) -> HTMLResponse:
 @router.get("/plans/{plan_id}/board", response_class=HTMLResponse)
 async def board_fragment(request: Request, plan_id: int) -> HTMLResponse:
     answer = await _api(request, "GET", f"/api/plans/{plan_id}")
-    ctx = _board_context(request, answer.data) if answer.ok else None
+    ctx = await _board_context(request, answer.data) if answer.ok else None
     if ctx is None:
         return render(request, "missing.html", status=404, what=str(plan_id))
     return render(request, "_board.html", **ctx)
@@ -126,12 +127,12 @@ async def edit_class(request: Request, plan_id: int) -> HTMLResponse:
     )
     data = answer.data if isinstance(answer.data, dict) else {}
     if answer.status == 409 and isinstance(data.get("latest"), dict):
-        ctx = _board_context(request, data["latest"], conflict=api_error(answer))
+        ctx = await _board_context(request, data["latest"], conflict=api_error(answer))
     elif answer.ok:
-        ctx = _board_context(request, data, edited=class_id)
+        ctx = await _board_context(request, data, edited=class_id)
     else:
         latest = await _api(request, "GET", f"/api/plans/{plan_id}")
-        ctx = _board_context(request, latest.data, error=api_error(answer)) if latest.ok else None
+        ctx = await _board_context(request, latest.data, error=api_error(answer)) if latest.ok else None
     if ctx is None:
         return render(request, "missing.html", status=404, what=str(plan_id))
     return render(request, "_board.html", **ctx)
@@ -202,7 +203,7 @@ async def publish(request: Request, plan_id: int) -> Response:
 async def why_page(request: Request, plan_id: int) -> HTMLResponse:
     plan = await _api(request, "GET", f"/api/plans/{plan_id}")
     why = await _api(request, "GET", f"/api/plans/{plan_id}/analysis")
-    ctx = _board_context(request, plan.data) if plan.ok and why.ok else None
+    ctx = await _board_context(request, plan.data) if plan.ok and why.ok else None
     if ctx is None:
         return render(request, "missing.html", status=404, what=str(plan_id))
     names = {c.class_id: c.name for c in ctx["board"].cards}

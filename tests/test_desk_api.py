@@ -219,8 +219,10 @@ def test_simulate_job_stores_a_summary_per_gate(client: TestClient, planned: dic
 
 
 def test_publish_marks_the_version_and_makes_the_printable_set(
-    client: TestClient, planned: dict[str, Any]
+    client: TestClient, planned: dict[str, Any], tmp_path: Path
 ) -> None:
+    from reopen_sim.report.publish import publish
+
     url = f"/api/plans/{planned['plan']}"
     assert client.get(f"{url}/report.html", params={"version": 1}).status_code == 404
     r = client.post(f"{url}/publish", json={"version": 1, "author": "head", "replications": 3, "lang": "zh"})
@@ -231,7 +233,7 @@ def test_publish_marks_the_version_and_makes_the_printable_set(
     assert any(p["published_version"] == 1 for p in listed)
     job = wait_job(client, r.json()["job"])
     assert job["status"] == "done", job
-    assert "report.html" in job["result"]["files"]
+    assert "report.html" in job["result"]["report"]
     page = client.get(f"{url}/report.html", params={"version": 1, "lang": "zh"})
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
@@ -241,8 +243,16 @@ def test_publish_marks_the_version_and_makes_the_printable_set(
     )  # not made
     printable = client.get(f"{url}/printable.zip", params={"version": 1, "lang": "zh"})
     names = zipfile.ZipFile(io.BytesIO(printable.content)).namelist()
-    assert set(job["result"]["files"]) == set(names)
-    assert any(n.startswith("notices") for n in names)
+    assert set(names) == {*job["result"]["printable"], "report.html"}
+    # The set is what `reopen-sim publish` writes for this timetable, file for file.
+    sc = load_scenario(TINY)
+    plan = plan_from_rows(client.get(url, params={"version": 1}).json()["classes"])
+    expected = publish(sc, plan, tmp_path / "cli", lang="zh", violations=check_plan(sc, plan))
+    assert set(job["result"]["printable"]) == {
+        p.relative_to(expected).as_posix() for p in expected.rglob("*") if p.is_file()
+    }
+    got = zipfile.ZipFile(io.BytesIO(printable.content))
+    assert got.read("gate_duty.html") == (expected / "gate_duty.html").read_bytes()
 
 
 def test_replan_keeps_pinned_classes_and_extends_the_same_plan(client: TestClient) -> None:
@@ -258,10 +268,13 @@ def test_replan_keeps_pinned_classes_and_extends_the_same_plan(client: TestClien
     )
     assert pinned.status_code == 200, pinned.text
     assert pinned.json()["pins"] == [row["class_id"]]
-    again = plan_school(client, school, previous=plan, seed=3)
+    again = plan_school(client, school, previous=plan, seed=3, author="deputy head")
     assert again["status"] == "done", again
     assert again["result"]["plan"] == plan
     latest = _latest(client, plan)
+    assert latest["author"] == "deputy head"
+    assert latest["parent_version_id"] == pinned.json()["version_id"]
+    assert latest["parent_version"] == pinned.json()["version"]
     assert latest["version"] == pinned.json()["version"] + 1
     kept = next(r for r in latest["classes"] if r["class_id"] == row["class_id"])
     assert (kept["gate"], kept["arrival_start"], kept["rooms"]) == (
@@ -343,3 +356,50 @@ def test_a_what_if_makes_a_new_school_validated_by_the_library(client: TestClien
     )
     assert bad.status_code == 422
     assert any("queue_spacing_m" in i["field"] for i in bad.json()["issues"])
+
+
+def test_pinning_a_class_where_no_plan_can_keep_it_is_refused_and_the_plan_stays_readable(
+    client: TestClient,
+) -> None:
+    school = upload(client).json()["id"]
+    plan = plan_school(client, school)["result"]["plan"]
+    now = _latest(client, plan)
+    cid = now["classes"][0]["class_id"]
+    url = f"/api/plans/{plan}/classes/{cid}"
+    moved = client.patch(url, json={"gate": "no-such-gate"}, headers={"If-Match": str(now["version"])})
+    assert moved.status_code == 200
+    pinned = client.patch(url, json={"pinned": True}, headers={"If-Match": str(moved.json()["version"])})
+    assert pinned.status_code == 422
+    assert pinned.json()["issues"]
+    after = client.get(f"/api/plans/{plan}")
+    assert after.status_code == 200
+    assert after.json()["version"] == moved.json()["version"]
+    assert client.get(f"/api/plans/{plan}/analysis").status_code == 200
+
+
+def test_two_versions_compared_with_paired_differences(client: TestClient) -> None:
+    from reopen_sim.experiment import compare
+
+    school = upload(client).json()["id"]
+    plan = plan_school(client, school)["result"]["plan"]
+    v1 = _latest(client, plan)
+    late = v1["classes"][0]
+    v2 = client.patch(
+        f"/api/plans/{plan}/classes/{late['class_id']}",
+        json={"gate": late["gate"]},
+        headers={"If-Match": "1"},
+    ).json()
+    r = client.post(f"/api/plans/{plan}/compare", json={"versions": [1, v2["version"]], "replications": 3})
+    assert r.status_code == 202
+    job = wait_job(client, r.json()["job"])
+    assert job["status"] == "done", job
+    table = job["result"]["table"]
+    sc = load_scenario(TINY)
+    plans = {"v1": plan_from_rows(v1["classes"]), f"v{v2['version']}": plan_from_rows(v2["classes"])}
+    expected = compare(sc, plans, replications=3, seed=1).table
+    assert [(row["plan"], row["metric"]) for row in table] == list(
+        zip(expected["plan"], expected["metric"], strict=True)
+    )
+    first = [row for row in table if row["plan"] == "v1"]
+    assert all(row["diff_mean"] in (0, None) for row in first)  # the reference against itself
+    assert client.post(f"/api/plans/{plan}/compare", json={"versions": [1]}).status_code == 422

@@ -102,7 +102,7 @@ def test_invalid_school_lists_every_issue_in_chinese_when_asked(client: TestClie
         .replace("students: 20", "students: lots")
     )
     for how in ({"headers": {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}}, {"params": {"lang": "zh"}}):
-        r = client.post("/api/schools", files={"file": ("tiny.yaml", text.encode())}, **how)  # type: ignore[arg-type]
+        r = client.post("/api/schools", files={"file": ("tiny.yaml", text.encode())}, **how)
         assert r.status_code == 422
         issues = r.json()["issues"]
         assert len(issues) >= 2

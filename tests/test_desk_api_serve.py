@@ -42,6 +42,8 @@ def test_serve_binds_loopback_without_a_token_and_opens_the_browser(
     assert "http://127.0.0.1:8801/" in seen["out"]
     assert seen["app"].state.settings.token is None
     assert (tmp_path / "desk.sqlite3").is_file()
+    zh = _serve(monkeypatch, capsys, "--data", str(tmp_path), "--no-browser", "--lang", "zh")
+    assert "工作台" in zh["out"] and "http://127.0.0.1:8765/" in zh["out"]
 
 
 def test_serve_beyond_loopback_generates_and_prints_a_token(

@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from reopen_sim.cli.app import app, console
+from reopen_sim.cli.app import DEFAULT_LANG, LangOpt, app, console
+from reopen_sim.i18n import load_catalogue
 
 
 def desk_url(host: str, port: int, token: str | None) -> str:
@@ -38,6 +39,7 @@ def serve_cmd(
         str | None,
         typer.Option("--db-url", help="SQLAlchemy database URL (default: SQLite in --data)."),
     ] = None,
+    lang: LangOpt = DEFAULT_LANG,
 ) -> None:
     """Start the planning desk at http://HOST:PORT/ and open it in the browser (Ctrl+C stops it)."""
     import webbrowser
@@ -65,7 +67,10 @@ def serve_cmd(
     )
     desk = create_app(settings)
     url = desk_url(host, port, token)
-    console.print(f"reopen-sim desk: {url}  (data: {data_dir})", soft_wrap=True)
+    where = db_url.split("@")[-1] if db_url else str(data_dir)  # never print a database password
+    console.print(
+        load_catalogue(lang)("desk.serve.started", url=url, data=where), soft_wrap=True, markup=False
+    )
     if not no_browser:
         webbrowser.open(url)
     uvicorn.run(desk, host=host, port=port, log_level="info")

@@ -34,6 +34,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         app.state.jobs.close()
+        store.close()
 
     app = FastAPI(
         lifespan=lifespan,

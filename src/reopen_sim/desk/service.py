@@ -153,7 +153,9 @@ def violations_json(violations: Sequence[Violation], cat: Catalogue) -> list[dic
 
 
 def check(cache: ScenarioCache, school: School, version: PlanVersion) -> list[Violation]:
-    return check_plan(cache.get(school, pins_of(version)), plan_of(version))
+    """``check_plan`` against the school's own scenario: a desk pin holds a class where it is, so it
+    can never be broken by the version that set it; it binds re-planning only."""
+    return check_plan(cache.get(school), plan_of(version))
 
 
 def iso(t: datetime | None) -> str | None:
@@ -168,7 +170,10 @@ def version_json(version: PlanVersion, school: School, violations: list[dict[str
         "school": school.id,
         "version": version.version,
         "version_id": version.id,
-        "parent_version": version.parent_id,
+        # Every version is made from the latest one (edits under If-Match, re-plans), so its parent
+        # is the version before it.
+        "parent_version": None if version.parent_id is None else version.version - 1,
+        "parent_version_id": version.parent_id,
         "status": version.status,
         "author": version.author,
         "created_at": iso(version.created_at),
@@ -256,6 +261,11 @@ def edit_class(
                 pins.remove(class_id)
             plan = s.get(PlanLine, plan_id)
             assert plan is not None
-            return add_version(s, plan, parent, rows, {"source": "edit"}, author, pins=pins)
+            version = add_version(s, plan, parent, rows, {"source": "edit"}, author, pins=pins)
+            if pins != list(parent.pins):  # a pin the optimizer could not take -> 422, nothing saved
+                school = s.get(School, plan.school_id)
+                assert school is not None
+                scenario_of(school, pins_of(version))
+            return version
     except IntegrityError:  # another edit saved the same version number first
         raise DeskError(409, "desk.error.stale", yours=if_match, latest=if_match + 1) from None

@@ -58,26 +58,65 @@ def _simulate(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[s
 
 
 def _report(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str, Any]:
-    """The printable set of a published version: ``compare`` (the plan against the unplanned
-    baseline, common random numbers) and ``write_report`` into the folder the server named."""
+    """A published version's printable set, exactly as ``reopen-sim publish`` makes it (``publish``,
+    with ``check_plan``'s violations printed on every page when there are any), then its report
+    page: ``compare`` with the unplanned baseline (common random numbers) and ``write_report``.
+    Both go to folders the server named."""
+    from pathlib import Path
+
     from reopen_sim.experiment import compare
     from reopen_sim.optimizer.baseline import baseline_plan
+    from reopen_sim.optimizer.check import check_plan
     from reopen_sim.plan import plan_from_rows
+    from reopen_sim.report.publish import publish
     from reopen_sim.report.write import write_report
 
     plan = plan_from_rows(params["rows"])
+    out = Path(params["out_dir"])
+    printable = publish(
+        scenario,
+        plan,
+        out / "printable",
+        lang=params["lang"],
+        violations=check_plan(scenario, plan),
+        force=True,
+    )
+    conn.send(("progress", 0.1))
     plans = {"published": plan, "baseline": baseline_plan(scenario)}
     steps = {"done": 0}
 
     def told(_done: int, total: int) -> None:  # one call per replication of each plan
         steps["done"] += 1
-        conn.send(("progress", 0.9 * steps["done"] / max(2 * total, 1)))
+        conn.send(("progress", 0.1 + 0.85 * steps["done"] / max(2 * total, 1)))
 
     cmp = compare(
         scenario, plans, replications=int(params["replications"]), seed=int(params["seed"]), progress=told
     )
-    out = write_report(scenario, cmp, params["out_dir"], lang=params["lang"], force=True, plan="published")
-    return {"files": sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())}
+    report = write_report(scenario, cmp, out / "report", lang=params["lang"], force=True, plan="published")
+    return {
+        "printable": sorted(p.relative_to(printable).as_posix() for p in printable.rglob("*") if p.is_file()),
+        "report": sorted(p.relative_to(report).as_posix() for p in report.rglob("*") if p.is_file()),
+    }
+
+
+def _compare(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str, Any]:
+    """Two or more versions simulated with common random numbers (``compare``): per plan and metric
+    the mean with its 95% interval and the paired difference to the first plan."""
+    from reopen_sim.desk.service import jsonable
+    from reopen_sim.experiment import compare
+    from reopen_sim.plan import plan_from_rows
+
+    plans = {name: plan_from_rows(rows) for name, rows in params["plans"].items()}
+    steps = {"done": 0}
+
+    def told(_done: int, total: int) -> None:
+        steps["done"] += 1
+        conn.send(("progress", 0.99 * steps["done"] / max(len(plans) * total, 1)))
+
+    cmp = compare(
+        scenario, plans, replications=int(params["replications"]), seed=int(params["seed"]), progress=told
+    )
+    return {"table": jsonable(cmp.table.to_dict(orient="records"))}
 
 
 def _in_languages(exc: Any) -> dict[str, dict[str, Any]]:
@@ -103,7 +142,7 @@ def run_job(
     try:
         conn.send(("progress", 0.0))
         sc = scenario_from_dict(json.loads(scenario_json), file=source_name)
-        work = {"plan": _plan, "simulate": _simulate, "report": _report}[kind]
+        work = {"plan": _plan, "simulate": _simulate, "report": _report, "compare": _compare}[kind]
         result = work(sc, params, conn)
         conn.send(("done", result))
     except InfeasibleError as exc:

@@ -17,6 +17,7 @@ from reopen_sim.experiment import Comparison, compare
 from reopen_sim.i18n import Catalogue, load_catalogue
 from reopen_sim.report.figures import plan_label
 from reopen_sim.report.write import check_out_dir, comparison_rows, write_report
+from reopen_sim.signals import python_sigint_kept
 
 
 @dataclass(frozen=True)
@@ -79,14 +80,23 @@ def run_main_job(
     sc = load_scenario(scenario_path)
     current_plan = read_timetable(current, sc) if current is not None else None
     clock = {"start": time.perf_counter()}
-    with con.status(t("cli.optimizing")):
+    with con.status(t("cli.optimizing")), python_sigint_kept():
         plan = optimize(sc, time_limit_s=time_limit_s, seed=solver_seed)
     clock["optimized"] = time.perf_counter()
     violations = tuple(check_plan(sc, plan))
     plans = {"baseline": baseline_plan(sc), "by_hand": baseline_plan(sc, "by_hand"), "optimized": plan}
     if current_plan is not None:
         plans["current"] = current_plan
-    cmp = compare(sc, plans, replications=replications, seed=seed, processes=processes, progress=True)
+    labels = {n: t("cli.simulating_plan", plan=t.get(f"plan.{n}", n)) for n in plans}
+    cmp = compare(
+        sc,
+        plans,
+        replications=replications,
+        seed=seed,
+        processes=processes,
+        progress=True,
+        progress_labels=labels,
+    )
     clock["simulated"] = time.perf_counter()
     timings = {
         "optimize_s": round(clock["optimized"] - clock["start"], 3),

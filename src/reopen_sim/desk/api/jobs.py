@@ -22,7 +22,7 @@ class JobRef(BaseModel):
 
 class JobOut(BaseModel):
     id: str
-    kind: Literal["plan", "simulate", "report"]
+    kind: Literal["plan", "simulate", "report", "compare"]
     status: Literal["queued", "running", "done", "failed", "cancelled"]
     progress: float
     params: dict[str, Any]

@@ -25,7 +25,6 @@ from reopen_sim.desk.service import (
     get_school,
     iso,
     latest_version,
-    pins_of,
     plan_of,
     scenario_json,
     version_json,
@@ -53,6 +52,7 @@ class PlanOut(BaseModel):
     version: int
     version_id: int
     parent_version: int | None
+    parent_version_id: int | None
     status: str
     author: str
     created_at: str | None
@@ -78,6 +78,14 @@ class ClassEdit(BaseModel):
 
 
 class SimulateRequest(BaseModel):
+    replications: int = Field(30, ge=2, le=1000)
+    seed: int = Field(1, ge=0)
+
+
+class CompareRequest(BaseModel):
+    versions: list[int] = Field(
+        min_length=2, max_length=6, description="Version numbers; the first is the reference"
+    )
     replications: int = Field(30, ge=2, le=1000)
     seed: int = Field(1, ge=0)
 
@@ -207,11 +215,40 @@ def start_simulation(
     with store.read() as s:
         v = version_of(s, plan_id, version)
         school = _school_of(s, v)
-    sc_json = scenario_json(cache.get(school, pins_of(v)))
+    sc_json = scenario_json(cache.get(school))
     params = {"rows": v.rows, "replications": body.replications, "seed": body.seed}
     public = {"replications": body.replications, "seed": body.seed, "plan": plan_id, "version": v.version}
     job = jobs.submit(
         "simulate", school.id, v.id, sc_json, school.source_name, params, _simulation_done, public
+    )
+    return {"job": job}
+
+
+def _compare_done(s: Any, job: Job, result: dict[str, Any]) -> dict[str, Any]:
+    return result
+
+
+@router.post("/plans/{plan_id}/compare", status_code=202, response_model=JobRef)
+def start_comparison(
+    plan_id: int, body: CompareRequest, store: StoreDep, jobs: JobsDep, cache: CacheDep
+) -> dict[str, str]:
+    """Compare versions side by side (``compare``: same mornings for each, common random numbers).
+    The job's result ``table`` has per plan (``v<N>``) and metric ``mean``, ``lo``, ``hi`` and the
+    paired difference to the first version ``diff_mean``, ``diff_lo``, ``diff_hi``."""
+    with store.read() as s:
+        versions = [version_of(s, plan_id, n) for n in body.versions]
+        school = _school_of(s, versions[0])
+    plans = {f"v{v.version}": v.rows for v in versions}
+    params = {"plans": plans, "replications": body.replications, "seed": body.seed}
+    public = {
+        "plan": plan_id,
+        "versions": body.versions,
+        "replications": body.replications,
+        "seed": body.seed,
+    }
+    sc_json = scenario_json(cache.get(school))
+    job = jobs.submit(
+        "compare", school.id, versions[0].id, sc_json, school.source_name, params, _compare_done, public
     )
     return {"job": job}
 
@@ -246,7 +283,7 @@ def analysis(
     with store.read() as s:
         v = version_of(s, plan_id, version)
         school = _school_of(s, v)
-    sc = cache.get(school, pins_of(v))
+    sc = cache.get(school)
     plan = plan_of(v)
     return {
         "id": plan_id,
@@ -258,24 +295,27 @@ def analysis(
 
 
 def _timetable_file(
-    store: Store, cache: ScenarioCache, plan_id: int, version: int | None, name: str
+    store: Store, cache: ScenarioCache, plan_id: int, version: int | None, name: str, lang: str
 ) -> bytes:
+    """``write_timetable``'s file ``name`` for a version, sheets and headers in ``lang``."""
     from reopen_sim.report.timetable import write_timetable
 
     with store.read() as s:
         v = version_of(s, plan_id, version)
         school = _school_of(s, v)
     with tempfile.TemporaryDirectory(prefix="reopen-sim-tt-") as tmp:
-        write_timetable(plan_of(v), cache.get(school), tmp)
+        write_timetable(plan_of(v), cache.get(school), tmp, lang=lang)
         return (Path(tmp) / name).read_bytes()
 
 
 @router.get(
     "/plans/{plan_id}/timetable.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}}
 )
-def timetable_csv(plan_id: int, store: StoreDep, cache: CacheDep, version: VersionQ = None) -> Response:
+def timetable_csv(
+    plan_id: int, store: StoreDep, cache: CacheDep, cat: CatDep, version: VersionQ = None
+) -> Response:
     """The version's ``timetable.csv`` (the contract ``check`` and ``simulate`` read back)."""
-    data = _timetable_file(store, cache, plan_id, version, "timetable.csv")
+    data = _timetable_file(store, cache, plan_id, version, "timetable.csv", cat.lang)
     return Response(
         data,
         media_type="text/csv; charset=utf-8",
@@ -288,9 +328,11 @@ def timetable_csv(plan_id: int, store: StoreDep, cache: CacheDep, version: Versi
     response_class=Response,
     responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
 )
-def timetable_xlsx(plan_id: int, store: StoreDep, cache: CacheDep, version: VersionQ = None) -> Response:
+def timetable_xlsx(
+    plan_id: int, store: StoreDep, cache: CacheDep, cat: CatDep, version: VersionQ = None
+) -> Response:
     """The version's ``timetable.xlsx`` (by class, by gate, by room, by sitting)."""
-    data = _timetable_file(store, cache, plan_id, version, "timetable.xlsx")
+    data = _timetable_file(store, cache, plan_id, version, "timetable.xlsx", cat.lang)
     return Response(
         data,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -318,8 +360,9 @@ def publish(
     body: PublishRequest | None = None,
 ) -> dict[str, Any]:
     """Mark a version (the latest by default) published, frozen as what the school hands out, and
-    start the job that makes its printable set (``compare`` with the baseline, ``write_report``):
-    then ``report.html`` and ``printable.zip`` can be downloaded. Earlier published versions stay
+    start the job that makes its printable set (``publish``, as ``reopen-sim publish``) and report page
+    (``compare`` with the baseline, ``write_report``): then ``printable.zip`` and ``report.html``
+    can be downloaded. Earlier published versions stay
     published in the history."""
     body = body or PublishRequest()
     lang = body.lang or cat.lang
@@ -331,7 +374,6 @@ def publish(
                 v.meta = {**v.meta, "published_by": body.author}
         number, version_id, rows = v.version, v.id, v.rows
         school = _school_of(s, v)
-        pins = pins_of(v)
     out_dir = _report_dir(settings, version_id, lang)
     params = {
         "rows": rows,
@@ -347,7 +389,7 @@ def publish(
         "seed": body.seed,
         "lang": lang,
     }
-    sc_json = scenario_json(cache.get(school, pins))
+    sc_json = scenario_json(cache.get(school))
     job = jobs.submit(
         "report", school.id, version_id, sc_json, school.source_name, params, _report_done, public
     )
@@ -355,12 +397,13 @@ def publish(
 
 
 def _published_dir(
-    store: Store, settings: DeskSettings, plan_id: int, version: int | None, lang: str
+    store: Store, settings: DeskSettings, plan_id: int, version: int | None, lang: str, part: str, first: str
 ) -> Path:
+    """``part`` (``printable`` or ``report``) of a published version's set; 404 until its job made it."""
     with store.read() as s:
         v = version_of(s, plan_id, version)
-    out = _report_dir(settings, v.id, lang)
-    if v.status != "published" or not (out / "report.html").is_file():
+    out = _report_dir(settings, v.id, lang) / part
+    if v.status != "published" or not (out / first).is_file():
         raise DeskError(404, "desk.error.no_report", id=plan_id)
     return out
 
@@ -373,7 +416,7 @@ def report_html(
 ) -> Response:
     """The published version's report page (self-contained HTML) in the request's language; 404 until
     publishing has made it."""
-    out = _published_dir(store, settings, plan_id, version, cat.lang)
+    out = _published_dir(store, settings, plan_id, version, cat.lang, "report", "report.html")
     return Response((out / "report.html").read_bytes(), media_type="text/html; charset=utf-8")
 
 
@@ -385,12 +428,17 @@ def report_html(
 def printable_zip(
     plan_id: int, store: StoreDep, settings: SettingsDep, cat: CatDep, version: VersionQ = None
 ) -> Response:
-    """The whole printable set of a published version as one zip (report, notices, timetables, figures)."""
-    out = _published_dir(store, settings, plan_id, version, cat.lang)
+    """The printable set of a published version as one zip, as ``reopen-sim publish`` writes it (notices
+    for parents, gate duty sheets, A4 timetables by gate and by grade, PNGs for messaging groups,
+    timetable.csv/.xlsx, index.html), plus the report page as ``report.html``."""
+    out = _published_dir(store, settings, plan_id, version, cat.lang, "printable", "index.html")
+    report = out.parent / "report" / "report.html"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for path in sorted(p for p in out.rglob("*") if p.is_file()):
-            z.write(path, str(path.relative_to(out)))
+            z.write(path, path.relative_to(out).as_posix())
+        if report.is_file():
+            z.write(report, "report.html")
     return Response(
         buf.getvalue(),
         media_type="application/zip",

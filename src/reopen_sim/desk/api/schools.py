@@ -72,6 +72,7 @@ class PlanRequest(BaseModel):
     time_limit_s: float = Field(30.0, gt=0, le=3600)
     seed: int = Field(0, ge=0)
     previous: int | None = Field(None, description="Plan id to re-plan with few changes (keeps its pins)")
+    author: str = Field("", max_length=100, description="Who asked for the plan (kept with the version)")
 
 
 def display_name(name: str | None) -> str:
@@ -341,6 +342,11 @@ def start_plan(
             pins = pins_of(prev)
             if pins:
                 sc_json = scenario_json(cache.get(school, pins))
-    public = {"time_limit_s": body.time_limit_s, "seed": body.seed, "previous": body.previous}
+    public = {
+        "time_limit_s": body.time_limit_s,
+        "seed": body.seed,
+        "previous": body.previous,
+        "author": body.author,
+    }
     job = jobs.submit("plan", school_id, version_id, sc_json, school.source_name, params, _plan_done, public)
     return {"job": job}

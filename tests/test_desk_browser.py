@@ -179,11 +179,15 @@ def test_plan_edit_replan_simulate_publish(server: str, browser: Any, lang: str,
 
     # Publish, then download the timetable workbook.
     page.locator("#publish-button").click()
-    expect(page.locator("#board .status.published")).to_be_visible()
+    expect(page.locator("#board .status.published")).to_be_visible(timeout=SLOW_MS)
     with page.expect_download() as got:
         page.locator("#download-xlsx").click()
     data = Path(got.value.path()).read_bytes()
     assert "xl/workbook.xml" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    with page.expect_download() as got:
+        page.locator("#download-printable").click()
+    names = zipfile.ZipFile(io.BytesIO(Path(got.value.path()).read_bytes())).namelist()
+    assert "index.html" in names and any(n.endswith(".png") for n in names)
 
     page.locator(".tabs a").nth(1).click()
     page.wait_for_url(re.compile(r"/why$"))

@@ -179,6 +179,8 @@ async def job_fragment(request: Request, job_id: str) -> Response:
     result = job.get("result") or {}
     if job["status"] == "done" and "plan" in result:
         return _go(f"/plans/{result['plan']}")
+    if job["status"] == "done" and job["kind"] == "report":
+        return _go(f"/plans/{job['params']['plan']}?published={job['params']['version']}#publish")
     if job["status"] == "done" and job["kind"] == "simulate":
         return _go(f"/plans/{job['params']['plan']}?simulated={job_id}#test")
     return render(request, "_job.html", job=job, error=None)
@@ -196,7 +198,10 @@ async def publish(request: Request, plan_id: int) -> Response:
     answer = await _api(request, "POST", f"/api/plans/{plan_id}/publish", json={})
     if not answer.ok:
         return render(request, "_job.html", job=None, error=api_error(answer))
-    return _go(f"/plans/{plan_id}?published={answer.data['version']}#publish")  # a new address: reload
+    if "job" not in answer.data:  # published; no printable set to wait for
+        return _go(f"/plans/{plan_id}?published={answer.data['version']}#publish")  # a new address: reload
+    # The printable set (publish) and report page are made by a job: show its progress, then reload.
+    return render(request, "_job.html", job={"id": answer.data["job"], "status": "queued", "progress": 0.0})
 
 
 @router.get("/plans/{plan_id}/why", response_class=HTMLResponse)

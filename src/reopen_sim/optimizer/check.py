@@ -145,6 +145,8 @@ class PlanView:
     gated: list[ClassAssignment]
     dismissal_slots: list[int]
     dismiss: dict[str, int]
+    # (gate id, window start min) → capacity a certified plan was simulated against (certification)
+    window_limits: Mapping[tuple[str, int], int] = field(default_factory=dict)
 
 
 def plan_view(sc: Scenario, plan: Plan) -> PlanView:
@@ -300,7 +302,7 @@ def check_gate_capacity(v: PlanView) -> list[Violation]:
     for (g, start), members in _gate_windows(v):
         e = v.gates[g]
         load = sum(v.known[a.class_id].students for a in members)
-        limit = cap.gate_window_capacity(e, pol, day.window_min)
+        limit = v.window_limits.get((g, start), cap.gate_window_capacity(e, pol, day.window_min))
         if load > limit:
             lanes = cap.open_lanes(e, pol.staff_per_lane)
             places = lanes * cap.queue_places_per_lane(e.queue_length_m, pol.queue_spacing_m)
@@ -648,11 +650,18 @@ def check_function(rule: Rule) -> Callable[[PlanView], list[Violation]]:
     return fn
 
 
-def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
+def check_plan(
+    scenario: Scenario, plan: Plan, window_limits: Mapping[tuple[str, int], int] | None = None
+) -> list[Violation]:
     """Every rule the plan breaks, in the order of :data:`RULES`; ``[]`` when the plan is sound.
+
+    ``window_limits`` ((gate id, window start min) → students) replaces the static gate-window
+    capacity where a certified plan's simulation set it (``optimizer.certify.window_limits``).
 
     A timetable that omits, repeats or invents a class is a finding (rule ``classes``), not an error."""
     v = plan_view(scenario, plan)
+    if window_limits:
+        v.window_limits = dict(window_limits)
     out: list[Violation] = []
     for rule in REGISTRY:
         out.extend(check_function(rule)(v))

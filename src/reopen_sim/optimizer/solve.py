@@ -19,9 +19,11 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from reopen_sim.errors import InfeasibleError
+from reopen_sim.optimizer.capacity_scale import CapacityScale
+from reopen_sim.optimizer.certify import CertifyOptions, certify_plan
 from reopen_sim.optimizer.decode import extract_plan
 from reopen_sim.optimizer.explain import explain_infeasibility
-from reopen_sim.optimizer.hint import add_hint
+from reopen_sim.optimizer.hint import Hint, add_hint
 from reopen_sim.optimizer.model import TimetableModel, Weights, build_model
 from reopen_sim.optimizer.notes import changed_classes, unused_gates
 from reopen_sim.optimizer.params import (
@@ -176,6 +178,10 @@ def optimize(
     weights: Weights | None = None,
     single_worker_s: float = SINGLE_WORKER_S,
     deterministic_limit_s: float | None = None,
+    capacity_scale: CapacityScale | None = None,
+    certify: int | None = None,
+    service_level: Any = None,
+    certify_seed: int = 1,
 ) -> Plan:
     """Assign every class a window, gate, room(s), canteen sitting and dismissal time (CP-SAT).
 
@@ -197,9 +203,33 @@ def optimize(
     and each search phase, and wall times: ``wall_time_s`` for the whole call, ``solver_time_s`` for
     the search alone, and the time of each improving plan and bound since the call began.
 
+    ``capacity_scale`` ((gate id, window index) → factor) scales those gate-windows' capacity
+    (``optimizer.capacity_scale``). ``certify=N`` then certifies the plan by simulating N mornings
+    against ``service_level`` (default ``scenario.policy.service_level``), tightening or loosening
+    gate-windows and re-solving with few changes (``optimizer.certify``); the plan returned is the
+    certified one and ``meta["certificate"]`` holds the certificate (``certify_seed`` seeds the
+    simulation).
+
     Raises :class:`~reopen_sim.errors.InfeasibleError` with plain-language reasons when no plan exists
     (or none was found in the budget).
     """
+    if certify:
+
+        def resolve(scale: CapacityScale, prev: Plan | None) -> Plan:
+            return optimize(
+                scenario,
+                time_limit_s,
+                seed,
+                prev,
+                num_workers=num_workers,
+                weights=weights,
+                single_worker_s=single_worker_s,
+                deterministic_limit_s=deterministic_limit_s,
+                capacity_scale=scale,
+            )
+
+        options = CertifyOptions(replications=certify, seed=certify_seed, service_level=service_level)
+        return certify_plan(scenario, resolve, options, previous=previous)
     clock = WallClock(float(time_limit_s))
     t_start = time.perf_counter()
     det_s = (
@@ -207,8 +237,10 @@ def optimize(
         if deterministic_limit_s is None
         else float(deterministic_limit_s)
     )
-    tm = build_model(scenario, previous=previous, weights=weights)
-    hint = add_hint(tm, clock)
+    tm = build_model(scenario, previous=previous, weights=weights, capacity_scale=capacity_scale)
+    # A tightened gate-window may reject the greedy plan (checked against static capacities): no hint.
+    tightened = any(f < 1 for f in (capacity_scale or {}).values())
+    hint = Hint(False) if tightened else add_hint(tm, clock)
     hinted = hint.added
     progress = _Progress(t_start)
     t0 = time.perf_counter()
@@ -227,6 +259,9 @@ def optimize(
         # presolve can take all of it): the greedy plan passed the checker, and it is returned.
         solver, status = hint.complete, cp_model.FEASIBLE
     name = solver.status_name(status)
+    if status == cp_model.INFEASIBLE and capacity_scale:
+        # Certification's own tightening left no plan: it says so itself (no explanation search).
+        raise InfeasibleError([Reason("certify.tightened_infeasible", {})], status=name)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise _no_plan(scenario, tm, status, name, time_limit_s, clock)
     objective = solver.objective_value
@@ -263,6 +298,12 @@ def optimize(
     meta["unused_gates"] = unused_gates(scenario, plan)  # open, staffed gates left unused, and why
     if previous is not None:
         meta["changed_classes"] = changed_classes(previous, plan)
+    if capacity_scale:
+        meta["capacity_scale"] = {f"{gid}@{w}": f for (gid, w), f in sorted(capacity_scale.items())}
+        meta["window_limits"] = [
+            {"gate": tm.gate_ids[g], "window_start_min": scenario.day.window_start_min(w), "limit": n}
+            for (g, w), n in sorted(tm.window_capacity.items())
+        ]
     return plan
 
 

@@ -39,19 +39,26 @@ def plan_cmd(
     previous: Annotated[
         Path | None, typer.Option("--previous", help="Published timetable CSV: prefer few changes to it.")
     ] = None,
+    certify: Annotated[
+        int | None,
+        typer.Option(
+            "--certify", help="Certify the plan over N simulated mornings; writes certificate.json."
+        ),
+    ] = None,
 ) -> None:
     """Optimize the arrival timetable; write OUT/timetable.csv and OUT/timetable.xlsx (exit 1 if no plan)."""
     from reopen_sim.i18n import load_catalogue
+    from reopen_sim.optimizer.certify import window_limits
     from reopen_sim.optimizer.check import check_plan
     from reopen_sim.optimizer.solve import optimize
     from reopen_sim.plan import read_timetable
-    from reopen_sim.report.timetable import write_timetable
+    from reopen_sim.report.certificate import certificate_lines, write_plan_files
     from reopen_sim.scenario.load import load_scenario
 
     cat = load_catalogue("en")  # plan prints English (it has no --lang yet)
     sc = load_scenario(scenario)
     prev = read_timetable(previous, sc) if previous is not None else None
-    plan = optimize(sc, time_limit_s=time_limit_s, seed=seed, previous=prev)
+    plan = optimize(sc, time_limit_s=time_limit_s, seed=seed, previous=prev, certify=certify)
     m = plan.meta
     console.print(
         f"[bold]{sc.school.name}[/bold]: {m['status']} in {m['wall_time_s']:.2f} s "
@@ -77,13 +84,17 @@ def plan_cmd(
             cat("plan.changed", n=len(ids), ids=", ".join(ids)) if ids else cat("plan.changed_none"),
             highlight=False,
         )
-    problems = check_plan(sc, plan)
+    for line in certificate_lines(plan, cat):
+        console.print(line, markup=False, highlight=False)
+    problems = check_plan(sc, plan, window_limits(plan))  # a certified plan's simulated limits
     if problems:  # never expected: the checker is independent of the solver
         for v in problems:
             err_console.print(str(v), markup=False, highlight=False)
         sys.exit(1)  # not typer.Exit: with standalone_mode=False click would return its code
-    csv_path, xlsx_path = write_timetable(plan, sc, out)
-    console.print(f"Wrote {csv_path} and {xlsx_path}", highlight=False)
+    paths = write_plan_files(plan, sc, out)  # timetable.csv/.xlsx (+ certificate.json), all or nothing
+    console.print("Wrote " + ", ".join(map(str, paths)), highlight=False)
+    if not plan.meta.get("certificate", {"met": True})["met"]:
+        sys.exit(1)  # written so the certificate can be read; the service level is not met
 
 
 @app.command("check")

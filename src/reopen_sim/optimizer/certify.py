@@ -277,19 +277,26 @@ def _key(plan: Plan) -> tuple[int, int]:
 
 def _tightened(st: _State, scale: dict[GateWindow, float], ev: Evaluation) -> list[str]:
     """Lower the factor of every broken gate-window below its present load; returns the
-    gate-windows that cannot go lower (a single class already breaks it)."""
+    gate-windows that cannot go lower (a single class already breaks it).
+
+    A queue that breaks the service level sets the limit for every window of that gate: the same load
+    at the same gate queues alike in any window (only the spill from the window before differs), so
+    tightening one window alone would only move the load, and the breach, to the next. Lateness is
+    a matter of the window itself (the last ones): only that gate-window is tightened."""
     caps = derived(st.sc)
     index = {e.id: g for g, e in enumerate(st.sc.entrances)}
+    smallest = min((c.students for c in st.sc.classes), default=0)
     stuck = []
     for f in ev.broken:
         g = index[f.gate]
         ratio = f.places_limit / f.queue_hi if "queue" in f.breaks and f.queue_hi > 0 else TIGHTEN_MAX
         shrink = min(TIGHTEN_MAX, max(TIGHTEN_MIN, ratio))
         new = math.floor(f.students * shrink) / max(1, caps.gate_window[g])
-        smallest = min((c.students for c in st.sc.classes), default=0)
         if scaled_capacity(st.sc, g, new) < smallest:
             stuck.append(f.gate + " " + _window_text(st.sc, f.window))
-        scale[f.gate, f.window] = min(scale.get((f.gate, f.window), 1.0), new)
+        windows = range(st.sc.day.n_windows) if "queue" in f.breaks else (f.window,)
+        for w in windows:
+            scale[f.gate, w] = min(scale.get((f.gate, w), 1.0), new)
     return stuck
 
 

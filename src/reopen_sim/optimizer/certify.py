@@ -42,7 +42,7 @@ GateWindow = tuple[str, int]  # (gate id, window index)
 
 FRESH_SEED_OFFSET = 1_000_003  # fresh mornings: seed + this, never used by the search rounds
 TIGHTEN_MIN, TIGHTEN_MAX = 0.5, 0.9  # a broken gate-window keeps 50–90 % of its load per round
-BISECT_STOP = 0.02  # loosening stops when the factor is known to within this
+BISECT_STOP = 0.1  # loosening stops when the share t is known to within this
 ROUND_DIGITS = 3  # figures in the certificate are rounded: byte-identical files across machines
 
 
@@ -110,6 +110,7 @@ class _State:
     options: CertifyOptions
     resolve: Resolve
     rounds: list[dict[str, Any]] = field(default_factory=list)
+    broke_at: dict[GateWindow, float] = field(default_factory=dict)  # a factor known to break
 
     @property
     def budget_left(self) -> bool:
@@ -295,8 +296,10 @@ def _tightened(st: _State, scale: dict[GateWindow, float], ev: Evaluation) -> li
         if scaled_capacity(st.sc, g, new) < smallest:
             stuck.append(f.gate + " " + _window_text(st.sc, f.window))
         windows = range(st.sc.day.n_windows) if "queue" in f.breaks else (f.window,)
+        broke = f.students / max(1, caps.gate_window[g])
         for w in windows:
             scale[f.gate, w] = min(scale.get((f.gate, w), 1.0), new)
+            st.broke_at[f.gate, w] = min(st.broke_at.get((f.gate, w), broke), broke)
     return stuck
 
 
@@ -356,35 +359,35 @@ def _tighten(
 def _loosen(
     st: _State, plan: Plan, scale: dict[GateWindow, float], ev: Evaluation
 ) -> tuple[Plan, dict[GateWindow, float], Evaluation]:
-    """Use the gates harder: bisect a common factor in (1, 1 ÷ target utilisation] (a gate-window
-    tightened or broken keeps the last factor that held) and keep the plan that ends earliest,
-    then with fewest split rooms, while the service level holds on the search mornings."""
+    """Use the gates harder: each gate-window's factor goes from the one that holds now toward the
+    one known to break (else 1 ÷ target utilisation) by a common share t, bisected in (0, 1]; keep
+    the plan that ends earliest, then with fewest split rooms, while the service level holds on the
+    search mornings."""
     n, seed = st.options.replications, st.options.seed
-    windows = range(st.sc.day.n_windows)
-    cap_of: dict[GateWindow, float] = dict(scale)  # gate-windows that may not go above this
-    lo, hi = 1.0, max_scale(st.sc)
-    f = hi
+    top = max_scale(st.sc)
+    keys = [(e.id, w) for e in st.sc.entrances for w in range(st.sc.day.n_windows)]
+    low = {k: scale.get(k, 1.0) for k in keys}
+    high = {k: min(top, st.broke_at.get(k, top)) for k in keys}
+    lo_t, hi_t = 0.0, 1.0
+    t = 0.5 if st.broke_at else 1.0
     best = (plan, dict(scale), ev)
-    while hi - lo > BISECT_STOP and st.budget_left:
-        trial = {(e.id, w): min(f, cap_of.get((e.id, w), f)) for e in st.sc.entrances for w in windows}
-        trial = {k: v for k, v in trial.items() if v != 1.0}
+    while hi_t - lo_t > BISECT_STOP and st.budget_left:
+        trial = {k: round(low[k] + t * (high[k] - low[k]), 6) for k in keys}
+        trial = {k: f for k, f in trial.items() if f != 1.0}
         new = st.resolve(trial, best[0])
         if _key(new) >= _key(best[0]):
             _record(st, "loosen", new, trial, None, note="no earlier end or fewer split rooms")
-            if f >= max_scale(st.sc):  # the hardest use allowed gains nothing: nothing will
+            if t >= 1.0:  # the hardest use allowed gains nothing: nothing will
                 break
-            lo = f  # nothing to gain up to f: look between f and the factor that broke
-            f = (lo + hi) / 2
-            continue
-        new_ev = evaluate(st.sc, new, n, seed, st.sl)
-        _record(st, "loosen", new, trial, new_ev)
-        if new_ev.met(st.sl):
-            best, lo = (new, trial, new_ev), f
+            lo_t = t  # nothing to gain up to t: look between t and the share that broke
         else:
-            for fig in new_ev.broken:
-                cap_of[fig.gate, fig.window] = min(cap_of.get((fig.gate, fig.window), lo), lo)
-            hi = f
-        f = (lo + hi) / 2
+            new_ev = evaluate(st.sc, new, n, seed, st.sl)
+            _record(st, "loosen", new, trial, new_ev)
+            if new_ev.met(st.sl):
+                best, lo_t = (new, trial, new_ev), t
+            else:
+                hi_t = t
+        t = (lo_t + hi_t) / 2
     return best
 
 

@@ -65,4 +65,31 @@ def certificate_lines(plan: Plan, cat: Catalogue) -> list[str]:
     return [cat("certify.cli.unmet", n=c["replications"]), *(_reason(r, cat) for r in c["unmet_reasons"])]
 
 
-__all__ = ["CERTIFICATE", "certificate_lines", "write_plan_files"]
+def _ci_text(fig: dict[str, float | None]) -> str:
+    mean, lo, hi = fig.get("mean"), fig.get("lo"), fig.get("hi")
+    if mean is None:
+        return "–"
+    if lo is None or hi is None:
+        return f"{mean:.1f}"
+    return f"{mean:.1f} [{lo:.1f}, {hi:.1f}]"
+
+
+def certificate_view(plan: Plan, cat: Catalogue) -> dict[str, object] | None:
+    """The report's certificate section: its sentences and, per gate, the simulated p95 queue and
+    late students (mean [95% interval]) against the marked places; ``None`` for an uncertified plan."""
+    c = plan.meta.get("certificate")
+    if not c:
+        return None
+    gates = [
+        {
+            "gate": g["gate"],
+            "queue": _ci_text(g["p95_queue_people"]),
+            "places": g["marked_places"],
+            "late": _ci_text(g["late"]),
+        }
+        for g in c["gates"]
+    ]
+    return {"lines": certificate_lines(plan, cat), "gates": gates}
+
+
+__all__ = ["CERTIFICATE", "certificate_lines", "certificate_view", "write_plan_files"]

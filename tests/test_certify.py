@@ -162,3 +162,18 @@ def test_plan_certify_writes_the_certificate_and_the_same_seed_gives_the_same_fi
     cert = yaml.safe_load(texts[0])  # JSON is YAML
     assert cert["met"] is True and cert["rounds"] and cert["gates"][0]["gate"] == "gate"
     assert "wall" not in texts[0]
+
+
+def test_run_certifies_the_optimized_plan_and_the_report_shows_it(tmp_path: Path) -> None:
+    school_yaml = tmp_path / "school.yaml"
+    raw = school_dict(12, 30, {"dist": "deterministic", "value": 6}, 30, utilisation=0.6)
+    school_yaml.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    out = tmp_path / "report"
+    res = run_cli("run", str(school_yaml), "-o", str(out), "-n", "5", "--time-limit", "10", columns=300)
+    assert res.returncode == 0, res.stderr
+    assert "Certified over 5 simulated mornings" in res.stdout
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Certified by simulation" in html and "earlier" in html
+    run = yaml.safe_load((out / "run.json").read_text(encoding="utf-8"))
+    assert run["plans"]["optimized"]["certificate"]["met"] is True
+    assert run["check_plan_violations"] == []  # checked against the limits it was certified at

@@ -68,8 +68,8 @@ def run_main_job(
 
     Bad arguments and bad files fail before any work (InputError); an impossible school raises
     InfeasibleError with the optimizer's reasons. The output folder is written whole or not at all.
-    ``certify`` (default 10 mornings, seeded with ``seed``; ``None`` = off) certifies the optimized
-    plan by simulation before it is compared (docs/design.md, "Certification").
+    ``certify`` (default 10 mornings, at most ``replications``, seeded with ``seed``; ``None`` = off)
+    certifies the optimized plan by simulation before it is compared (docs/design.md, "Certification").
     """
     from reopen_sim.optimizer.baseline import baseline_plan
     from reopen_sim.optimizer.certify import window_limits
@@ -85,7 +85,13 @@ def run_main_job(
     current_plan = read_timetable(current, sc) if current is not None else None
     clock = {"start": time.perf_counter()}
     with con.status(t("cli.optimizing")):
-        plan = optimize(sc, time_limit_s=time_limit_s, seed=solver_seed, certify=certify, certify_seed=seed)
+        plan = optimize(
+            sc,
+            time_limit_s=time_limit_s,
+            seed=solver_seed,
+            certify=min(certify, replications) if certify else None,
+            certify_seed=seed,
+        )
     clock["optimized"] = time.perf_counter()
     violations = tuple(check_plan(sc, plan, window_limits(plan)))  # a certified plan's simulated limits
     plans = {"baseline": baseline_plan(sc), "by_hand": baseline_plan(sc, "by_hand"), "optimized": plan}

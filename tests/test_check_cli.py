@@ -74,4 +74,6 @@ def test_plan_without_a_feasible_timetable_exits_1_with_reasons(tmp_path: Path) 
 def test_check_bad_input_exit_2(tmp_path: Path) -> None:
     res = run("check", JUNIOR, str(tmp_path / "missing.csv"))
     assert res.returncode == 2
-    assert "expected an existing timetable CSV file" in res.stderr
+    assert (
+        f"{tmp_path / 'missing.csv'}: TIMETABLE" in res.stderr and "expected an existing file" in res.stderr
+    )

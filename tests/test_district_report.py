@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from cli_support import SRC
 from reopen_sim.district.store import TaskOutcome
 from reopen_sim.district.sweep import SweepResult, assemble
 from reopen_sim.report.district import (
@@ -139,7 +140,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=600,
-        env={"MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin", "COLUMNS": "200"},
+        env={"MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin", "COLUMNS": "200", "PYTHONPATH": str(SRC)},
     )
 
 

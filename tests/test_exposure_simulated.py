@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from scipy import stats as st
 
+from cli_support import SRC
 from reopen_sim.exposure.contacts import contacts
 from reopen_sim.exposure.model import ContactModel
 from reopen_sim.plan import ClassAssignment, Plan
@@ -147,7 +148,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={"COLUMNS": "120", "PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8"},
+        env={"COLUMNS": "120", "PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8", "PYTHONPATH": str(SRC)},
     )
 
 

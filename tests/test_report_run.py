@@ -25,7 +25,7 @@ SCENARIO = ROOT / "scenarios" / "junior-middle.yaml"
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MPLBACKEND": "Agg", "COLUMNS": "200"}
+    env = {**os.environ, "MPLBACKEND": "Agg", "COLUMNS": "200", "PYTHONPATH": str(ROOT / "src")}
     return subprocess.run(
         [sys.executable, "-m", "reopen_sim.cli", *args],
         capture_output=True,

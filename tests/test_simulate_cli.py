@@ -105,3 +105,26 @@ def test_existing_output_needs_force(tmp_path: Path, cli) -> None:  # type: igno
     assert r.returncode == 2 and (out / "keep.txt").exists()
     r = cli("simulate", SCENARIO, "--plan", tt, "-n", "2", "-o", str(out), "--force")
     assert r.returncode == 0 and (out / "gate_summary.csv").exists()
+
+
+@pytest.mark.parametrize("option", ["--lane-choice", "--lanes"])
+def test_lane_choice_is_typed(tmp_path: Path, cli, option: str) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "out"
+    r = cli(
+        "simulate", SCENARIO, "--plan", str(timetable(tmp_path)), "-n", "2", "-o", str(out), option, "shared"
+    )
+    assert r.returncode == 0, r.stderr
+    assert json.loads((out / "simulation.json").read_text())["lane_choice"] == "shared"
+    r = cli(
+        "simulate",
+        SCENARIO,
+        "--plan",
+        str(timetable(tmp_path)),
+        "-n",
+        "2",
+        "-o",
+        str(tmp_path / "o2"),
+        option,
+        "queue",
+    )
+    assert r.returncode == 2 and option in r.stderr and "queue" in r.stderr and "shortest" in r.stderr

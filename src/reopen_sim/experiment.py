@@ -207,7 +207,7 @@ def _run_one(
     seed: int,
     processes: int,
     progress: ProgressArg,
-    name: str,
+    label: str,
 ) -> tuple[Any, Any]:
     """Simulate one plan (replications spread over ``processes``) and count its contacts."""
     from reopen_sim.exposure.contacts import contacts
@@ -220,7 +220,7 @@ def _run_one(
         seed=seed,
         processes=processes,
         progress=progress,
-        progress_label=f"Simulating the {name} plan",
+        progress_label=label,
     )
     return result, contacts(scenario, result)
 
@@ -232,6 +232,7 @@ def compare(
     seed: int = 1,
     processes: int = 1,
     progress: ProgressArg = False,
+    progress_labels: Mapping[str, str] | None = None,
 ) -> Comparison:
     """Simulate every plan with the same seed (common random numbers) and compare them.
 
@@ -240,7 +241,9 @@ def compare(
     FIRST plan. ``processes`` > 1
     runs each plan's replications in worker processes (``simulate``); results do not depend on it
     (replication r's streams come from ``seed`` alone). ``progress`` (True: a bar per plan, named
-    after it; or a callback, see :mod:`reopen_sim.progress`) is passed to ``simulate``.
+    after it; or a callback, see :mod:`reopen_sim.progress`) is passed to ``simulate``;
+    ``progress_labels`` names each plan's bar (default "Simulating the NAME plan"), e.g. in the
+    user's language.
     """
     issues = []
     if not plans:
@@ -256,7 +259,8 @@ def compare(
     names = list(plans)
     outcome: dict[str, tuple[Any, Any]] = {}
     for n in names:
-        outcome[n] = _run_one(scenario, plans[n], replications, seed, processes, progress, n)
+        label = (progress_labels or {}).get(n, f"Simulating the {n} plan")
+        outcome[n] = _run_one(scenario, plans[n], replications, seed, processes, progress, label)
     per_rep, gate_metrics, ts, waits, contacts_by_setting = [], [], [], [], []
     for n in names:
         result, contact_result = outcome[n]

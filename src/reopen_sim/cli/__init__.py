@@ -6,6 +6,7 @@ Importing this package registers every command; each module holds the commands o
 from reopen_sim.cli import (  # noqa: F401  (imported to register their commands)
     district_cmds,
     plan_cmds,
+    publish_cmds,
     run_cmds,
     scenario_cmds,
     simulate_cmds,

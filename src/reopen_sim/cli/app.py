@@ -8,16 +8,18 @@ printed plainly in the user's language (``--lang``, else the locale), never as a
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
-from reopen_sim.errors import InfeasibleError, InputError
-from reopen_sim.i18n import LANGUAGES, default_lang, load_catalogue
+from reopen_sim.errors import InfeasibleError, InputError, InputIssue
+from reopen_sim.i18n import LANGUAGES, Catalogue, default_lang, load_catalogue
 
 app = typer.Typer(
     add_completion=False,
@@ -31,14 +33,149 @@ err_console = Console(stderr=True)
 # The locale's language, read once at start (LANG=zh_CN.UTF-8 -> zh); --lang overrides it.
 DEFAULT_LANG = default_lang()
 
+N = TypeVar("N", int, float)
+
+
+def _argv_catalogue() -> Catalogue:
+    """The catalogue of the language asked for on the command line (usable before parsing ends)."""
+    return load_catalogue(lang_of(sys.argv[1:]))
+
+
+def at_least(option: str, minimum: float, *, strictly: bool = False) -> Callable[[N], N]:
+    """A typer callback refusing values below ``minimum`` (or equal to it, ``strictly``) with exit 2.
+
+    Used instead of typer's ``min=``, whose click usage error is English only: this one is an
+    InputError naming the option and echoing the value, in the user's language.
+    """
+
+    def check(value: N) -> N:
+        if value is None or value > minimum or (value == minimum and not strictly):
+            return value
+        key = "cli_greater_than" if strictly else "cli_at_least"
+        english = f"a number {'greater than' if strictly else 'at least'} {minimum:g}"
+        where = _argv_catalogue()("cli.command_line")
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        raise InputError([InputIssue(where, option, shown, english, key=key, fields={"min": f"{minimum:g}"})])
+
+    return check
+
+
 ScenarioArg = Annotated[
     Path, typer.Argument(help="Scenario: YAML file or school workbook (.xlsx).", show_default=False)
 ]
 LangOpt = Annotated[
     str, typer.Option("--lang", help="Language: en or zh (Simplified Chinese); default from the locale.")
 ]
-RepsOpt = Annotated[int, typer.Option("-n", "--replications", min=2, help="Simulated mornings per plan.")]
-ProcOpt = Annotated[int, typer.Option("-j", "--processes", min=1, help="Worker processes (same results).")]
+RepsOpt = Annotated[
+    int,
+    typer.Option(
+        "-n", "--replications", callback=at_least("-n/--replications", 2), help="Simulated mornings per plan."
+    ),
+]
+ProcOpt = Annotated[
+    int,
+    typer.Option(
+        "-j", "--processes", callback=at_least("-j/--processes", 1), help="Worker processes (same results)."
+    ),
+]
+SimRepsOpt = Annotated[
+    int,
+    typer.Option("-n", "--replications", callback=at_least("-n/--replications", 1), help="Simulated days."),
+]
+SeedOpt = Annotated[
+    int, typer.Option("--seed", callback=at_least("--seed", 0), help="Random seed (same seed, same results).")
+]
+TimeLimitOpt = Annotated[
+    float,
+    typer.Option(
+        "--time-limit",
+        callback=at_least("--time-limit", 0, strictly=True),
+        help="Optimizer budget (CP-SAT deterministic seconds).",
+    ),
+]
+
+
+def check_input_file(path: Path, option: str) -> Path:
+    """Refuse (exit 2) a path that is missing, a folder, or unreadable where a file is expected."""
+    english, key = "", ""
+    if not path.exists():
+        english, key = "an existing file", "cli_existing_file"
+    elif path.is_dir():
+        english, key = "a file, not a folder", "cli_file_not_folder"
+    else:
+        try:
+            with path.open("rb"):
+                pass
+        except OSError:
+            english, key = "a file that can be read", "cli_readable_file"
+    if key:
+        raise InputError([InputIssue(str(path), option, str(path), english, key=key)])
+    return path
+
+
+def _existing_ancestor(path: Path) -> Path:
+    p = path.absolute()
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    return p
+
+
+def check_output_path(path: Path, option: str) -> Path:
+    """Refuse (exit 2) an output path that cannot be created, before any work and leaving nothing.
+
+    The first existing folder above ``path`` must be a folder (not ``some-file/sub``) where a
+    folder can be made: probed by making and removing an empty temporary folder, which is the only
+    test that also holds for root, read-only file systems and ``/proc``.
+    """
+    if path.exists() and path.is_dir():
+        anchor = path.absolute().parent
+    else:
+        anchor = _existing_ancestor(path.parent)
+    if not anchor.is_dir():
+        raise InputError(
+            [
+                InputIssue(
+                    str(path),
+                    option,
+                    str(path),
+                    f"a path under a folder ({anchor} is a file)",
+                    key="cli_out_under_file",
+                    fields={"file": str(anchor)},
+                )
+            ]
+        )
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".reopen-sim-probe-", dir=anchor))
+    except OSError:
+        raise InputError(
+            [
+                InputIssue(
+                    str(path),
+                    option,
+                    str(path),
+                    f"a place where files can be written ({anchor} is not writable)",
+                    key="cli_out_unwritable",
+                    fields={"folder": str(anchor)},
+                )
+            ]
+        ) from None
+    return path
+
+
+def check_new_output_dir(path: Path, force: bool, option: str = "-o/--out") -> Path:
+    """An output folder: writable (see :func:`check_output_path`) and new unless ``force``."""
+    from reopen_sim.report.write import check_out_dir
+
+    check_output_path(path, option)
+    check_out_dir(path, force)
+    return path
+
+
+def print_lines(lines: Sequence[Any], *, err: bool = False) -> None:
+    """Print plain lines (no rich markup or highlighting: they may hold user text)."""
+    con = err_console if err else console
+    for line in lines:
+        con.print(str(line), markup=False, highlight=False)
 
 
 def lang_of(argv: Sequence[str]) -> str:
@@ -73,6 +210,10 @@ def main() -> None:
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
+    except OSError as exc:
+        # The system refused a file or folder (permissions, disk full, read-only): a message, no traceback.
+        sys.stderr.write(cat("cli.os_error", file=exc.filename or "", reason=exc.strerror or str(exc)) + "\n")
+        sys.exit(2)
     except (typer.Abort, KeyboardInterrupt):
         err_console.print(cat("cli.aborted"))
         sys.exit(130)

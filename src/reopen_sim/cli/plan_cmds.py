@@ -14,40 +14,56 @@ from reopen_sim.cli.app import (
     DEFAULT_LANG,
     LangOpt,
     ScenarioArg,
+    TimeLimitOpt,
     app,
+    at_least,
+    check_input_file,
+    check_output_path,
     console,
     err_console,
+    print_lines,
 )
+from reopen_sim.i18n import Catalogue, load_catalogue
 
 
-def search_phases(meta: Mapping[str, Any]) -> str:
+def search_phases(meta: Mapping[str, Any], t: Catalogue) -> str:
     """How the solver searched, e.g. "1 worker 2.0 det s, then 2 workers 28.1 det s"."""
-    return ", then ".join(
-        f"{p['workers']} worker{'s' if p['workers'] > 1 else ''} {p['deterministic_time']:.1f} det s"
+    return t("cli.phase_then").join(
+        t(
+            "cli.phase_one" if p["workers"] == 1 else "cli.phase_many",
+            n=p["workers"],
+            det=f"{p['deterministic_time']:.1f}",
+        )
         for p in meta.get("phases", [])
     )
+
+
+def print_violations(head: str, problems: list[Any], t: Catalogue) -> None:
+    """A count line and the broken rules, one a line, in the catalogue's language."""
+    err_console.print(head, markup=False, highlight=False)
+    print_lines([f"  - {v.render(t)}" for v in problems], err=True)
 
 
 @app.command("plan")
 def plan_cmd(
     scenario: ScenarioArg,
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder for timetable.csv/.xlsx.")],
-    time_limit_s: Annotated[
-        float, typer.Option("--time-limit", help="Optimizer budget (CP-SAT deterministic seconds).")
-    ] = 30.0,
-    seed: Annotated[int, typer.Option("--seed", help="Solver seed.")] = 0,
+    time_limit_s: TimeLimitOpt = 30.0,
+    seed: Annotated[int, typer.Option("--seed", callback=at_least("--seed", 0), help="Solver seed.")] = 0,
     previous: Annotated[
         Path | None, typer.Option("--previous", help="Published timetable CSV: prefer few changes to it.")
     ] = None,
+    lang: LangOpt = DEFAULT_LANG,
     certify: Annotated[
         int | None,
         typer.Option(
-            "--certify", help="Certify the plan over N simulated mornings; writes certificate.json."
+            "--certify",
+            callback=at_least("--certify", 2),
+            help="Certify the plan over N simulated mornings (N ≥ 2); writes certificate.json.",
         ),
     ] = None,
 ) -> None:
     """Optimize the arrival timetable; write OUT/timetable.csv and OUT/timetable.xlsx (exit 1 if no plan)."""
-    from reopen_sim.i18n import load_catalogue
     from reopen_sim.optimizer.certify import window_limits
     from reopen_sim.optimizer.check import check_plan
     from reopen_sim.optimizer.solve import optimize
@@ -55,44 +71,69 @@ def plan_cmd(
     from reopen_sim.report.certificate import certificate_lines, write_plan_files
     from reopen_sim.scenario.load import load_scenario
 
-    cat = load_catalogue("en")  # plan prints English (it has no --lang yet)
+    t = load_catalogue(lang)
+    if previous is not None:
+        check_input_file(previous, "--previous")
+    check_output_path(out, "-o/--out")
     sc = load_scenario(scenario)
     prev = read_timetable(previous, sc) if previous is not None else None
     plan = optimize(sc, time_limit_s=time_limit_s, seed=seed, previous=prev, certify=certify)
     m = plan.meta
+    status = str(m["status"])
     console.print(
-        f"[bold]{sc.school.name}[/bold]: {m['status']} in {m['wall_time_s']:.2f} s "
-        f"(objective {m['objective']:.0f}, bound {m['best_bound']:.0f}, gap {m['gap']:.2%}; "
-        f"seed {m['seed']}; search: {search_phases(m)})"
+        t(
+            "cli.plan_status",
+            school=sc.school.name,
+            status=t.get(f"cli.status_{status}", status),
+            wall=f"{m['wall_time_s']:.2f}",
+            objective=f"{m['objective']:.0f}",
+            bound=f"{m['best_bound']:.0f}",
+            gap=f"{m['gap']:.2%}",
+            seed=m["seed"],
+            search=search_phases(m, t),
+        ),
+        markup=False,
+        highlight=False,
     )
-    t = Table(title="Objective terms")
-    for col in ("term", "value", "weight", "weighted"):
-        t.add_column(col, justify="right")
+    tab = Table(title=t("cli.terms_title"))
+    tab.add_column(t("cli.col_term"), justify="left", no_wrap=True)
+    for col in ("cli.col_value", "cli.col_weight", "cli.col_weighted"):
+        tab.add_column(t(col), justify="right", overflow="fold")
     for name, value in m["terms"].items():
         w = m["term_weights"][name]
-        t.add_row(name, str(value), str(w), str(value * w))
-    console.print(t)
+        tab.add_row(name, str(value), str(w), str(value * w))
+    console.print(tab)
     console.print(
-        f"Arrivals end {m['arrival_ends']}; peak gate load {m['peak_utilisation']:.1%} of capacity; "
-        f"{m['terms']['split_rooms']} overflow room(s)."
+        t(
+            "cli.plan_arrivals",
+            end=m["arrival_ends"],
+            peak=f"{m['peak_utilisation']:.1%}",
+            split=m["terms"]["split_rooms"],
+        ),
+        markup=False,
+        highlight=False,
     )
     for note in m.get("unused_gates", []):  # an open, staffed gate left unused says why
-        console.print(note["reason"][0].upper() + note["reason"][1:] + ".", highlight=False)
+        reason = t(note["key"], **note["fields"])
+        console.print(reason[0].upper() + reason[1:] + t("cli.sentence_end"), markup=False, highlight=False)
     if "changed_classes" in m:
         ids = m["changed_classes"]
         console.print(
-            cat("plan.changed", n=len(ids), ids=", ".join(ids)) if ids else cat("plan.changed_none"),
+            t("plan.changed", n=len(ids), ids=", ".join(ids)) if ids else t("plan.changed_none"),
+            markup=False,
             highlight=False,
         )
-    for line in certificate_lines(plan, cat):
+    for line in certificate_lines(plan, t):
         console.print(line, markup=False, highlight=False)
     problems = check_plan(sc, plan, window_limits(plan))  # a certified plan's simulated limits
     if problems:  # never expected: the checker is independent of the solver
-        for v in problems:
-            err_console.print(str(v), markup=False, highlight=False)
+        print_violations(t("cli.plan_broken", n=len(problems)), problems, t)
         sys.exit(1)  # not typer.Exit: with standalone_mode=False click would return its code
-    paths = write_plan_files(plan, sc, out)  # timetable.csv/.xlsx (+ certificate.json), all or nothing
-    console.print("Wrote " + ", ".join(map(str, paths)), highlight=False)
+    paths = write_plan_files(plan, sc, out, lang=lang)  # timetable.csv/.xlsx (+ certificate.json)
+    if len(paths) == 2:
+        console.print(t("cli.wrote_two", first=paths[0], second=paths[1]), markup=False, highlight=False)
+    else:
+        console.print(t("certify.cli.wrote", path=", ".join(map(str, paths))), markup=False, highlight=False)
     if not plan.meta.get("certificate", {"met": True})["met"]:
         sys.exit(1)  # written so the certificate can be read; the service level is not met
 
@@ -109,14 +150,13 @@ def check_cmd(
     from reopen_sim.plan import read_timetable
     from reopen_sim.scenario.load import load_scenario
 
-    cat = load_catalogue(lang)
+    t = load_catalogue(lang)
+    check_input_file(timetable, "TIMETABLE")
     sc = load_scenario(scenario)
     plan = read_timetable(timetable, sc)  # a missing or repeated class is a finding of check_plan
     problems = check_plan(sc, plan)
     if not problems:
-        console.print(cat("check.cli.sound", file=timetable, n=len(plan)), highlight=False)
+        console.print(t("cli.check_ok", path=timetable, n=len(plan)), markup=False, highlight=False)
         return
-    err_console.print(cat("check.cli.head", file=timetable, n=len(problems)), highlight=False)
-    for v in problems:
-        err_console.print(f"  - {v.render(cat)}", markup=False, highlight=False)
+    print_violations(t("cli.check_broken", path=timetable, n=len(problems)), problems, t)
     sys.exit(1)  # not typer.Exit: with standalone_mode=False click would return its code

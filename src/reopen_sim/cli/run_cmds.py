@@ -13,7 +13,11 @@ from reopen_sim.cli.app import (
     ProcOpt,
     RepsOpt,
     ScenarioArg,
+    SeedOpt,
+    TimeLimitOpt,
     app,
+    check_input_file,
+    check_output_path,
     console,
 )
 
@@ -26,17 +30,18 @@ def run(
         Path | None, typer.Option("--current", help="The school's current timetable CSV, compared too.")
     ] = None,
     replications: RepsOpt = 100,
-    seed: Annotated[int, typer.Option("--seed", help="Simulation seed.")] = 1,
+    seed: SeedOpt = 1,
     lang: LangOpt = DEFAULT_LANG,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing output folder.")] = False,
-    time_limit_s: Annotated[
-        float, typer.Option("--time-limit", help="Optimizer time limit, seconds.")
-    ] = 30.0,
+    time_limit_s: TimeLimitOpt = 30.0,
     processes: ProcOpt = 1,
 ) -> None:
     """The main job: optimize, compare with the baseline (and --current), write report, notices, figures."""
     from reopen_sim.report.job import run_main_job
 
+    if current is not None:
+        check_input_file(current, "--current")
+    check_output_path(out, "-o/--out")
     run_main_job(
         scenario,
         out,
@@ -64,6 +69,7 @@ def demo(
     """What `make demo` runs: the main job on a bundled school, replacing OUT, then where the report is."""
     from reopen_sim.report.job import run_main_job
 
+    check_output_path(out, "-o/--out")
     res = run_main_job(
         scenario,
         out,

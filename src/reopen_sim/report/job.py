@@ -97,7 +97,16 @@ def run_main_job(
     plans = {"baseline": baseline_plan(sc), "by_hand": baseline_plan(sc, "by_hand"), "optimized": plan}
     if current_plan is not None:
         plans["current"] = current_plan
-    cmp = compare(sc, plans, replications=replications, seed=seed, processes=processes, progress=True)
+    labels = {n: t("cli.simulating_plan", plan=t.get(f"plan.{n}", n)) for n in plans}
+    cmp = compare(
+        sc,
+        plans,
+        replications=replications,
+        seed=seed,
+        processes=processes,
+        progress=True,
+        progress_labels=labels,
+    )
     clock["simulated"] = time.perf_counter()
     timings = {
         "optimize_s": round(clock["optimized"] - clock["start"], 3),

@@ -426,9 +426,19 @@ def certify_plan(
     scenario: Scenario, resolve: Resolve, options: CertifyOptions, previous: Plan | None = None
 ) -> Plan:
     """Solve (``resolve({}, previous)``), certify by simulation, and return the certified plan with
-    ``meta["certificate"]`` (see the module docstring and docs/design.md, "Certification")."""
+    ``meta["certificate"]`` (see the module docstring and docs/design.md, "Certification"). Each
+    re-solve starts from the last round's plan, or, given ``previous`` (a published timetable), from
+    that, so the changes counted are the ones the school would make to what it published."""
     sl = options.service_level or scenario.policy.service_level
-    st = _State(scenario, sl, options, resolve)
+    if previous is not None:  # a published timetable: every round changes as little of it as it can
+        published = previous
+
+        def resolve_from_published(scale: CapacityScale, _last: Plan | None) -> Plan:
+            return resolve(scale, published)
+
+        st = _State(scenario, sl, options, resolve_from_published)
+    else:
+        st = _State(scenario, sl, options, resolve)
     static = resolve({}, previous)
     ev = evaluate(scenario, static, options.replications, options.seed, sl)
     _record(st, "static", static, {}, ev)

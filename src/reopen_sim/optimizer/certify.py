@@ -130,6 +130,11 @@ def _ci(mean: float, lo: float, hi: float) -> dict[str, float | None]:
     return {"mean": _r(mean), "lo": _r(lo), "hi": _r(hi)}
 
 
+def _hhmm_or_none(t_min: float) -> str | None:
+    """A time of day, or None for a gate nobody passed (NaN)."""
+    return format_hhmm(math.ceil(t_min)) if math.isfinite(t_min) else None
+
+
 def _window_text(sc: Scenario, w: int) -> str:
     start = sc.day.window_start_min(w)
     return f"{format_hhmm(start)}–{format_hhmm(start + sc.day.window_min)}"
@@ -188,7 +193,7 @@ def _per_gate(sc: Scenario, result: Any, sl: ServiceLevel) -> list[dict[str, Any
                 "p95_wait_min": fig("p95_wait_min"),
                 "late": fig("late"),
                 "utilisation": fig("utilisation"),
-                "last_through": format_hhmm(math.ceil(r["last_through_min_mean"])),
+                "last_through": _hhmm_or_none(r["last_through_min_mean"]),
             }
         )
     return out

@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 SCENARIO ?= scenarios/junior-middle.yaml
 OUT ?= out/demo
 
-.PHONY: demo test lint typecheck bench clean install
+.PHONY: demo test test-quick lint typecheck bench clean install
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -26,6 +26,11 @@ demo: install
 
 test: install
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q
+
+# The quick tier for iterating: leaves out the long statistical runs and the browser tests
+# (CI runs everything through `make test`).
+test-quick: install
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q -m "not slow and not browser"
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/bench_district.py            # full (about 10-20 min on 2 busy cores)
     .venv/bin/python bench/bench_district.py --quick    # smaller, a couple of minutes
+    .venv/bin/python bench/bench_district.py --interrupt  # seconds from Ctrl-C to exit (4.)
+    .venv/bin/python bench/bench_district.py --pools    # loky pool against a spawn pool (5.)
 
 1. Executors on a generated 50-school district (one what-if): in-process, local process pool and
    Dask LocalCluster, 1 and 2 workers. The evaluator here simulates each school's *baseline plan*
@@ -10,6 +12,11 @@
    identical summaries; the script checks it.
 2. Growth: wall time against schools (at fixed replications) and replications (at fixed schools).
 3. End to end with CP-SAT (optimize + simulate) on a few small schools.
+
+4. Interrupt: seconds from SIGINT (sent once the progress bar shows) to the exit of ``simulate``,
+   ``run`` and ``sweep`` (local pool), with the exit code (130 expected).
+5. Pools: the same sweep on the loky pool the sweep uses and on ``concurrent.futures`` with the
+   spawn start method (the pool it replaced), cold (first use) and warm.
 
 Figures are wall-clock seconds on a shared machine: the load average is printed with them.
 """
@@ -51,13 +58,116 @@ def _run(d: District, reps: int, **kw: Any) -> tuple[float, Any]:
     return time.perf_counter() - t, res
 
 
+def _time_interrupt(args: list[str], cwd: str) -> tuple[float, int]:
+    """Start ``reopen-sim ARGS`` with its progress bar drawn; SIGINT once it shows; (seconds, exit code)."""
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    env = {"PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg", "TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reopen_sim.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=cwd,
+        env=env,
+        start_new_session=True,
+    )
+    seen = threading.Event()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        buf = b""
+        while chunk := proc.stdout.read1(4096):
+            buf += chunk
+            if b"%" in buf or b"/" in buf:
+                seen.set()
+        seen.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    seen.wait(timeout=600)
+    t = time.perf_counter()
+    proc.send_signal(signal.SIGINT)
+    code = proc.wait(timeout=600)
+    return time.perf_counter() - t, code
+
+
+def bench_interrupt(repeat: int) -> None:
+    import subprocess
+    import sys
+    import tempfile
+
+    import yaml
+
+    from reopen_sim.generate import generate_school
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    scenario = os.path.join(root, "scenarios", "junior-middle.yaml")
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "reopen_sim.cli", "plan", scenario, "-o", f"{tmp}/plan"]
+        subprocess.run(cmd, check=True, capture_output=True)
+        schools = [{"scenario": generate_school(s, n_students=600, kind="junior_middle")} for s in range(4)]
+        with open(f"{tmp}/d.yaml", "w", encoding="utf-8") as f:
+            yaml.safe_dump({"schools": schools}, f)
+        jobs = {
+            "simulate": ["simulate", scenario, "--plan", f"{tmp}/plan/timetable.csv", "-n", "3000"],
+            "run": ["run", scenario, "-n", "3000", "--time-limit", "5"],
+            "sweep (pool, 2 workers)": ["sweep", f"{tmp}/d.yaml", "-n", "50", "--workers", "2"],
+        }
+        print(f"# Ctrl-C to exit, seconds; load average {_load()}")
+        for name, job in jobs.items():
+            for i in range(repeat):
+                wall, code = _time_interrupt([*job, "-o", f"{tmp}/out-{i}-{len(name)}"], tmp)
+                print(f"{name:24s} {wall:5.2f} s  exit {code}", flush=True)
+
+
+def _pool_sweep(d: District, reps: int, pool: str) -> float:
+    """Wall seconds of one sweep on ``pool``: "loky" (the sweep's own) or "spawn" (concurrent.futures)."""
+    if pool == "loky":
+        return _run(d, reps, executor="process", workers=2, evaluator=simulate_baseline)[0]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+
+    from reopen_sim.district.sweep import prepare, run_task, task_seed
+
+    t = time.perf_counter()
+    tasks = []
+    for school in d.schools:
+        sc = prepare(school, d.what_ifs[0])
+        assert isinstance(sc, Scenario)
+        from reopen_sim.district.sweep import Task
+
+        tasks.append(Task(school.name, d.what_ifs[0].name, sc, reps, task_seed(1, school.name), 1.0, ""))
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as ex:
+        list(ex.map(partial(run_task, simulate_baseline), tasks))
+    return time.perf_counter() - t
+
+
+def bench_pools(repeat: int) -> None:
+    d = generate_district(10, seed=1, what_ifs=(WhatIf(name="baseline"),), max_students=600)
+    print(f"# 10 schools x 5 replications, 2 workers; load average {_load()}")
+    for i in range(repeat):
+        for pool in ("loky", "spawn"):
+            print(f"round {i}: {pool:5s} {_pool_sweep(d, 5, pool):5.1f} s", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="10 schools, fewer replications")
     ap.add_argument(
         "--repeat", type=int, default=3, help="runs of each executor configuration (min reported)"
     )
+    ap.add_argument("--interrupt", action="store_true", help="only: seconds from Ctrl-C to exit")
+    ap.add_argument("--pools", action="store_true", help="only: loky pool against a spawn pool")
     args = ap.parse_args()
+    if args.interrupt:
+        bench_interrupt(args.repeat)
+        return
+    if args.pools:
+        bench_pools(args.repeat)
+        return
     n_schools, reps = (10, 5) if args.quick else (50, 10)
     baseline = (WhatIf(name="baseline"),)
     d = generate_district(n_schools, seed=1, what_ifs=baseline)

@@ -62,3 +62,45 @@ class CountingEvaluator:
     def __call__(self, scenario: Scenario, replications: int, seed: int, time_limit_s: float) -> Evaluation:
         self.calls.append(scenario.school.name)
         return fake_evaluator(scenario, replications, seed, time_limit_s)
+
+
+class KillsItsWorkerOnce:
+    """The fake evaluator, except that the first evaluation of ``school`` SIGKILLs its own process.
+
+    "First" is recorded by a marker file in ``marker_dir`` (workers share no memory), so the retry
+    of the same task runs normally. Only for worker processes: in-process it would kill the caller.
+    """
+
+    def __init__(self, marker_dir: str, school: str) -> None:
+        self.marker_dir = marker_dir
+        self.school = school
+
+    def __call__(self, scenario: Scenario, replications: int, seed: int, time_limit_s: float) -> Evaluation:
+        import os
+        import signal
+        from pathlib import Path
+
+        if scenario.school.name == self.school:
+            marker = Path(self.marker_dir) / "killed-once"
+            try:
+                marker.touch(exist_ok=False)
+            except FileExistsError:
+                pass
+            else:
+                os.kill(os.getpid(), signal.SIGKILL)
+        return fake_evaluator(scenario, replications, seed, time_limit_s)
+
+
+class AlwaysKillsItsWorker:
+    """SIGKILLs its process whenever it evaluates ``school`` (a task that can never finish)."""
+
+    def __init__(self, school: str) -> None:
+        self.school = school
+
+    def __call__(self, scenario: Scenario, replications: int, seed: int, time_limit_s: float) -> Evaluation:
+        import os
+        import signal
+
+        if scenario.school.name == self.school:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return fake_evaluator(scenario, replications, seed, time_limit_s)

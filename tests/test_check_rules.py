@@ -190,7 +190,7 @@ def test_check_in_chinese_reports_a_missing_class_as_a_finding(tmp_path: Path) -
     res = run_cli("check", str(school_yaml), str(csv_path), "--lang", "zh")
     assert res.returncode == 1, res.stderr
     assert "[classes] 班级 7-3（20 人）在计划中没有对应的行。" in res.stderr
-    assert "[gate_capacity] 校门 A" in res.stderr and "违反规则 2 处" in res.stderr
+    assert "[gate_capacity] 校门 A" in res.stderr and "违反 2 条规则" in res.stderr
     assert "Traceback" not in res.stderr
     en = run_cli("check", str(school_yaml), str(csv_path), "--lang", "en")
     assert "[classes] Class 7-3 (20 students) has no row in the plan." in en.stderr

@@ -248,3 +248,113 @@ def test_any_what_if_gives_a_scenario_or_a_named_reason(what_if: WhatIf) -> None
             assert {c.grade for c in sc.classes} <= set(what_if.keep_grades)
         ids = {e.id for e in sc.entrances}
         assert not ({"front", "east", "gate"} & set(what_if.close_gates) & ids)
+
+
+# --------------------------------------------------------------------------------------------
+# A what-if that names nothing real is the district file's mistake: exit 2 before any work
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("what_if", "field", "value"),
+    [
+        ({"close_gates": ["eest"]}, "close_gates", "eest"),
+        ({"keep_grades": [10, 11]}, "keep_grades", "10, 11"),
+        ({"school_kinds": ["high"]}, "school_kinds", "high"),
+        ({"overrides": {"policy": {"queue_spacing_mm": 1.5}}}, "policy.queue_spacing_mm", "1.5"),
+        ({"every_entrance": {"lanes": "two"}}, "entrances[0].lanes", "two"),
+    ],
+)
+def test_a_what_if_naming_nothing_real_is_an_error(
+    what_if: dict[str, object], field: str, value: str
+) -> None:
+    from reopen_sim.district.load import check_what_ifs
+
+    d = _tiny_district(**what_if)
+    with pytest.raises(InputError) as exc:
+        check_what_ifs(d)
+    (issue,) = exc.value.issues
+    assert "'w'" in f"{issue.file} {issue.path}" and field in issue.path and issue.value == value
+
+
+def test_what_ifs_that_concern_some_schools_are_fine() -> None:
+    from reopen_sim.district.load import check_what_ifs
+
+    for what_if in (
+        {"close_gates": ["east"]},  # the junior middle school has it, the tiny school does not
+        {"close_gates": ["largest"]},
+        {"keep_grades": [9, 10]},
+        {"school_kinds": ["junior_middle", "high"]},
+        {"overrides": {"policy": {"queue_spacing_m": 5.0}}},  # a real value, whether or not plans fit
+    ):
+        check_what_ifs(_tiny_district(**what_if))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_cli_sweep_refuses_an_unknown_gate(tmp_path: Path, lang: str) -> None:
+    import subprocess
+    import sys
+
+    p = _write(
+        tmp_path,
+        {
+            "schools": [{"path": str(SCENARIOS / "tiny-school.yaml")}],
+            "what_ifs": [{"name": "baseline"}, {"name": "east closed", "close_gates": ["east"]}],
+        },
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reopen_sim.cli",
+            "sweep",
+            str(p),
+            "-o",
+            str(tmp_path / "out"),
+            "--lang",
+            lang,
+        ],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8"},
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    err = done.stderr
+    assert str(p) in err and "'east closed'" in err and "close_gates" in err and "'east'" in err
+    assert "Traceback" not in err and not (tmp_path / "out").exists()
+    if lang == "zh":
+        assert "expected" not in err and "校门" in err
+
+
+_BAD_DISTRICTS: list[object] = [
+    {"schools": []},
+    {"schools": "a.yaml"},
+    {"schools": [{"path": "a.yaml", "scenario": {}}]},
+    {"schools": [{"path": "a.yaml"}], "what_ifs": [{"name": "x", "colour": 3}]},
+    {"schools": [{"path": "a.yaml"}], "what_ifs": [{"name": ""}]},
+    {"schools": [{"path": "a.yaml"}], "what_ifs": [{"overrides": {}}]},
+    {"schools": [{"path": "a.yaml"}], "what_ifs": [{"name": "x"}, {"name": "x"}]},
+    {"schools": [{"path": "a.yaml", "name": "A"}, {"path": "b.yaml", "name": "A"}]},
+    {"schools": [{"path": "a.yaml"}], "what_ifs": [{"name": "x", "keep_grades": [13]}]},
+    {"schools": [{"path": "a.yaml"}], "what_ifs": [{"name": "x", "keep_grades": "nine"}]},
+    {"schools": [{"path": "a.yaml"}], "what_ifs": [{"name": "x", "school_kinds": ["college"]}]},
+    {"schools": [{"path": "a.yaml"}], "what_ifs": [{"name": "x", "overrides": [1]}]},
+    {"schools": [{"path": "a.yaml"}], "phased_return": {"days": [{"day": 0, "grades": [1]}]}},
+    {"schools": [{"path": "a.yaml"}], "phased_return": {"days": []}},
+    [1, 2],
+    "just text",
+]
+
+
+@pytest.mark.parametrize("data", _BAD_DISTRICTS)
+def test_every_district_file_error_is_translated(tmp_path: Path, data: object) -> None:
+    from reopen_sim.i18n import load_catalogue
+
+    p = _write(tmp_path, data)
+    with pytest.raises(InputError) as exc:
+        load_district(p)
+    zh = load_catalogue("zh")
+    for issue in exc.value.issues:
+        assert issue.key is not None and issue.key != "district_value", issue
+        text = issue.render(zh)
+        assert str(p) in text and "expected" not in text

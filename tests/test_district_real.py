@@ -69,10 +69,11 @@ def test_statuses_with_the_real_models(reference: SweepResult) -> None:
     tt = reference.timetable("Tiny high")
     assert set(tt["class_id"]) and {"arrival_start", "gate", "rooms"} <= set(tt.columns)
     q = reference.table("max_queue_people")
-    assert (q.notna().all().all()) and len(q) == 3
+    ok = ["Tiny primary", "Tiny junior_middle", "Tiny high"]
+    assert q.loc[ok].notna().all().all() and q.drop(index=ok).isna().all().all()  # no plan: NaN
     # the default evaluator counts close contacts: classmates are close by rule, so at least the
     # pairs of each class (n(n-1)/2) are close; cross-class pairs are a small part of all pairs
-    close = reference.table("close_pairs")["baseline"]
+    close = reference.table("close_pairs")["baseline"].dropna()
     cross = reference.table("cross_class_close_pairs")["baseline"]
     for school in close.index:
         sizes = reference.timetable(school)["students"].astype(int)

@@ -75,9 +75,12 @@ def test_risk_is_mean_rank_over_metrics(result: SweepResult) -> None:
     assert r.loc["B", "risk_score"] == pytest.approx((1 + 1 + 3) / 3)
     assert r.loc["C", "risk_score"] == pytest.approx((2 + 1 + 1) / 3)
     assert r.loc["A", "risk_score"] == pytest.approx((3 + 3 + 2) / 3)
-    assert list(r.index) == ["C", "B", "A"] and list(r["rank"]) == [1, 2, 3]
+    # D has no plan: listed first, as such, never dropped; the others ranked
+    assert list(r.index) == ["D", "C", "B", "A"] and list(r["rank"].astype(object)) == [pd.NA, 1, 2, 3]
+    assert list(r["status"]) == ["invalid", "ok", "ok", "ok"] and pd.isna(r.loc["D", "risk_score"])
     assert r.loc["B", "worst_gate_max_queue_people"] == 30  # the worst gate, not the whole-school figure
-    assert "D" not in r.index  # no plan: listed among the schools that cannot fit instead
+    wide = risk_table(result, "wide").set_index("school")
+    assert wide.loc["C", "status"] == "infeasible" and list(wide.index[:2]) == ["C", "D"]
 
 
 def test_cannot_fit_and_what_if_table(result: SweepResult) -> None:
@@ -180,6 +183,36 @@ def test_cli_sweep_reports_resumes_and_exits(tmp_path: Path) -> None:
     assert list(st["status"]) == ["ok", "infeasible", "invalid"]
     second = _cli(*args)
     assert second.returncode == 1 and "0 evaluated, 2 resumed" in second.stdout
+    zh = _cli(*args, "--lang", "zh")  # resumed again: the terminal and the report in Chinese
+    assert zh.returncode == 1 and "沿用已完成的 2 项" in zh.stdout and "无法排出方案" in zh.stdout
+    assert '<html lang="zh-Hans">' in (out / "report" / "district.html").read_text(encoding="utf-8")
     assert _cli("sweep", str(tmp_path / "nope.yaml"), "-o", str(out)).returncode == 2
     bad = _cli(*args[:-4], "--executor", "threads")
     assert bad.returncode == 2 and "executor" in bad.stderr and "threads" in bad.stderr
+
+
+def test_schools_that_cannot_fit_are_in_every_figure(result: SweepResult) -> None:
+    from reopen_sim.report.district import peak_queue_by_what_if, status_by_what_if, what_if_heatmap
+
+    box = peak_queue_by_what_if(result).axes[0]
+    ticks = [tk.get_text() for tk in box.get_xticklabels()]
+    assert ticks == ["base\n1 cannot fit", "wide\n2 cannot fit"]  # D under base; C and D under wide
+    marked = box.collections[0].get_offsets()
+    assert len(marked) == 2  # a × above each box that has schools without a plan
+    heat = what_if_heatmap(result).axes[0]
+    crosses = sorted((round(tx.get_position()[0]), round(tx.get_position()[1])) for tx in heat.texts)
+    # (column = what-if, row = school): D base, C wide, D wide
+    assert crosses == [(0, 3), (1, 2), (1, 3)]
+    bars = status_by_what_if(result).axes[0]
+    labels = bars.get_legend_handles_labels()[1]
+    assert "cannot fit" in labels and "invalid input" in labels
+
+
+def test_report_in_chinese(result: SweepResult, tmp_path: Path) -> None:
+    out = write_district_report(result, tmp_path / "report", lang="zh")
+    html = (out / "district.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-Hans">' in html and "学校风险排序" in html and "无法排出方案" in html
+    for english in ("Schools ranked", "cannot fit", "What-ifs across", "plan found", "Figures are"):
+        assert english not in html
+    en = write_district_report(result, tmp_path / "en")
+    assert pd.read_csv(out / "risk.csv").equals(pd.read_csv(en / "risk.csv"))  # data files do not change

@@ -230,3 +230,11 @@ def test_paired_differences_use_common_random_numbers(reference) -> None:  # typ
     rep = reference.replicates
     assert list(rep.columns) == ["school", "what_if", "metric", "replication", "value"]
     assert len(rep) == int(reference.summary["n"].sum())
+
+
+def test_table_keeps_every_school_and_what_if(reference) -> None:  # type: ignore[no-untyped-def]
+    t = reference.table("max_queue_people")
+    assert list(t.index) == list(reference.schools) and list(t.columns) == list(reference.what_ifs)
+    st = reference.status.set_index(["school", "what_if"])["status"]
+    for (school, w), status in st.items():
+        assert pd.isna(t.loc[school, w]) == (status != "ok"), (school, w)

@@ -37,3 +37,21 @@ def test_import_is_light() -> None:
     code = "import sys, reopen_sim; print(any(m.startswith(('ortools', 'simpy', 'matplotlib')) for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_type_checkers_see_every_export() -> None:
+    """The ``TYPE_CHECKING`` block imports every name of ``_EXPORTS`` from its module, so type checkers
+    and IDEs see ``rs.optimize``, ``rs.simulate``... with their real signatures."""
+    import ast
+    import inspect
+
+    import reopen_sim
+
+    tree = ast.parse(inspect.getsource(reopen_sim))
+    seen: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            for imp in node.body:
+                assert isinstance(imp, ast.ImportFrom) and imp.module
+                seen.update({a.name: imp.module for a in imp.names})
+    assert seen == reopen_sim._EXPORTS

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,16 @@ SIMULATION_METRICS: tuple[str, ...] = (
 )
 CONTACT_METRICS: tuple[str, ...] = ("close_contacts", "cross_grade_contacts")
 COMPARED_METRICS: tuple[str, ...] = SIMULATION_METRICS + CONTACT_METRICS
+
+# The measures people read first (``Comparison.summary("narrow")``).
+NARROW_METRICS: tuple[str, ...] = (
+    "max_queue_people",
+    "max_queue_m",
+    "p95_wait_min",
+    "last_through_min",
+    "late",
+    "close_contacts",
+)
 
 TABLE_COLUMNS: tuple[str, ...] = ("plan", "metric", "mean", "lo", "hi", "diff_mean", "diff_lo", "diff_hi")
 
@@ -95,7 +105,10 @@ class Comparison:
     - ``contacts``: plan, replication, setting, contacts — close-contact pairs by setting;
     - ``gate_metrics``: plan + ``SimulationResult.metrics()`` rows (every gate, incl. "all");
     - ``plans``, ``replications``, ``seed``; ``results``/``contact_results`` keep the raw objects
-      (empty when built from stored frames).
+      (empty when built from stored frames); ``scenario`` the school (None from stored frames).
+
+    ``summary()`` gives typed tables (docs/api.md), ``plot()`` the queues per gate, and in a
+    notebook the object shows itself as a short table of the measures read first.
     """
 
     table: pd.DataFrame
@@ -109,6 +122,7 @@ class Comparison:
     gate_metrics: pd.DataFrame = field(default_factory=pd.DataFrame)
     results: dict[str, Any] = field(default_factory=dict, repr=False)
     contact_results: dict[str, Any] = field(default_factory=dict, repr=False)
+    scenario: Scenario | None = field(default=None, repr=False)
 
     @property
     def reference(self) -> str:
@@ -122,6 +136,65 @@ class Comparison:
         if row.empty:
             raise KeyError((plan, metric))
         return float(row[column].iloc[0])
+
+    def summary(self, form: Literal["narrow", "long"] = "narrow") -> pd.DataFrame:
+        """Typed tables (docs/api.md).
+
+        ``narrow``: one row per plan (categorical, reference first), the mean over replications of
+        :data:`NARROW_METRICS`, the time of day the last student is through as ``last_through``
+        (Timedelta since midnight) and ``replications``. ``long``: :attr:`table` with plan and
+        metric categoricals (times of day stay minutes since midnight in ``last_through_min``).
+        """
+        from reopen_sim.plotting import clock
+
+        plans = list(self.plans)
+        if form == "long":
+            out = self.table.copy()
+            out["plan"] = pd.Categorical(out["plan"], categories=plans)
+            out["metric"] = pd.Categorical(out["metric"], categories=list(dict.fromkeys(out["metric"])))
+            return out.reset_index(drop=True)
+        if form != "narrow":
+            raise ValueError(f"form is 'narrow' or 'long', not {form!r}")
+        means = self.table.pivot_table(
+            index="plan", columns="metric", values="mean", aggfunc="first", sort=False
+        )
+        means = means.reindex(plans)
+        out = pd.DataFrame({"plan": pd.Categorical(plans, categories=plans)})
+        out["replications"] = pd.Series([self.replications] * len(plans), dtype="int64")
+        for m in NARROW_METRICS:
+            if m not in means.columns:
+                continue
+            values = means[m].to_numpy(dtype=float)
+            if m == "last_through_min":
+                out["last_through"] = clock(values)
+            else:
+                out[m] = values
+        return out
+
+    def plot(self, gate: str | None = None, lang: str = "en", ax: Any = None) -> Any:
+        """Students queuing over time at every gate (one panel each), each plan with its 95% band and
+        the gate's marked places dashed; only ``gate`` (``"all"`` = the whole school) when named or
+        when drawing on ``ax``. Returns the matplotlib Figure."""
+        from reopen_sim.plotting import marked_places, queue_panels
+
+        gates = [g for g in dict.fromkeys(self.timeseries["gate"]) if g != "all"]
+        return queue_panels(self.timeseries, marked_places(self.scenario, [*gates, "all"]), gate, lang, ax)
+
+    def _repr_html_(self) -> str:
+        """The narrow summary as a short escaped table: one row per plan."""
+        from reopen_sim.plotting import hhmmss, html_table
+
+        narrow = self.summary("narrow")
+        cols = [c for c in narrow.columns if c != "replications"]
+        rows: list[dict[str, Any]] = []
+        for rec in narrow.to_dict("records"):
+            r = {str(k): v for k, v in rec.items()}
+            if "last_through" in r:
+                r["last_through"] = hhmmss(r["last_through"])
+            rows.append(r)
+        title = f"Comparison of {len(self.plans)} plans, {self.replications} simulated mornings (means)"
+        notes = [f"differences against {self.reference!r} with 95% intervals: .table; queues: .plot()"]
+        return html_table(rows, cols, title, notes)
 
 
 # --------------------------------------------------------------------------------------------
@@ -293,4 +366,5 @@ def compare(
         gate_metrics=pd.concat(gate_metrics, ignore_index=True),
         results={n: outcome[n][0] for n in names},
         contact_results={n: outcome[n][1] for n in names},
+        scenario=scenario,
     )

@@ -96,11 +96,75 @@ class Plan:
         w.writerows(self.rows())
         return buf.getvalue()
 
-    def to_frame(self) -> Any:
-        """The timetable as a pandas DataFrame (contract columns)."""
+    def to_frame(self, text: bool = False) -> Any:
+        """The timetable as a pandas DataFrame: the contract columns, one row per class in
+        timetable order, with real dtypes (docs/api.md): class_id and rooms (``;``-joined) strings,
+        grade and gate categoricals, students int64, boarding bool, arrival_start, arrival_end and
+        dismissal_time Timedelta since midnight, canteen_sitting Int64 (missing when delivered).
+        ``text=True`` gives the cells exactly as ``timetable.csv`` writes them."""
         import pandas as pd
 
-        return pd.DataFrame(self.rows(), columns=list(TIMETABLE_COLUMNS))
+        rows = self.rows()
+        frame = pd.DataFrame(rows, columns=list(TIMETABLE_COLUMNS))
+        if text:
+            return frame
+        by_id = self.by_class()
+        ordered = [by_id[r["class_id"]] for r in rows]
+        gates = list(dict.fromkeys(sorted(a.gate for a in ordered)))
+
+        from reopen_sim.plotting import clock
+
+        return pd.DataFrame(
+            {
+                "class_id": pd.Series([a.class_id for a in ordered], dtype="string"),
+                "grade": pd.Categorical(
+                    [a.grade for a in ordered], categories=sorted({a.grade for a in ordered}), ordered=True
+                ),
+                "students": pd.Series([a.students for a in ordered], dtype="int64"),
+                "boarding": pd.Series([a.boarding for a in ordered], dtype="bool"),
+                "arrival_start": clock([a.arrival_start_min for a in ordered]),
+                "arrival_end": clock([a.arrival_end_min for a in ordered]),
+                "gate": pd.Categorical([a.gate for a in ordered], categories=gates),
+                "rooms": pd.Series([";".join(a.rooms) for a in ordered], dtype="string"),
+                "canteen_sitting": pd.Series([a.canteen_sitting for a in ordered], dtype="Int64"),
+                "dismissal_time": clock([a.dismissal_min for a in ordered]),
+            }
+        )
+
+    def plot(self, scenario: Scenario | None = None, lang: str = "en", ax: Any = None) -> Any:
+        """Gantt chart of the arrival windows by gate (a matplotlib Figure; draws on ``ax`` if given).
+
+        Classes are written as schools write them (``lang="zh"``: 初一（3）班); with ``scenario``
+        the gates keep the scenario's order and classes their own names."""
+        from reopen_sim.plotting import plan_gantt
+
+        return plan_gantt(self, scenario, lang, ax)
+
+    def _repr_html_(self) -> str:
+        """Per gate: classes, students, first and last window (escaped; not the whole timetable)."""
+        from reopen_sim.plotting import html_table
+
+        rows = []
+        for gate in sorted({a.gate for a in self.assignments}):
+            at = [a for a in self.assignments if a.gate == gate]
+            rows.append(
+                {
+                    "gate": gate,
+                    "classes": len(at),
+                    "students": sum(a.students for a in at),
+                    "first window": format_hhmm(min(a.arrival_start_min for a in at)),
+                    "last window": format_hhmm(max(a.arrival_start_min for a in at)),
+                }
+            )
+        n = sum(a.students for a in self.assignments)
+        notes = [f"solver status: {self.meta['status']}"] if "status" in self.meta else []
+        notes.append("plan.to_frame() gives the timetable; plan.plot() the windows by gate.")
+        return html_table(
+            rows,
+            ["gate", "classes", "students", "first window", "last window"],
+            f"Plan: {len(self)} classes, {n} students",
+            notes,
+        )
 
 
 def _cell_issue(file: str, line: int, col: str, value: str, expected: str, key: str) -> InputIssue:

@@ -172,10 +172,11 @@ def check_new_output_dir(path: Path, force: bool, option: str = "-o/--out") -> P
 
 
 def print_lines(lines: Sequence[Any], *, err: bool = False) -> None:
-    """Print plain lines (no rich markup or highlighting: they may hold user text)."""
+    """Print plain lines (no rich markup or highlighting: they may hold user text), never wrapped:
+    each finding stays on one line for copy, grep and tests."""
     con = err_console if err else console
     for line in lines:
-        con.print(str(line), markup=False, highlight=False)
+        con.print(str(line), markup=False, highlight=False, soft_wrap=True)
 
 
 def lang_of(argv: Sequence[str]) -> str:
@@ -223,5 +224,22 @@ def main() -> None:
         if callable(show) and hasattr(exc, "exit_code"):
             show()
             sys.exit(2)
+        if _interrupted(exc):  # Ctrl-C while a compiled module was loading: ImportError from it
+            err_console.print(cat("cli.aborted"))
+            sys.exit(130)
         raise
+    if code == 130:  # click turned Ctrl-C into its Abort and returned the exit code
+        err_console.print(cat("cli.aborted"))
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """True when ``exc`` was caused by a KeyboardInterrupt (``raise ... from`` or during handling)."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, KeyboardInterrupt):
+            return True
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return False

@@ -10,6 +10,8 @@ import typer
 from rich.table import Table
 
 from reopen_sim.cli.app import (
+    DEFAULT_LANG,
+    LangOpt,
     app,
     console,
 )
@@ -30,6 +32,7 @@ def sweep(
     with_contacts: Annotated[
         bool, typer.Option("--contacts/--no-contacts", help="Count close contacts.")
     ] = True,
+    lang: LangOpt = DEFAULT_LANG,
 ) -> None:
     """Optimize and simulate every school × what-if of a district; write OUT/report/district.html.
 
@@ -39,6 +42,7 @@ def sweep(
     from reopen_sim.district.evaluate import optimize_and_simulate, optimize_simulate_contacts
     from reopen_sim.district.load import load_district
     from reopen_sim.district.sweep import sweep as run_sweep
+    from reopen_sim.i18n import load_catalogue
     from reopen_sim.report.district import cannot_fit, risk_table, write_district_report
 
     d = load_district(district)
@@ -54,23 +58,39 @@ def sweep(
         time_limit_s=time_limit_s,
         evaluator=optimize_simulate_contacts if with_contacts else optimize_and_simulate,
     )
-    report = write_district_report(res, out / "report")
+    report = write_district_report(res, out / "report", lang=lang)
     m = res.meta
-    console.print(
-        f"[bold]{d.name}[/bold]: {len(d.schools)} schools × {len(d.what_ifs)} what-ifs; "
-        f"{m['evaluated']} evaluated, {m['resumed']} resumed, in {m['elapsed_s']:.1f} s ({m['executor']})",
-        highlight=False,
+    cat = load_catalogue(lang)
+    done = cat(
+        "district.cli.done",
+        district=d.name,
+        n_schools=len(d.schools),
+        n_what_ifs=len(d.what_ifs),
+        evaluated=m["evaluated"],
+        resumed=m["resumed"],
+        elapsed_s=f"{m['elapsed_s']:.1f}",
+        executor=m["executor"],
     )
-    t = Table(title=f"Riskiest schools ({res.what_ifs[0]})", title_justify="left")
-    for col in ("rank", "school", "risk score"):
-        t.add_column(col, justify="left" if col == "school" else "right")
+    console.print(done, highlight=False, markup=False)
+    t = Table(title=cat("district.risk_heading", what_if=res.what_ifs[0]), title_justify="left")
+    for col in ("rank", "school", "status", "risk_score"):
+        t.add_column(cat(f"district.col.{col}"), justify="left" if col in ("school", "status") else "right")
     for r in risk_table(res).head(10).itertuples(index=False):
-        t.add_row(str(r.rank), str(r.school), f"{r.risk_score:.1f}")
+        ranked = r.status == "ok"
+        t.add_row(
+            str(r.rank) if ranked else "",
+            str(r.school),
+            cat(f"district.status.{r.status}"),
+            f"{r.risk_score:.1f}" if ranked else "",
+        )
     console.print(t)
     problems = cannot_fit(res)
     for r in problems.itertuples(index=False):
-        console.print(f"[red]{r.status}[/red] {r.school} / {r.what_if}: {r.reason}", highlight=False)
-    console.print(f"[bold]Open {report / 'district.html'} in a browser.[/bold]", highlight=False)
+        line = f"{cat(f'district.status.{r.status}')} {r.school} / {r.what_if}: {r.reason}"
+        console.print(line, style="red", highlight=False, markup=False)
+    console.print(
+        cat("district.cli.open", path=report / "district.html"), style="bold", highlight=False, markup=False
+    )
     if len(problems):
         # sys.exit, not typer.Exit: with standalone_mode=False click returns Exit's code from app()
         # instead of raising it, and main() does not look at that return value.

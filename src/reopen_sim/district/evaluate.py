@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from reopen_sim.signals import python_sigint_kept
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -50,9 +52,10 @@ def optimize_and_simulate(
 
     # time_limit_s is a deterministic budget here (a sweep must not depend on machine load):
     # no wall-clock limit, the whole budget deterministic.
-    plan = optimize(
-        scenario, time_limit_s=math.inf, deterministic_limit_s=time_limit_s, seed=seed, num_workers=1
-    )
+    with python_sigint_kept():  # Ctrl-C after the solve still raises KeyboardInterrupt
+        plan = optimize(
+            scenario, time_limit_s=math.inf, deterministic_limit_s=time_limit_s, seed=seed, num_workers=1
+        )
     result = simulate(scenario, plan, replications=replications, seed=seed)
     metrics: Any = result.metrics()
     return Evaluation(timetable=plan.rows(), metrics=metrics)
@@ -79,9 +82,10 @@ def optimize_simulate_contacts(
 
     # time_limit_s is a deterministic budget here (a sweep must not depend on machine load):
     # no wall-clock limit, the whole budget deterministic.
-    plan = optimize(
-        scenario, time_limit_s=math.inf, deterministic_limit_s=time_limit_s, seed=seed, num_workers=1
-    )
+    with python_sigint_kept():  # Ctrl-C after the solve still raises KeyboardInterrupt
+        plan = optimize(
+            scenario, time_limit_s=math.inf, deterministic_limit_s=time_limit_s, seed=seed, num_workers=1
+        )
     result = simulate(scenario, plan, replications=replications, seed=seed)
     metrics = result.metrics()
     stats = contacts(scenario, result).stats

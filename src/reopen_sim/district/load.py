@@ -56,6 +56,9 @@ LARGEST_GATE = "largest"
 """``close_gates: [largest]`` closes each school's entrance with the most lanes (first on ties)."""
 
 
+_GRADES_RULE = "grades 1-12, at least one"
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -85,7 +88,7 @@ class WhatIf(_Model):
     @classmethod
     def _grades(cls, v: tuple[int, ...] | None) -> tuple[int, ...] | None:
         if v is not None and (not v or any(g < 1 or g > 12 for g in v)):
-            raise ValueError("grades 1-12, at least one")
+            raise ValueError(_GRADES_RULE)
         return v
 
 
@@ -193,18 +196,24 @@ def _read_yaml(p: Path, what: str) -> tuple[Any, list[InputIssue]]:
     try:
         text = p.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
-        return None, [InputIssue(str(p), "", "", f"an existing {what} file")]
+        return None, [InputIssue(str(p), "", "", f"an existing {what} file", key=f"district_{what}_file")]
     except IsADirectoryError:
-        return None, [InputIssue(str(p), "", "", f"a {what} file, not a folder")]
+        return None, [
+            InputIssue(str(p), "", "", f"a {what} file, not a folder", key=f"district_{what}_folder")
+        ]
     except UnicodeDecodeError:
-        return None, [InputIssue(str(p), "", "", "a UTF-8 encoded YAML file")]
+        return None, [InputIssue(str(p), "", "", "a UTF-8 encoded YAML file", key="district_utf8")]
     try:
         return yaml.safe_load(text), []
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        return None, [InputIssue(str(p), where, "", f"valid YAML ({problem})")]
+        return None, [
+            InputIssue(
+                str(p), where, "", f"valid YAML ({problem})", key="district_yaml", fields={"problem": problem}
+            )
+        ]
 
 
 def _school_name(raw: Any, fallback: str) -> str:
@@ -227,7 +236,13 @@ def make_school(
     if raw is not None and not isinstance(raw, Mapping):
         issues = (
             *issues,
-            InputIssue(file, "", _show(raw), "a YAML mapping with school, day, classes, entrances, rooms"),
+            InputIssue(
+                file,
+                "",
+                _show(raw),
+                "a YAML mapping with school, day, classes, entrances, rooms",
+                key="district_school_mapping",
+            ),
         )
         raw = None
     merged = None if raw is None else _deep_merge(dict(defaults or {}), raw)
@@ -240,23 +255,60 @@ def make_school(
     )
 
 
+# pydantic error type -> (catalogue key, English sentence); sentences take ``{bound}`` / ``{choices}``.
+_SCHEMA_SENTENCES: dict[str, tuple[str, str]] = {
+    "extra_forbidden": ("district_no_such_field", "no such field"),
+    "missing": ("district_required", "this field (it is required)"),
+    "too_short": ("district_too_short", "at least {bound} item(s)"),
+    "string_too_short": ("district_text", "non-empty text"),
+    "string_type": ("district_text", "non-empty text"),
+    "greater_than_equal": ("district_at_least", "a number >= {bound}"),
+    "int_parsing": ("district_whole_number", "a whole number"),
+    "int_type": ("district_whole_number", "a whole number"),
+    "int_from_float": ("district_whole_number", "a whole number"),
+    "tuple_type": ("district_list", "a list"),
+    "list_type": ("district_list", "a list"),
+    "dict_type": ("district_mapping_value", "a mapping of key: value"),
+    "model_type": ("district_mapping_value", "a mapping of key: value"),
+    "model_attributes_type": ("district_mapping_value", "a mapping of key: value"),
+    "literal_error": ("one_of", "one of {choices}"),
+}
+
+
+def _schema_issue(file: str, err: Any) -> InputIssue:
+    """One pydantic error of the district file as a translatable issue."""
+    kind = err["type"]
+    value = "" if kind == "missing" else _show(err.get("input", ""))
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    ctx = err.get("ctx") or {}
+    path = _loc_to_path(tuple(err["loc"]))
+    if msg == _GRADES_RULE:
+        return InputIssue(file, path, value, msg, key="district_grades_rule")
+    if kind in _SCHEMA_SENTENCES:
+        key, sentence = _SCHEMA_SENTENCES[kind]
+        fields = {
+            "bound": ctx.get("min_length", ctx.get("ge", "")),
+            "choices": str(ctx.get("expected", "")).replace("'", ""),
+        }
+        fields = {k: v for k, v in fields.items() if "{" + k + "}" in sentence}
+        return InputIssue(file, path, value, sentence.format(**fields), key=key, fields=fields)
+    return InputIssue(file, path, value, msg, key="district_value", fields={"detail": msg})
+
+
 def district_from_dict(data: Any, file: str = "<district>", base_dir: str | Path = ".") -> District:
     """Validate a district given as a mapping (the content of a district YAML)."""
     if not isinstance(data, Mapping):
-        raise InputError([InputIssue(file, "", _show(data), "a YAML mapping with schools and what_ifs")])
+        raise InputError(
+            [
+                InputIssue(
+                    file, "", _show(data), "a YAML mapping with schools and what_ifs", key="district_mapping"
+                )
+            ]
+        )
     try:
         spec = _DistrictFile.model_validate(data)
     except ValidationError as exc:
-        bad: list[InputIssue] = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            value = "" if err["type"] == "missing" else _show(err.get("input", ""))
-            msg = str(err["msg"]).removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "no such field"
-            elif err["type"] == "missing":
-                msg = "this field (it is required)"
-            bad.append(InputIssue(file, _loc_to_path(loc), value, msg))
+        bad = [_schema_issue(file, err) for err in exc.errors()]
         raise InputError(bad) from None
 
     issues: list[InputIssue] = []
@@ -270,6 +322,7 @@ def district_from_dict(data: Any, file: str = "<district>", base_dir: str | Path
                     f"schools[{i}]",
                     _show(entry.model_dump(exclude_none=True)),
                     "either path (a scenario file) or scenario (inline), not both",
+                    key="district_path_or_scenario",
                 )
             )
             continue
@@ -286,7 +339,13 @@ def district_from_dict(data: Any, file: str = "<district>", base_dir: str | Path
     for i, n in enumerate(names):
         if names.index(n) != i:
             issues.append(
-                InputIssue(file, f"schools[{i}]", n, "a unique school name (add name: to tell them apart)")
+                InputIssue(
+                    file,
+                    f"schools[{i}]",
+                    n,
+                    "a unique school name (add name: to tell them apart)",
+                    key="district_unique_school",
+                )
             )
 
     what_ifs = list(spec.what_ifs) or [WhatIf(name="baseline")]
@@ -295,7 +354,9 @@ def district_from_dict(data: Any, file: str = "<district>", base_dir: str | Path
     wnames = [w.name for w in what_ifs]
     for i, n in enumerate(wnames):
         if wnames.index(n) != i:
-            issues.append(InputIssue(file, "what_ifs", n, "a unique what-if name"))
+            issues.append(
+                InputIssue(file, "what_ifs", n, "a unique what-if name", key="district_unique_what_if")
+            )
     if issues:
         raise InputError(issues)
     return District(
@@ -438,3 +499,111 @@ def build_variant(school: SchoolSource, what_if: WhatIf) -> Scenario:
     """The validated scenario of ``school`` under ``what_if`` (see :func:`variant_mapping`)."""
     data, label = variant_mapping(school, what_if)
     return _validate(data, label, school.base_dir)
+
+
+# --------------------------------------------------------------------------------------------
+# What-ifs that name nothing real
+# --------------------------------------------------------------------------------------------
+
+
+def _label(what_if: WhatIf) -> str:
+    return f"what-if {what_if.name!r}"
+
+
+def _names_issues(district: District, bases: list[Scenario]) -> list[InputIssue]:
+    """Gates, grades and school kinds a what-if names that no school of the district has."""
+    file = district.source_path or f"district {district.name!r}"
+    gates = sorted({e.id for sc in bases for e in sc.entrances})
+    grades = sorted({c.grade for sc in bases for c in sc.classes})
+    kinds = sorted({sc.school.kind for sc in bases})
+    issues: list[InputIssue] = []
+    for w in district.what_ifs:
+        for g in w.close_gates:
+            if g != LARGEST_GATE and g not in gates:
+                issues.append(
+                    InputIssue(
+                        file,
+                        f"{_label(w)}: close_gates",
+                        g,
+                        f"an entrance id of one of the schools ({', '.join(gates)}) or {LARGEST_GATE}",
+                        key="district_gate",
+                        fields={"gates": ", ".join(gates), "largest": LARGEST_GATE},
+                    )
+                )
+        if w.keep_grades is not None and not set(w.keep_grades) & set(grades):
+            issues.append(
+                InputIssue(
+                    file,
+                    f"{_label(w)}: keep_grades",
+                    ", ".join(map(str, w.keep_grades)),
+                    f"a grade that some school has (grades {', '.join(map(str, grades))})",
+                    key="district_grades",
+                    fields={"grades": ", ".join(map(str, grades))},
+                )
+            )
+        if w.school_kinds is not None and not set(w.school_kinds) & set(kinds):
+            issues.append(
+                InputIssue(
+                    file,
+                    f"{_label(w)}: school_kinds",
+                    ", ".join(w.school_kinds),
+                    f"a kind of school the district has ({', '.join(kinds)})",
+                    key="district_kinds",
+                    fields={"kinds": ", ".join(kinds)},
+                )
+            )
+    return issues
+
+
+def _edit_issues(district: District, valid: list[SchoolSource]) -> list[InputIssue]:
+    """What ``overrides`` / ``every_entrance`` of each what-if break in the first school they concern.
+
+    A school that is fine on its own but not under the what-if was broken by the what-if (an unknown
+    field, a bad value): that is the district file's mistake, not the school's. A what-if that only
+    makes a school impossible to fit is no mistake (the sweep reports it as ``infeasible``).
+    """
+    issues: list[InputIssue] = []
+    for w in district.what_ifs:
+        if not (w.overrides or w.every_entrance):
+            continue
+        for school in valid:
+            data: dict[str, Any] | None = None
+            try:
+                data, label = variant_mapping(school, w)
+                _validate(data, label, school.base_dir)
+            except (WhatIfSkipped, InfeasibleError):
+                continue
+            except InputError as exc:
+                if data is None or not is_impossibility(data, school.base_dir):
+                    issues.extend(exc.issues)
+            break
+    return issues
+
+
+def check_what_ifs(district: District) -> None:
+    """Raise :class:`InputError` for a what-if that names nothing real (exit 2, before any work).
+
+    - ``close_gates``: a gate id (other than ``largest``) that no school of the district has;
+    - ``keep_grades`` / ``school_kinds``: none of the grades / kinds exists in any school (the
+      what-if would concern no school); a grade some schools lack is fine (they are ``skipped``);
+    - ``overrides`` / ``every_entrance``: a field or value that breaks a school which is valid on
+      its own (the message names the school's file, the what-if, the field and the value).
+
+    Schools whose own file is broken are left out of these checks (the sweep reports them
+    ``invalid``); with none valid, nothing is checked.
+    """
+    valid: list[SchoolSource] = []
+    bases: list[Scenario] = []
+    for school in district.schools:
+        if school.raw is None:
+            continue
+        try:
+            bases.append(_validate(school.raw, school.file, school.base_dir))
+        except InputError:
+            continue
+        valid.append(school)
+    if not bases:
+        return
+    issues = _names_issues(district, bases) + _edit_issues(district, valid)
+    if issues:
+        raise InputError(issues)

@@ -33,7 +33,10 @@ class TaskOutcome:
     elapsed_s: float = 0.0
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+        """JSON in field order. Keys are not sorted: their order is data (the order of metrics in
+        ``replicates`` and of a timetable's columns), and a resumed sweep must write the same files.
+        Floats round-trip exactly (``repr``); NaN is written as ``NaN``."""
+        return json.dumps(asdict(self), ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> TaskOutcome:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -29,6 +29,7 @@ from reopen_sim.district.load import (
     SchoolSource,
     WhatIf,
     WhatIfSkipped,
+    check_what_ifs,
     is_impossibility,
     variant_mapping,
 )
@@ -123,13 +124,13 @@ class SweepResult:
         return self.timetables[(school, what_if or self.what_ifs[0])]
 
     def table(self, metric: str, stat: str = "mean") -> pd.DataFrame:
-        """``stat`` of ``metric`` as a school × what-if table (district order)."""
+        """``stat`` of ``metric`` as a school × what-if table: every school and what-if in district
+        order, NaN where the school has no plan under the what-if (see ``status`` for why)."""
         rows = self.summary[self.summary["metric"] == metric]
         wide = rows.pivot(index="school", columns="what_if", values=stat)
-        return wide.reindex(
-            index=[s for s in self.schools if s in wide.index],
-            columns=[w for w in self.what_ifs if w in wide.columns],
-        )
+        out = wide.reindex(index=list(self.schools), columns=list(self.what_ifs)).astype("float64")
+        out.index.name, out.columns.name = "school", "what_if"
+        return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -257,6 +258,13 @@ def run_task(evaluator: Evaluator, task: Task) -> TaskOutcome:
     )
 
 
+def _lost(task: Task, reason: str) -> TaskOutcome:
+    """The outcome of a task whose worker process kept dying (killed, out of memory, crashed)."""
+    return TaskOutcome(
+        task.school, task.what_if, status="error", reason=reason, seed=task.seed, fingerprint=task.fingerprint
+    )
+
+
 def prepare(school: SchoolSource, what_if: WhatIf) -> Scenario | TaskOutcome:
     """The validated variant, or the outcome that says why there is none (no solver needed)."""
     base = TaskOutcome(school.name, what_if.name, status="")
@@ -316,8 +324,19 @@ def sweep(
     ``evaluator=optimize_and_simulate`` to skip contacts.
     """
     if replications < 1:
-        raise InputError([InputIssue("sweep", "replications", str(replications), "at least 1 replication")])
+        raise InputError(
+            [
+                InputIssue(
+                    "sweep",
+                    "replications",
+                    str(replications),
+                    "at least 1 replication",
+                    key="sweep_replications",
+                )
+            ]
+        )
     check_executor(executor, scheduler, workers)
+    check_what_ifs(district)
     t_start = time.perf_counter()
     store = TaskStore(out_dir) if out_dir is not None else None
     ev_name = _evaluator_name(evaluator)
@@ -342,20 +361,22 @@ def sweep(
     advance, stop = _progress(len(keys), progress)
     for _ in range(len(keys) - len(to_run)):
         advance()
+    results: Generator[tuple[int, TaskOutcome]] = run_tasks(
+        partial(run_task, evaluator),
+        [t for _, t in to_run],
+        executor=executor,
+        scheduler=scheduler,
+        workers=workers,
+        on_lost=_lost,
+    )
     try:
-        results: Iterator[tuple[int, TaskOutcome]] = run_tasks(
-            partial(run_task, evaluator),
-            [t for _, t in to_run],
-            executor=executor,
-            scheduler=scheduler,
-            workers=workers,
-        )
         for i, outcome in results:
             outcomes[to_run[i][0]] = outcome
             if store is not None and outcome.status in ("ok", "infeasible"):
                 store.save(outcome)
             advance()
     finally:
+        results.close()  # on an interrupt: workers killed now, not when garbage-collected
         stop()
     done = [o for o in outcomes if o is not None]
     assert len(done) == len(keys)

@@ -30,6 +30,7 @@ from typing import Literal
 
 from reopen_sim.plan import ClassAssignment, Plan
 from reopen_sim.scenario import capacity as cap
+from reopen_sim.scenario.derived import derived
 from reopen_sim.scenario.schema import Entrance, Scenario, SchoolClass
 
 BaselineKind = Literal["unstaggered", "by_hand"]
@@ -168,9 +169,8 @@ def _place_arrivals(
     previous group's last; a class that does not fit its gate-window moves to the next window, then
     (no window left) to the next gate with room; pins and arrival groups (one window) kept."""
     day, pol = sc.day, sc.policy
-    by_id = {e.id: e for e in gates}
     slots = _Slots(
-        lambda g: cap.gate_window_capacity(by_id[g], pol, day.window_min),
+        lambda g: derived(sc).gate(g).window,
         pol.max_grades_per_gate_window,
         pol.separate_boarders,
     )
@@ -212,9 +212,8 @@ def _place_dismissals(sc: Scenario, gate_of: dict[str, str]) -> dict[str, int]:
     """Dismissal slot index per class: each group of the dismissal order from the slot after the
     previous group's last; a class its gate cannot let out in a slot moves to the next slot."""
     day, pol = sc.day, sc.policy
-    by_id = {e.id: e for e in sc.entrances}
     slots = _Slots(
-        lambda g: math.floor(cap.exit_rate_per_min(by_id[g], pol) * day.dismissal_gap_min + 1e-9),
+        lambda g: derived(sc).gate(g).exit_per_slot,
         max_grades=len(sc.grades),
         separate=False,
     )

@@ -13,7 +13,6 @@ Every :class:`Violation` carries a catalogue key and fields (``locales/<lang>/ch
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from reopen_sim.i18n import load_catalogue
 from reopen_sim.optimizer.rules import REGISTRY, RULE_ORDER, Rule, RuleKey
 from reopen_sim.plan import ClassAssignment, Plan
 from reopen_sim.scenario import capacity as cap
+from reopen_sim.scenario.derived import derived
 from reopen_sim.scenario.schema import Entrance, Scenario, SchoolClass, format_hhmm
 
 if TYPE_CHECKING:
@@ -165,7 +165,7 @@ def plan_view(sc: Scenario, plan: Plan) -> PlanView:
         plan=plan,
         known=known,
         gates=gates,
-        caps=cap.room_capacities(sc),
+        caps=dict(derived(sc).room_seats),
         seen=seen,
         rows=rows,
         window_starts=starts,
@@ -298,14 +298,13 @@ def check_open_to(v: PlanView) -> list[Violation]:
 def check_gate_capacity(v: PlanView) -> list[Violation]:
     """The students of a gate-window fit ``capacity.gate_window_capacity``."""
     out = []
-    pol, day = v.sc.policy, v.sc.day
     for (g, start), members in _gate_windows(v):
         e = v.gates[g]
         load = sum(v.known[a.class_id].students for a in members)
-        limit = v.window_limits.get((g, start), cap.gate_window_capacity(e, pol, day.window_min))
+        gc = derived(v.sc).gate(e.id)
+        limit = v.window_limits.get((g, start), gc.window)
         if load > limit:
-            lanes = cap.open_lanes(e, pol.staff_per_lane)
-            places = lanes * cap.queue_places_per_lane(e.queue_length_m, pol.queue_spacing_m)
+            lanes, places = gc.lanes, gc.places
             out.append(
                 violation(
                     RuleKey.GATE_CAPACITY,
@@ -317,7 +316,7 @@ def check_gate_capacity(v: PlanView) -> list[Violation]:
                     ids=_list(_ids(members)),
                     limit=limit,
                     lanes=lanes,
-                    util=pol.target_utilisation,
+                    util=v.sc.policy.target_utilisation,
                     places=places,
                 )
             )
@@ -400,7 +399,7 @@ def _room_row(v: PlanView, a: ClassAssignment, max_rooms: int) -> list[Violation
 
 def check_rooms(v: PlanView) -> list[Violation]:
     """Rooms exist, are listed once, at most ``max_rooms_per_class``, each needed, one class a room."""
-    max_rooms = cap.max_rooms_per_class(v.sc.policy)
+    max_rooms = derived(v.sc).max_rooms_per_class
     out = []
     users: dict[str, list[str]] = defaultdict(list)
     for a in v.rows:
@@ -443,7 +442,7 @@ def check_room_capacity(v: PlanView) -> list[Violation]:
 def check_home_room(v: PlanView) -> list[Violation]:
     """With ``policy.keep_home_rooms``, a class's first room is its home room."""
     out = []
-    for cid, room in sorted(cap.kept_home_rooms(v.sc).items()):
+    for cid, room in sorted(derived(v.sc).kept_home_rooms.items()):
         row = v.seen.get(cid)
         if row is not None and row.rooms and row.rooms[0] != room:
             out.append(
@@ -466,7 +465,7 @@ def check_canteen(v: PlanView) -> list[Violation]:
             if a.canteen_sitting is not None
         ]
     out = []
-    seats = cap.canteen_capacity(sc.canteen)
+    seats = derived(sc).canteen_seats
     by_s: dict[int, list[ClassAssignment]] = defaultdict(list)
     for a in v.rows:
         s = a.canteen_sitting
@@ -564,8 +563,8 @@ def check_exit(v: PlanView) -> list[Violation]:
         if a.class_id in v.dismiss:
             by_exit[a.gate, a.dismissal_min].append(a)
     for (g, t), members in sorted(by_exit.items()):
-        rate = cap.exit_rate_per_min(v.gates[g], pol)
-        limit = math.floor(rate * day.dismissal_gap_min + 1e-9)
+        rate = cap.exit_rate_per_min(v.gates[g], pol)  # for the message
+        limit = derived(v.sc).gate(g).exit_per_slot  # ⌊exit rate × dismissal gap⌋
         n = sum(v.known[a.class_id].students for a in members)
         if n > limit:
             out.append(

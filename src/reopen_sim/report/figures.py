@@ -18,9 +18,9 @@ import pandas as pd
 from scipy import stats
 
 from reopen_sim.i18n import Catalogue, load_catalogue
-from reopen_sim.plan import Plan
 from reopen_sim.report.fonts import figure_rc
 from reopen_sim.scenario import capacity as cap
+from reopen_sim.scenario.derived import derived
 from reopen_sim.scenario.schema import Scenario, format_hhmm
 
 if TYPE_CHECKING:
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    from reopen_sim.plan import Plan
 
 
 @contextmanager
@@ -369,3 +371,9 @@ def contacts_by_setting(contacts: pd.DataFrame, t: Catalogue | None = None, ax: 
         ax.set_ylabel(t("fig.contact_pairs"))
         ax.legend(fontsize=8)
     return fig
+
+
+def gate_limits_people(scenario: Scenario) -> dict[str, float]:
+    """Marked queue places per gate: open lanes × ⌊queue length ÷ spacing⌋ (``derived`` capacities)."""
+    places = derived(scenario).queue_places
+    return {e.id: float(n) for e, n in zip(scenario.entrances, places, strict=True)}

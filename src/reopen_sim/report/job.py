@@ -18,6 +18,7 @@ from reopen_sim.i18n import Catalogue, load_catalogue
 from reopen_sim.report.certificate import certificate_lines
 from reopen_sim.report.figures import plan_label
 from reopen_sim.report.write import check_out_dir, comparison_rows, write_report
+from reopen_sim.signals import python_sigint_kept
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def run_main_job(
     sc = load_scenario(scenario_path)
     current_plan = read_timetable(current, sc) if current is not None else None
     clock = {"start": time.perf_counter()}
-    with con.status(t("cli.optimizing")):
+    with con.status(t("cli.optimizing")), python_sigint_kept():
         plan = optimize(
             sc,
             time_limit_s=time_limit_s,

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from reopen_sim.i18n import Catalogue
+from reopen_sim.naming import class_name
 from reopen_sim.plan import Plan
 from reopen_sim.scenario import capacity as cap
 from reopen_sim.scenario.schema import Scenario, format_hhmm
@@ -33,6 +34,14 @@ def _sitting_text(scenario: Scenario, sitting: int | None, t: Catalogue) -> str:
     )
 
 
+def display_name(scenario: Scenario, class_id: str, lang: str) -> str:
+    """The class as schools write it (naming.class_name), or its id when the scenario lacks it."""
+    for c in scenario.classes:
+        if c.id == class_id:
+            return class_name(c, lang)
+    return class_id
+
+
 def class_notices(scenario: Scenario, plan: Plan, t: Catalogue) -> list[dict[str, Any]]:
     """One page per class, in class-id order: when, where, which room, sitting, dismissal, rules."""
     spacing = scenario.policy.queue_spacing_m
@@ -44,7 +53,7 @@ def class_notices(scenario: Scenario, plan: Plan, t: Catalogue) -> list[dict[str
             {
                 "class_id": a.class_id,
                 "grade": a.grade,
-                "title": t("notice.class_title", class_id=a.class_id),
+                "title": t("notice.class_title", name=display_name(scenario, a.class_id, t.lang)),
                 "rows": [
                     (
                         t("notice.arrival"),
@@ -88,7 +97,10 @@ def gate_notices(
         arrivals = [
             {
                 "window": f"{format_hhmm(s)}–{format_hhmm(f)}",
-                "classes": ", ".join(sorted(a.class_id for a in group)),
+                "classes": ", ".join(
+                    display_name(scenario, a.class_id, t.lang)
+                    for a in sorted(group, key=lambda a: a.class_id)
+                ),
                 "students": sum(a.students for a in group),
                 "rooms": ", ".join(r for a in sorted(group, key=lambda a: a.class_id) for r in a.rooms),
             }
@@ -100,7 +112,10 @@ def gate_notices(
         dismissals = [
             {
                 "time": format_hhmm(m),
-                "classes": ", ".join(sorted(a.class_id for a in group)),
+                "classes": ", ".join(
+                    display_name(scenario, a.class_id, t.lang)
+                    for a in sorted(group, key=lambda a: a.class_id)
+                ),
                 "students": sum(a.students for a in group),
             }
             for m, group in sorted(exits.items())

@@ -125,22 +125,10 @@ def comparison_rows(comparison: Comparison, t: Catalogue) -> list[dict[str, Any]
     return rows
 
 
-def gate_limits_people(scenario: Scenario) -> dict[str, float]:
-    """Marked queue places per gate: open lanes × ⌊queue length ÷ spacing⌋ (capacity module)."""
-    pol = scenario.policy
-    return {
-        e.id: float(
-            cap.open_lanes(e, pol.staff_per_lane)
-            * cap.queue_places_per_lane(e.queue_length_m, pol.queue_spacing_m)
-        )
-        for e in scenario.entrances
-    }
-
-
 def gate_rows(scenario: Scenario, comparison: Comparison, plan_name: str) -> list[dict[str, Any]]:
     """Per gate, for the chosen plan: peak queue (people, metres, 95% CI), last through, marked places."""
     gm = comparison.gate_metrics
-    limits = gate_limits_people(scenario)
+    limits = figs.gate_limits_people(scenario)
     used = {a.gate for a in comparison.plans[plan_name].assignments}
     rows = []
     for e in scenario.entrances:
@@ -301,7 +289,7 @@ def make_figures(scenario: Scenario, comparison: Comparison, plan_name: str, t: 
     names = {e.id: e.name or e.id for e in scenario.entrances}
     out = {
         "gantt": figs.gantt_windows(plan, scenario, t),
-        "queues": figs.queue_grid(comparison.timeseries, gate_limits_people(scenario), t, names),
+        "queues": figs.queue_grid(comparison.timeseries, figs.gate_limits_people(scenario), t, names),
         "waits": figs.wait_distribution(comparison.waits, t),
         "canteen": figs.canteen_occupancy(comparison.plans, scenario, t),
         "contacts": figs.contacts_by_setting(comparison.contacts, t),

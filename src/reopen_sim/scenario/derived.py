@@ -44,6 +44,29 @@ class Capacities:
     screen_per_min: tuple[float, ...]
     exit_per_slot: tuple[int, ...]
     canteen_seats: int
+    gate_ids: tuple[str, ...] = ()
+
+    def gate(self, gate_id: str) -> GateCapacity:
+        """The figures of one gate by id (``gate_ids`` gives the order of the per-gate tuples)."""
+        i = self.gate_ids.index(gate_id)
+        return GateCapacity(
+            window=self.gate_window[i],
+            lanes=self.open_lanes[i],
+            places=self.queue_places[i],
+            screen_per_min=self.screen_per_min[i],
+            exit_per_slot=self.exit_per_slot[i],
+        )
+
+
+@dataclass(frozen=True)
+class GateCapacity:
+    """One gate's derived figures (see :class:`Capacities` for each formula)."""
+
+    window: int
+    lanes: int
+    places: int
+    screen_per_min: float
+    exit_per_slot: int
 
 
 def compute_capacities(scenario: Scenario) -> Capacities:
@@ -68,6 +91,7 @@ def compute_capacities(scenario: Scenario) -> Capacities:
             math.floor(cap.exit_rate_per_min(e, pol) * day.dismissal_gap_min + 1e-9) for e in sc.entrances
         ),
         canteen_seats=cap.canteen_capacity(sc.canteen),
+        gate_ids=tuple(e.id for e in sc.entrances),
     )
 
 
@@ -96,4 +120,4 @@ def derived(scenario: Scenario) -> Capacities:
     return value
 
 
-__all__ = ["Capacities", "compute_capacities", "derived"]
+__all__ = ["Capacities", "GateCapacity", "compute_capacities", "derived"]

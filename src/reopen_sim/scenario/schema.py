@@ -548,6 +548,62 @@ class Scenario(_Model):
     def n_students(self) -> int:
         return sum(c.students for c in self.classes)
 
+    # What-ifs: validated edits returning a new Scenario (reopen_sim.scenario.whatif). The one import
+    # back from the schema, at call time: an edit is validated by the loader, which needs the schema.
+    def with_gate_closed(self, gate: str, pins: Literal["refuse", "release"] = "refuse") -> Scenario:
+        """This school with entrance ``gate`` closed (see :func:`reopen_sim.scenario.whatif.with_gate_closed`)."""
+        from reopen_sim.scenario import whatif
+
+        return whatif.with_gate_closed(self, gate, pins)
+
+    def with_screening(
+        self,
+        method: str | None = None,
+        service_time_s: Any = None,
+        gates: tuple[str, ...] | list[str] | None = None,
+    ) -> Scenario:
+        """Another screening method and/or time, at every gate or ``gates``."""
+        from reopen_sim.scenario import whatif
+
+        return whatif.with_screening(self, method, service_time_s, gates)
+
+    def with_spacing(
+        self,
+        queue_m: float | None = None,
+        desk_m: float | None = None,
+        area_per_student_m2: float | None = None,
+    ) -> Scenario:
+        """Other queue marker spacing and/or room distancing."""
+        from reopen_sim.scenario import whatif
+
+        return whatif.with_spacing(self, queue_m, desk_m, area_per_student_m2)
+
+    def with_grades(self, grades: tuple[int, ...] | list[int]) -> Scenario:
+        """Only the classes of ``grades`` (a phased return)."""
+        from reopen_sim.scenario import whatif
+
+        return whatif.with_grades(self, grades)
+
+    def with_arrivals(
+        self, earliest: str | None = None, latest: str | None = None, window_min: int | None = None
+    ) -> Scenario:
+        """Another arrival span (``HH:MM``) and/or window length."""
+        from reopen_sim.scenario import whatif
+
+        return whatif.with_arrivals(self, earliest, latest, window_min)
+
+    def with_lanes(self, lanes: int, gates: tuple[str, ...] | list[str] | None = None) -> Scenario:
+        """``lanes`` screening lanes at every gate or ``gates`` (staff raised to open them)."""
+        from reopen_sim.scenario import whatif
+
+        return whatif.with_lanes(self, lanes, gates)
+
+    def with_(self, path: str, value: Any) -> Scenario:
+        """Any field by dotted path, e.g. ``"entrances[east].lanes"``."""
+        from reopen_sim.scenario import whatif
+
+        return whatif.with_(self, path, value)
+
     def entrance_allows(self, entrance: Entrance, cls: SchoolClass) -> bool:
         """A class may use an entrance open to all, or to its group (boarders / day students)."""
         if entrance.open_to == StudentGroup.ALL:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reopen_sim.scenario import capacity as cap
+from reopen_sim.scenario.derived import derived
 from reopen_sim.scenario.schema import Scenario, format_hhmm
 
 
@@ -46,30 +47,24 @@ class ScenarioSummary:
 
 def summarise(scenario: Scenario) -> ScenarioSummary:
     """Compute the summary ``reopen-sim validate`` prints."""
-    sc, pol = scenario, scenario.policy
+    sc = scenario
     by_grade: dict[int, int] = {}
     for c in sc.classes:
         by_grade[c.grade] = by_grade.get(c.grade, 0) + c.students
-    rooms = cap.room_capacities(sc)
-    thr = {
-        e.id: cap.gate_throughput_per_min(cap.open_lanes(e, pol.staff_per_lane), e.service_time_s.mean_value)
-        for e in sc.entrances
-    }
-    win = {e.id: cap.gate_window_capacity(e, pol, sc.day.window_min) for e in sc.entrances}
-    places = {
-        e.id: cap.open_lanes(e, pol.staff_per_lane)
-        * cap.queue_places_per_lane(e.queue_length_m, pol.queue_spacing_m)
-        for e in sc.entrances
-    }
+    caps = derived(sc)
+    rooms = dict(caps.room_seats)
+    thr = dict(zip(caps.gate_ids, caps.screen_per_min, strict=True))
+    win = dict(zip(caps.gate_ids, caps.gate_window, strict=True))
+    places = dict(zip(caps.gate_ids, caps.queue_places, strict=True))
     n = sc.n_students
-    max_rooms = cap.max_rooms_per_class(pol)
+    max_rooms = caps.max_rooms_per_class
     rooms_needed = sum(n or max_rooms for n in cap.rooms_needed_per_class(sc))
     resources = [
         Resource("gate screening, whole arrival span", n, sum(win.values()) * sc.day.n_windows, "students"),
         Resource("room seats (distanced)", n, sum(rooms.values()), "seats"),
         Resource("rooms (one per class, more for split classes)", rooms_needed, len(rooms), "rooms"),
     ]
-    seats = cap.canteen_capacity(sc.canteen)
+    seats = caps.canteen_seats
     if sc.canteen.mode == "sittings":
         resources.append(
             Resource("canteen seats over all sittings", n, seats * sc.canteen.max_sittings, "seats")

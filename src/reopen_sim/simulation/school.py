@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 from reopen_sim.errors import InputError, InputIssue
 from reopen_sim.plan import Plan
 from reopen_sim.scenario import capacity as cap
+from reopen_sim.scenario.derived import derived
 from reopen_sim.scenario.schema import Entrance, Scenario, format_hhmm
 from reopen_sim.simulation.streams import Roster, roster
 
@@ -146,7 +147,7 @@ def layout(scenario: Scenario, plan: Plan) -> SchoolLayout:
         raise InputError(issues)
     gate_pos = {e.id: i for i, e in enumerate(scenario.entrances)}
     bus_of = _bus_groups(scenario)
-    rcap = cap.room_capacities(scenario)
+    rcap = dict(derived(scenario).room_seats)
     ros = roster(scenario)
     n = ros.n
     gate_index = np.zeros(n, np.int64)

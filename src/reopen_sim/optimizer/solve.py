@@ -168,6 +168,34 @@ def _stopped_by(status: Any, clock: WallClock, det_s: float, gap: float) -> dict
     }
 
 
+def _certified(
+    scenario: Scenario,
+    time_limit_s: float,
+    seed: int,
+    previous: Plan | None,
+    settings: dict[str, Any],
+    options: CertifyOptions,
+) -> Plan:
+    """``optimize`` with certification: this module's solve is handed to ``certify.certify_plan``
+    as the re-solve function (certify.py does not import the solver)."""
+
+    def resolve(scale: CapacityScale, prev: Plan | None) -> Plan:
+        return _solve_once(scenario, time_limit_s, seed, prev, capacity_scale=scale, **settings)
+
+    return certify_plan(scenario, resolve, options, previous=previous)
+
+
+def _scale_meta(scenario: Scenario, tm: TimetableModel, scale: CapacityScale) -> dict[str, Any]:
+    """The factors a plan was solved with and the gate-window limits they gave (for ``check_plan``)."""
+    return {
+        "capacity_scale": {f"{gid}@{w}": f for (gid, w), f in sorted(scale.items())},
+        "window_limits": [
+            {"gate": tm.gate_ids[g], "window_start_min": scenario.day.window_start_min(w), "limit": n}
+            for (g, w), n in sorted(tm.window_capacity.items())
+        ],
+    }
+
+
 def optimize(
     scenario: Scenario,
     time_limit_s: float = 30,
@@ -213,23 +241,31 @@ def optimize(
     Raises :class:`~reopen_sim.errors.InfeasibleError` with plain-language reasons when no plan exists
     (or none was found in the budget).
     """
+    settings: dict[str, Any] = {
+        "num_workers": num_workers,
+        "weights": weights,
+        "single_worker_s": single_worker_s,
+        "deterministic_limit_s": deterministic_limit_s,
+    }
     if certify:
-
-        def resolve(scale: CapacityScale, prev: Plan | None) -> Plan:
-            return optimize(
-                scenario,
-                time_limit_s,
-                seed,
-                prev,
-                num_workers=num_workers,
-                weights=weights,
-                single_worker_s=single_worker_s,
-                deterministic_limit_s=deterministic_limit_s,
-                capacity_scale=scale,
-            )
-
         options = CertifyOptions(replications=certify, seed=certify_seed, service_level=service_level)
-        return certify_plan(scenario, resolve, options, previous=previous)
+        return _certified(scenario, time_limit_s, seed, previous, settings, options)
+    return _solve_once(scenario, time_limit_s, seed, previous, capacity_scale=capacity_scale, **settings)
+
+
+def _solve_once(
+    scenario: Scenario,
+    time_limit_s: float,
+    seed: int,
+    previous: Plan | None,
+    *,
+    num_workers: int,
+    weights: Weights | None,
+    single_worker_s: float,
+    deterministic_limit_s: float | None,
+    capacity_scale: CapacityScale | None,
+) -> Plan:
+    """One solve of :func:`optimize` (its docstring says what the settings do)."""
     clock = WallClock(float(time_limit_s))
     t_start = time.perf_counter()
     det_s = (
@@ -299,11 +335,7 @@ def optimize(
     if previous is not None:
         meta["changed_classes"] = changed_classes(previous, plan)
     if capacity_scale:
-        meta["capacity_scale"] = {f"{gid}@{w}": f for (gid, w), f in sorted(capacity_scale.items())}
-        meta["window_limits"] = [
-            {"gate": tm.gate_ids[g], "window_start_min": scenario.day.window_start_min(w), "limit": n}
-            for (g, w), n in sorted(tm.window_capacity.items())
-        ]
+        meta.update(_scale_meta(scenario, tm, capacity_scale))
     return plan
 
 

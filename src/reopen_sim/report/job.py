@@ -86,13 +86,8 @@ def run_main_job(
     current_plan = read_timetable(current, sc) if current is not None else None
     clock = {"start": time.perf_counter()}
     with con.status(t("cli.optimizing")), python_sigint_kept():
-        plan = optimize(
-            sc,
-            time_limit_s=time_limit_s,
-            seed=solver_seed,
-            certify=min(certify, replications) if certify else None,
-            certify_seed=seed,
-        )
+        n = min(certify, replications) if certify else None
+        plan = optimize(sc, time_limit_s=time_limit_s, seed=solver_seed, certify=n, certify_seed=seed)
     clock["optimized"] = time.perf_counter()
     violations = tuple(check_plan(sc, plan, window_limits(plan)))  # a certified plan's simulated limits
     plans = {"baseline": baseline_plan(sc), "by_hand": baseline_plan(sc, "by_hand"), "optimized": plan}

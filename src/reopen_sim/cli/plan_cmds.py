@@ -54,12 +54,21 @@ def plan_cmd(
         Path | None, typer.Option("--previous", help="Published timetable CSV: prefer few changes to it.")
     ] = None,
     lang: LangOpt = DEFAULT_LANG,
+    certify: Annotated[
+        int | None,
+        typer.Option(
+            "--certify",
+            callback=at_least("--certify", 2),
+            help="Certify the plan over N simulated mornings (N ≥ 2); writes certificate.json.",
+        ),
+    ] = None,
 ) -> None:
     """Optimize the arrival timetable; write OUT/timetable.csv and OUT/timetable.xlsx (exit 1 if no plan)."""
+    from reopen_sim.optimizer.certify import window_limits
     from reopen_sim.optimizer.check import check_plan
     from reopen_sim.optimizer.solve import optimize
     from reopen_sim.plan import read_timetable
-    from reopen_sim.report.timetable import write_timetable
+    from reopen_sim.report.certificate import certificate_lines, write_plan_files
     from reopen_sim.scenario.load import load_scenario
 
     t = load_catalogue(lang)
@@ -68,7 +77,7 @@ def plan_cmd(
     check_output_path(out, "-o/--out")
     sc = load_scenario(scenario)
     prev = read_timetable(previous, sc) if previous is not None else None
-    plan = optimize(sc, time_limit_s=time_limit_s, seed=seed, previous=prev)
+    plan = optimize(sc, time_limit_s=time_limit_s, seed=seed, previous=prev, certify=certify)
     m = plan.meta
     status = str(m["status"])
     console.print(
@@ -114,12 +123,19 @@ def plan_cmd(
             markup=False,
             highlight=False,
         )
-    problems = check_plan(sc, plan)
+    for line in certificate_lines(plan, t):
+        console.print(line, markup=False, highlight=False)
+    problems = check_plan(sc, plan, window_limits(plan))  # a certified plan's simulated limits
     if problems:  # never expected: the checker is independent of the solver
         print_violations(t("cli.plan_broken", n=len(problems)), problems, t)
         sys.exit(1)  # not typer.Exit: with standalone_mode=False click would return its code
-    csv_path, xlsx_path = write_timetable(plan, sc, out, lang=lang)
-    console.print(t("cli.wrote_two", first=csv_path, second=xlsx_path), markup=False, highlight=False)
+    paths = write_plan_files(plan, sc, out, lang=lang)  # timetable.csv/.xlsx (+ certificate.json)
+    if len(paths) == 2:
+        console.print(t("cli.wrote_two", first=paths[0], second=paths[1]), markup=False, highlight=False)
+    else:
+        console.print(t("certify.cli.wrote", path=", ".join(map(str, paths))), markup=False, highlight=False)
+    if not plan.meta.get("certificate", {"met": True})["met"]:
+        sys.exit(1)  # written so the certificate can be read; the service level is not met
 
 
 @app.command("check")

@@ -145,6 +145,8 @@ class PlanView:
     gated: list[ClassAssignment]
     dismissal_slots: list[int]
     dismiss: dict[str, int]
+    # (gate id, window start min) → capacity a certified plan was simulated against (certification)
+    window_limits: Mapping[tuple[str, int], int] = field(default_factory=dict)
 
 
 def plan_view(sc: Scenario, plan: Plan) -> PlanView:
@@ -300,7 +302,7 @@ def check_gate_capacity(v: PlanView) -> list[Violation]:
         e = v.gates[g]
         load = sum(v.known[a.class_id].students for a in members)
         gc = derived(v.sc).gate(e.id)
-        limit = gc.window
+        limit = v.window_limits.get((g, start), gc.window)
         if load > limit:
             lanes, places = gc.lanes, gc.places
             out.append(
@@ -647,11 +649,18 @@ def check_function(rule: Rule) -> Callable[[PlanView], list[Violation]]:
     return fn
 
 
-def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
+def check_plan(
+    scenario: Scenario, plan: Plan, window_limits: Mapping[tuple[str, int], int] | None = None
+) -> list[Violation]:
     """Every rule the plan breaks, in the order of :data:`RULES`; ``[]`` when the plan is sound.
+
+    ``window_limits`` ((gate id, window start min) → students) replaces the static gate-window
+    capacity where a certified plan's simulation set it (``optimizer.certify.window_limits``).
 
     A timetable that omits, repeats or invents a class is a finding (rule ``classes``), not an error."""
     v = plan_view(scenario, plan)
+    if window_limits:
+        v.window_limits = dict(window_limits)
     out: list[Violation] = []
     for rule in REGISTRY:
         out.extend(check_function(rule)(v))

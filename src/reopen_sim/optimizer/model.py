@@ -29,10 +29,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from reopen_sim.optimizer.capacity_scale import scaled_capacities
 from reopen_sim.optimizer.relax import ALL_PARTS, Relaxable, Relaxations, RuleFamily
 from reopen_sim.plan import Plan
 from reopen_sim.scenario import capacity as cap
@@ -81,8 +83,10 @@ class TimetableModel:
     weights: Weights
     n_windows: int  # windows that exist in the model (more than the day's when explaining)
     gate_ids: list[str]
-    gate_capacity: list[int]
+    gate_capacity: list[int]  # per gate: the largest window capacity (bounds and cuts)
     room_types: list[RoomType]
+    # (gate index, window index) → capacity where certification scaled it (scale_capacities)
+    window_capacity: dict[tuple[int, int], int] = field(default_factory=dict)
     x: dict[tuple[int, int, int], cp_model.IntVar] = field(default_factory=dict)
     gate_b: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     win_idx: list[cp_model.IntVar] = field(default_factory=list)
@@ -97,6 +101,10 @@ class TimetableModel:
     _gates: dict[int, list[int]] = field(default_factory=dict, repr=False)
     _gates_indexed: int = field(default=-1, repr=False)  # len(gate_b) when _gates was built
     _walks: dict[int, dict[int, int]] = field(default_factory=dict, repr=False)
+
+    def capacity_at(self, g: int, w: int) -> int:
+        """Students gate ``g`` may take in window ``w``: the static capacity unless scaled."""
+        return self.window_capacity.get((g, w), self.caps.gate_window[g])
 
     @property
     def explain(self) -> bool:
@@ -324,7 +332,7 @@ def add_gate_capacity(tm: TimetableModel) -> None:
         return
     for g in range(len(tm.gate_ids)):
         for w in range(tm.n_windows):
-            tm.model.add(gate_load(tm, g, w) <= tm.gate_capacity[g]).only_enforce_if(
+            tm.model.add(gate_load(tm, g, w) <= tm.capacity_at(g, w)).only_enforce_if(
                 tm.guard(RuleFamily.GATE_CAPACITY, g)
             )
 
@@ -593,11 +601,11 @@ def add_peak_utilisation_term(tm: TimetableModel) -> None:
     (rounded up)."""
     m = tm.model
     peak = m.new_int_var(0, 1000, "peak_permille")
-    for g, capacity in enumerate(tm.gate_capacity):
-        if capacity <= 0:
-            continue
+    for g in range(len(tm.gate_capacity)):
         for w in range(tm.n_windows):
-            m.add(capacity * peak >= 1000 * gate_load(tm, g, w))
+            capacity = tm.capacity_at(g, w)
+            if capacity > 0:
+                m.add(capacity * peak >= 1000 * gate_load(tm, g, w))
     tm.terms["peak_utilisation_permille"] = (peak, tm.weights.peak_utilisation_permille)
     # Valid cuts the LP cannot see (it spreads classes fractionally over every gate-window): when
     # the arrival ends by window L, a group of the arrival order has at most L + 1 − (windows the
@@ -809,12 +817,17 @@ def build_model(
     previous: Plan | None = None,
     weights: Weights | None = None,
     relaxations: Relaxations | None = None,
+    capacity_scale: Mapping[tuple[str, int], float] | None = None,
 ) -> TimetableModel:
     """Build the CP-SAT model of a school: choices, hard rules and (unless explaining) the objective.
 
     ``relaxations`` (explanations only) guards the relaxable rules and may build a sub-model (its
     ``parts``) with windows past the latest arrival (its ``extra_windows``); see
     :class:`~reopen_sim.optimizer.relax.Relaxations`.
+
+    ``capacity_scale`` ((gate id, window index) → factor, from certification) scales those
+    gate-windows' capacity (``capacity_scale.scaled_capacity``); the per-gate figures used by bounds
+    and cuts become each gate's largest window capacity, so they stay valid.
     """
     caps = derived(scenario)
     explain = relaxations is not None
@@ -830,6 +843,10 @@ def build_model(
         room_types=room_types(scenario),
         relaxations=relaxations,
     )
+    if capacity_scale:
+        tm.window_capacity = scaled_capacities(scenario, capacity_scale)
+        for (g, _), n in tm.window_capacity.items():
+            tm.gate_capacity[g] = max(tm.gate_capacity[g], n)
     parts = relaxations.parts if relaxations is not None else ALL_PARTS
     if "arrival" in parts:
         add_arrival_choice(tm)

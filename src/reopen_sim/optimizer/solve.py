@@ -20,6 +20,8 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from reopen_sim.errors import InfeasibleError
+from reopen_sim.optimizer.capacity_scale import CapacityScale
+from reopen_sim.optimizer.certify import CertifyOptions, certify_plan
 from reopen_sim.optimizer.decode import extract_plan
 from reopen_sim.optimizer.explain import explain_infeasibility
 from reopen_sim.optimizer.hint import Hint, add_hint
@@ -223,6 +225,34 @@ def _stopped_by(status: Any, clock: WallClock, det_s: float, gap: float) -> dict
     }
 
 
+def _certified(
+    scenario: Scenario,
+    time_limit_s: float,
+    seed: int,
+    previous: Plan | None,
+    settings: dict[str, Any],
+    options: CertifyOptions,
+) -> Plan:
+    """``optimize`` with certification: this module's solve is handed to ``certify.certify_plan``
+    as the re-solve function (certify.py does not import the solver)."""
+
+    def resolve(scale: CapacityScale, prev: Plan | None) -> Plan:
+        return _solve_once(scenario, time_limit_s, seed, prev, capacity_scale=scale, **settings)
+
+    return certify_plan(scenario, resolve, options, previous=previous)
+
+
+def _scale_meta(scenario: Scenario, tm: TimetableModel, scale: CapacityScale) -> dict[str, Any]:
+    """The factors a plan was solved with and the gate-window limits they gave (for ``check_plan``)."""
+    return {
+        "capacity_scale": {f"{gid}@{w}": f for (gid, w), f in sorted(scale.items())},
+        "window_limits": [
+            {"gate": tm.gate_ids[g], "window_start_min": scenario.day.window_start_min(w), "limit": n}
+            for (g, w), n in sorted(tm.window_capacity.items())
+        ],
+    }
+
+
 def optimize(
     scenario: Scenario,
     time_limit_s: float = 30,
@@ -234,6 +264,10 @@ def optimize(
     single_worker_s: float = SINGLE_WORKER_S,
     deterministic_limit_s: float | None = None,
     lns: bool | None = None,
+    capacity_scale: CapacityScale | None = None,
+    certify: int | None = None,
+    service_level: Any = None,
+    certify_seed: int = 1,
 ) -> Plan:
     """Assign every class a window, gate, room(s), canteen sitting and dismissal time (CP-SAT).
 
@@ -258,15 +292,54 @@ def optimize(
     ``lns`` (default: ``LNS_MIN_CLASSES`` classes or more) searches by arrival group first
     (docs/design.md, "Large schools"); ``meta["lns"]`` records each neighbourhood's solve.
 
+    ``capacity_scale`` ((gate id, window index) → factor) scales those gate-windows' capacity
+    (``optimizer.capacity_scale``). ``certify=N`` then certifies the plan by simulating N mornings
+    against ``service_level`` (default ``scenario.policy.service_level``), tightening or loosening
+    gate-windows and re-solving with few changes (``optimizer.certify``); the plan returned is the
+    certified one and ``meta["certificate"]`` holds the certificate (``certify_seed`` seeds the
+    simulation).
+
     Raises :class:`~reopen_sim.errors.InfeasibleError` with plain-language reasons when no plan exists
     (or none was found in the budget).
     """
+    settings: dict[str, Any] = {
+        "num_workers": num_workers,
+        "weights": weights,
+        "single_worker_s": single_worker_s,
+        "deterministic_limit_s": deterministic_limit_s,
+        "lns": lns,
+    }
+    if certify:
+        options = CertifyOptions(replications=certify, seed=certify_seed, service_level=service_level)
+        return _certified(scenario, time_limit_s, seed, previous, settings, options)
+    return _solve_once(scenario, time_limit_s, seed, previous, capacity_scale=capacity_scale, **settings)
+
+
+def _solve_once(
+    scenario: Scenario,
+    time_limit_s: float,
+    seed: int,
+    previous: Plan | None,
+    *,
+    num_workers: int,
+    weights: Weights | None,
+    single_worker_s: float,
+    deterministic_limit_s: float | None,
+    lns: bool | None,
+    capacity_scale: CapacityScale | None,
+) -> Plan:
+    """One solve of :func:`optimize` (its docstring says what the settings do)."""
     clock = WallClock(float(time_limit_s))
     t_start = time.perf_counter()
-    det_limit = deterministic_limit_s
-    det_s = float(time_limit_s) * DETERMINISTIC_S_PER_WALL_S if det_limit is None else float(det_limit)
-    tm = build_model(scenario, previous=previous, weights=weights)
-    hint = add_hint(tm, clock)
+    det_s = (
+        float(time_limit_s) * DETERMINISTIC_S_PER_WALL_S
+        if deterministic_limit_s is None
+        else float(deterministic_limit_s)
+    )
+    tm = build_model(scenario, previous=previous, weights=weights, capacity_scale=capacity_scale)
+    # A tightened gate-window may reject the greedy plan (checked against static capacities): no hint.
+    tightened = any(f < 1 for f in (capacity_scale or {}).values())
+    hint = Hint(False) if tightened else add_hint(tm, clock)
     hinted = hint.added
     progress = _Progress(t_start)
     t0 = time.perf_counter()
@@ -283,6 +356,9 @@ def optimize(
     t_end = time.perf_counter()
     solver, status, bound, from_hint = _settle(solver, status, phases, hint)
     name = solver.status_name(status)
+    if status == cp_model.INFEASIBLE and capacity_scale:
+        # Certification's own tightening left no plan: it says so itself (no explanation search).
+        raise InfeasibleError([Reason("certify.tightened_infeasible", {})], status=name)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise _no_plan(scenario, tm, status, name, time_limit_s, clock)
     objective = solver.objective_value
@@ -321,6 +397,8 @@ def optimize(
     meta["unused_gates"] = unused_gates(scenario, plan)  # open, staffed gates left unused, and why
     if previous is not None:
         meta["changed_classes"] = changed_classes(previous, plan)
+    if capacity_scale:
+        meta.update(_scale_meta(scenario, tm, capacity_scale))
     return plan
 
 

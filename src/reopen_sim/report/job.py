@@ -15,6 +15,7 @@ from rich.table import Table
 
 from reopen_sim.experiment import Comparison, compare
 from reopen_sim.i18n import Catalogue, load_catalogue
+from reopen_sim.report.certificate import certificate_lines
 from reopen_sim.report.figures import plan_label
 from reopen_sim.report.write import check_out_dir, comparison_rows, write_report
 from reopen_sim.signals import python_sigint_kept
@@ -61,14 +62,18 @@ def run_main_job(
     solver_seed: int = 0,
     processes: int = 1,
     console: Console | None = None,
+    certify: int | None = 10,
 ) -> JobResult:
     """Plan, prove and report. Plans compared: baseline (unstaggered, the reference), by hand,
     optimized, and current if given.
 
     Bad arguments and bad files fail before any work (InputError); an impossible school raises
     InfeasibleError with the optimizer's reasons. The output folder is written whole or not at all.
+    ``certify`` (default 10 mornings, at most ``replications``, seeded with ``seed``; ``None`` = off)
+    certifies the optimized plan by simulation before it is compared (docs/design.md, "Certification").
     """
     from reopen_sim.optimizer.baseline import baseline_plan
+    from reopen_sim.optimizer.certify import window_limits
     from reopen_sim.optimizer.check import check_plan
     from reopen_sim.optimizer.solve import optimize
     from reopen_sim.plan import read_timetable
@@ -81,9 +86,10 @@ def run_main_job(
     current_plan = read_timetable(current, sc) if current is not None else None
     clock = {"start": time.perf_counter()}
     with con.status(t("cli.optimizing")), python_sigint_kept():
-        plan = optimize(sc, time_limit_s=time_limit_s, seed=solver_seed)
+        n = min(certify, replications) if certify else None
+        plan = optimize(sc, time_limit_s=time_limit_s, seed=solver_seed, certify=n, certify_seed=seed)
     clock["optimized"] = time.perf_counter()
-    violations = tuple(check_plan(sc, plan))
+    violations = tuple(check_plan(sc, plan, window_limits(plan)))  # a certified plan's simulated limits
     plans = {"baseline": baseline_plan(sc), "by_hand": baseline_plan(sc, "by_hand"), "optimized": plan}
     if current_plan is not None:
         plans["current"] = current_plan
@@ -127,6 +133,8 @@ def run_main_job(
         line = t(
             "plan.kind.line", name=t.get(f"plan.{name}", name), description=t(f"plan.kind.{kinds[name]}")
         )
+        con.print(line, markup=False, highlight=False)
+    for line in certificate_lines(plan, t):
         con.print(line, markup=False, highlight=False)
     status = plan.meta.get("status", "?")
     con.print(t("cli.status", status=t.get(f"status.{status}", str(status))), markup=False, highlight=False)

@@ -26,6 +26,7 @@ from reopen_sim.experiment import COMPARED_METRICS, Comparison, mean_ci
 from reopen_sim.i18n import Catalogue, load_catalogue
 from reopen_sim.plan import Plan
 from reopen_sim.report import figures as figs
+from reopen_sim.report.certificate import certificate_view
 from reopen_sim.report.notices import class_notices, gate_notices
 from reopen_sim.scenario import capacity as cap
 from reopen_sim.scenario.schema import Scenario, format_hhmm
@@ -480,6 +481,7 @@ def write_report(
             solver=solver_info(comparison.plans[plan_name]),
             solver_words=solver_words(comparison.plans[plan_name], t),
             status_text=_status_text(comparison.plans[plan_name], t),
+            certificate=certificate_view(comparison.plans[plan_name], t),
             assumptions=assumptions(scenario, comparison, t),
             files=[
                 *files,

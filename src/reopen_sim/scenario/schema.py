@@ -402,6 +402,22 @@ class FeverPath(_Model):
     )
 
 
+class ServiceLevel(_Model):
+    """What a certified plan must achieve in simulated mornings (docs/design.md, "Certification").
+
+    Per gate-window: the ``confidence`` upper bound (``stats.mean_ci``) of the mean over mornings of
+    the ``queue_quantile`` (time-weighted) of people waiting stays within ``queue_places_share`` ×
+    the gate's marked places; at most ``max_late`` students late and ``max_held`` students held
+    because every isolation room was taken, in any simulated morning.
+    """
+
+    queue_quantile: float = Field(default=0.95, gt=0, lt=1)
+    confidence: float = Field(default=0.95, ge=0.5, lt=1)
+    queue_places_share: float = Field(default=1.0, gt=0, le=1)
+    max_late: int = Field(default=0, ge=0)
+    max_held: int = Field(default=0, ge=0)
+
+
 GradeGroup = Annotated[
     tuple[int, ...],
     BeforeValidator(lambda v: (v,) if isinstance(v, int) and not isinstance(v, bool) else v),
@@ -437,6 +453,8 @@ class Policy(_Model):
     dorm_room_size: int = Field(default=6, ge=1, le=12)
     arrival_behaviour: ArrivalBehaviour = Field(default_factory=ArrivalBehaviour)
     fever: FeverPath = Field(default_factory=FeverPath)
+    # What certification by simulation holds a plan to (``optimize(certify=N)``, ``plan --certify``).
+    service_level: ServiceLevel = Field(default_factory=ServiceLevel)
 
     @field_validator("arrival_order", "dismissal_order")
     @classmethod

@@ -195,6 +195,11 @@ RULES = Part(
         Column("fever.recheck_stations", "复测点数", "int"),
         Column("fever.isolation_rooms", "隔离室数", "int"),
         *_dist("fever.parent_pickup_min", "家长接回时间"),
+        Column("service_level.queue_quantile", "认证排队分位数", "float"),
+        Column("service_level.confidence", "认证置信水平", "float"),
+        Column("service_level.queue_places_share", "认证可用排队位置比例", "float"),
+        Column("service_level.max_late", "认证允许迟到人数", "int"),
+        Column("service_level.max_held", "认证允许等候区人数", "int"),
     ),
 )
 

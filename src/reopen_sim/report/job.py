@@ -32,7 +32,8 @@ def comparison_table(comparison: Comparison, t: Catalogue) -> Table:
     """The comparison as a rich table: mean [95% CI] per plan, and the paired difference to the first."""
     ref = plan_label(comparison.reference, t)
     table = Table(title=t("cli.table_title", reference=ref))
-    # Measure names are never cut or wrapped; values fold onto a second line when the terminal is narrow.
+    # Measure names are never cut or wrapped; each value sits above its interval, and folds further
+    # only when the terminal is too narrow for the interval.
     table.add_column(t("col.metric"), justify="left", no_wrap=True)
     names = list(comparison.plans)
     for i, n in enumerate(names):
@@ -42,9 +43,9 @@ def comparison_table(comparison: Comparison, t: Catalogue) -> Table:
     for row in comparison_rows(comparison, t):
         cells = [row["label"]]
         for i, c in enumerate(row["cells"]):
-            cells.append(f"{c['value']} {c['ci']}")
+            cells.append(f"{c['value']}\n{c['ci']}")
             if i:
-                cells.append(f"{c['diff']} {c['diff_ci']}")
+                cells.append(f"{c['diff']}\n{c['diff_ci']}")
         table.add_row(*cells)
     return table
 

@@ -49,6 +49,7 @@ from reopen_sim.scenario.load import (
     scenario_from_dict,
 )
 from reopen_sim.scenario.schema import Scenario
+from reopen_sim.scenario.whatif import keep_only_grades
 
 SchoolKind = Literal["primary", "junior_middle", "high", "nine_year", "other"]
 
@@ -417,18 +418,7 @@ def _keep_grades(data: dict[str, Any], grades: tuple[int, ...]) -> None:
     if not classes:
         have = sorted({c["grade"] for c in data["classes"]})
         raise WhatIfSkipped(f"no class of grades {sorted(keep)} at this school (grades {have})")
-    ids = {c["id"] for c in classes}
-    data["classes"] = classes
-    data["pins"] = [p for p in data.get("pins", ()) if p["class_id"] in ids]
-    groups = []
-    for g in data.get("groups", ()):
-        members = [c for c in g["classes"] if c in ids]
-        if len(members) >= 2:
-            groups.append({**g, "classes": members})
-    data["groups"] = groups
-    pol = data["policy"]
-    for key in ("arrival_order", "dismissal_order"):
-        pol[key] = [kept for grp in pol.get(key, ()) if (kept := [x for x in grp if x in keep])]
+    keep_only_grades(data, grades)
 
 
 def _close_gates(data: dict[str, Any], gates: tuple[str, ...]) -> list[str]:

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from reopen_sim.errors import InputError, InputIssue
-from reopen_sim.scenario.build import scenario_from_dict
+from reopen_sim.scenario.build import _deep_merge, scenario_from_dict
 from reopen_sim.scenario.schema import SCREENING_DEFAULTS_S, Scenario
 
 __all__ = [
@@ -110,6 +110,13 @@ def _keep_grades(data: Data, grades: Sequence[int], label: str) -> None:
             "whatif_grades",
             grades=", ".join(map(str, have)),
         )
+    keep_only_grades(data, grades)
+
+
+def keep_only_grades(data: Data, grades: Sequence[int]) -> None:
+    """Leave only the classes of ``grades`` in a scenario mapping, with the pins, arrival groups (two
+    classes or more) and arrival/dismissal orders that still name them. Shared by ``with_grades``
+    and the district's phased-return what-ifs."""
     keep = set(grades)
     data["classes"] = [c for c in data["classes"] if c["grade"] in keep]
     ids = {c["id"] for c in data["classes"]}
@@ -236,15 +243,6 @@ def _set_path(data: Data, path: str, value: Any, label: str) -> None:
             items[found[0]] = value
             return
         node = items[found[0]]
-
-
-def _deep_merge(base: Any, over: Any) -> Any:
-    if isinstance(base, dict) and isinstance(over, Mapping):
-        out = dict(base)
-        for k, v in over.items():
-            out[k] = _deep_merge(base.get(k), v) if k in base else v
-        return out
-    return over
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,13 +13,16 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
-from reopen_sim.errors import InfeasibleError, InputError, InputIssue
+from reopen_sim.errors import InfeasibleError, InputError, InputIssue, notice_lines
 from reopen_sim.i18n import LANGUAGES, Catalogue, default_lang, load_catalogue
+
+if TYPE_CHECKING:
+    from reopen_sim.scenario.schema import Scenario
 
 app = typer.Typer(
     add_completion=False,
@@ -177,6 +180,16 @@ def print_lines(lines: Sequence[Any], *, err: bool = False) -> None:
     con = err_console if err else console
     for line in lines:
         con.print(str(line), markup=False, highlight=False, soft_wrap=True)
+
+
+def load_school(path: Path, t: Catalogue) -> Scenario:
+    """Load a scenario (InputError on bad input) and print, once, what the loader noticed in it
+    (a roster's total row skipped, a hidden row read, an unused column)."""
+    from reopen_sim.scenario.load import load_scenario
+
+    sc = load_scenario(path)
+    print_lines(notice_lines(sc.notices, t))
+    return sc
 
 
 def lang_of(argv: Sequence[str]) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from reopen_sim.errors import notice_lines
 from reopen_sim.experiment import Comparison, compare
 from reopen_sim.i18n import Catalogue, load_catalogue
 from reopen_sim.report.certificate import certificate_lines
@@ -84,6 +85,8 @@ def run_main_job(
     t = load_catalogue(lang)
     check_out_dir(out_dir, force)
     sc = load_scenario(scenario_path)
+    for line in notice_lines(sc.notices, t):  # what the loader noticed, once (a roster's total row...)
+        con.print(line, markup=False, highlight=False, soft_wrap=True)
     current_plan = read_timetable(current, sc) if current is not None else None
     clock = {"start": time.perf_counter()}
     with con.status(t("cli.optimizing")), python_sigint_kept():

@@ -237,3 +237,78 @@ def test_two_tabs_editing_the_same_version_at_once_one_wins_the_other_gets_409(
             versions = c.get(f"/api/plans/{plan}/versions").json()
             assert [v["version"] for v in versions] == list(range(version + 1, 0, -1))
             version += 1
+
+
+def _serve_app(monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
+    """``reopen-sim serve ARGS`` through the entry point, uvicorn replaced: the app it would serve."""
+    import uvicorn
+
+    from reopen_sim.cli import main
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app))
+    monkeypatch.setattr(sys, "argv", ["reopen-sim", "serve", "--no-browser", *args])
+    with pytest.raises(SystemExit) as ended:
+        main()
+    seen["code"] = ended.value.code
+    return seen
+
+
+@pytest.mark.postgres
+def test_serve_keeps_everything_in_the_postgresql_database_given_by_db_url(
+    pg_admin_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pg_support import create_database, drop_database
+
+    url = create_database(pg_admin_url)
+    try:
+        seen = _serve_app(monkeypatch, "--data", str(tmp_path), "--db-url", url)
+        assert seen["code"] == 0
+        with TestClient(seen["app"], base_url=BASE_URL) as c:
+            school = upload(c).json()
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            assert conn.execute(text("select name from schools")).scalars().all() == [school["name"]]
+        engine.dispose()
+        assert not (tmp_path / "desk.sqlite3").exists()
+    finally:
+        drop_database(pg_admin_url, url)
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("url", "english", "chinese"),
+    [
+        ("nonsense", "a database URL such as", "数据库地址"),
+        (
+            "postgresql+nodriver://me:secret@localhost/desk",
+            "pip install 'reopen-sim[postgres]'",
+            "已安装驱动",
+        ),
+        (f"postgresql+psycopg://me:secret@127.0.0.1:{_closed_port()}/desk", "can be opened", "能够打开"),
+        ("sqlite:////no/such/folder/desk.sqlite3", "can be opened", "能够打开"),
+    ],
+)
+def test_a_database_that_cannot_be_opened_is_a_clear_input_error(
+    url: str,
+    english: str,
+    chinese: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Exit 2 with a message naming --db-url (the password hidden), in the user's language; no traceback."""
+    if "psycopg" in url:
+        pytest.importorskip("psycopg", reason="the PostgreSQL driver comes with the dev extras")
+    for lang, expected in (("en", english), ("zh", chinese)):
+        assert _serve_app(monkeypatch, "--data", str(tmp_path), "--db-url", url, "--lang", lang)["code"] == 2
+        err = capsys.readouterr().err
+        assert "--db-url" in err and expected in err, err
+        assert "secret" not in err and "Traceback" not in err

@@ -312,3 +312,33 @@ def test_a_database_that_cannot_be_opened_is_a_clear_input_error(
         err = capsys.readouterr().err
         assert "--db-url" in err and expected in err, err
         assert "secret" not in err and "Traceback" not in err
+
+
+@pytest.mark.postgres
+def test_the_throwaway_postgresql_server_runs_unprivileged_and_is_gone_after_stop() -> None:
+    """What tests/pg_support.py promises: a cluster in a temp folder, not run as root, stopped and
+    deleted by ``stop`` (the session's cluster is stopped the same way)."""
+    import os
+
+    import pg_support
+
+    bin_dir = pg_support.server_binaries()
+    if bin_dir is None:
+        pytest.skip(pg_support.HOW_TO_RUN)
+    cluster = pg_support.PgCluster(bin_dir).start()
+    try:
+        url = pg_support.create_database(cluster.admin_url)
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            assert conn.execute(text("select 1")).scalar() == 1
+        engine.dispose()
+        pid = int((cluster.data / "postmaster.pid").read_text().split()[0])
+        uid = os.stat(f"/proc/{pid}").st_uid
+        assert uid != 0 and (os.geteuid() == 0 or uid == os.geteuid())
+    finally:
+        cluster.stop()
+    assert not cluster.root.exists()
+    deadline = time.monotonic() + 30  # the server removes its pid file just before it exits
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not Path(f"/proc/{pid}").exists()

@@ -185,12 +185,16 @@ def test_rows_are_added_and_deleted_and_a_referred_row_is_refused(c: TestClient)
 
 def test_the_school_page_marks_plans_made_for_an_earlier_version(c: TestClient) -> None:
     school = _school(c)
-    assert plan_school(c, school)["status"] == "done"
+    job = plan_school(c, school)
+    assert job["status"] == "done", job
+    plan = job["result"]["plan"]
     assert "data-out-of-date" not in c.get(f"/schools/{school}").text
+    assert f'data-out-of-date="{plan}"' not in c.get("/").text
     page = _cell(c, school, "entrances", "lanes", "3", 1)
     assert 'hx-swap-oob="true"' in page and "data-out-of-date" in page  # the plans list, updated
     assert "out of date" in c.get(f"/schools/{school}", headers={"accept-language": "en"}).text
     assert "已过期" in c.get(f"/schools/{school}", headers={"accept-language": "zh"}).text
+    assert f'data-out-of-date="{plan}"' in c.get("/", headers={"accept-language": "en"}).text
 
 
 def test_user_text_is_escaped(c: TestClient) -> None:

@@ -373,7 +373,9 @@ async def _apply(
     issues = answer.data.get("issues", []) if isinstance(answer.data, dict) else []
     if not issues:
         return await _render(request, school_id, school, message=api_error(answer))
-    problem = Problem(part.name, row, key, issue_texts(issues, body if part.table and row is None else stored, cat))
+    problem = Problem(
+        part.name, row, key, issue_texts(issues, body if part.table and row is None else stored, cat)
+    )
     return await _render(request, school_id, school, problem, typed=typed)
 
 

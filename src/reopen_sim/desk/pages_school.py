@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse
 
 from reopen_sim.desk.pages_api import ApiAnswer, api_error, call_api
 from reopen_sim.desk.pages_common import catalogue_of, page_lang, render
+from reopen_sim.desk.school_edit import merge_patch
 from reopen_sim.i18n import Catalogue
 from reopen_sim.naming import class_name
 from reopen_sim.scenario.load import scenario_from_dict
@@ -156,15 +157,14 @@ def _distribution(part: Part, base: str, cells: Mapping[str, Any]) -> dict[str, 
         kind = default.dist if default is not None else "lognormal"
     out: dict[str, Any] = {"dist": kind, "mean": None, "value": None, "sd": None, "samples": None}
     takes = {"deterministic": ("value",), "exponential": ("mean",), "lognormal": ("mean", "sd")}
-    takes_empirical = ("samples",)
-    wanted = takes.get(kind, takes_empirical)
+    wanted = takes.get(kind, ("samples",))  # empirical
     if "dist" in cells:
         out["value" if kind == "deterministic" else "mean"] = cells["dist"]
     if "dist_sd" in cells:
         out["sd"] = cells["dist_sd"]
     if "dist_samples" in cells:
         out["samples"] = cells["dist_samples"]
-    return {k: v for k, v in out.items() if k == "dist" or k in wanted or v is None}
+    return {k: v if k == "dist" or k in wanted else None for k, v in out.items()}
 
 
 def read_typed(part: Part, col: Column, text: str) -> Any:
@@ -216,7 +216,7 @@ def _nulls_dropped(value: Any) -> Any:
 
 
 def table_patch(
-    part: Part, stored: Mapping[str, Any], full: Mapping[str, Any], row: int | None, update: Mapping[str, Any]
+    part: Part, stored: Mapping[str, Any], row: int | None, update: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The ``PATCH`` body: the whole table with the row changed (or added when ``row`` is None), or
     a form's changed fields (a merge patch: null restores the default)."""
@@ -226,16 +226,8 @@ def table_patch(
     if row is None:
         items.append(_nulls_dropped(update))
     else:
-        merged = _merge(items[row], update)
-        items[row] = merged
+        items[row] = merge_patch(items[row], update)
     return {part.root: items}
-
-
-def _merge(target: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
-    from reopen_sim.desk.school_edit import merge_patch
-
-    merged: dict[str, Any] = merge_patch(target, patch)
-    return merged
 
 
 # --------------------------------------------------------------------------------------------
@@ -357,7 +349,7 @@ async def _apply(
             text = bad_text(bad, part.column(cell).header(lang), typed[cell], cat)
             problem = Problem(part.name, row, cell, [text])
             return await _render(request, school_id, school, problem, typed=typed)
-        body = table_patch(part, stored, full, row, update)
+        body = table_patch(part, stored, row, update)
     answer = await call_api(
         request,
         "PATCH",

@@ -140,16 +140,16 @@ def test_rules_and_the_school_day_are_edited_and_a_blank_restores_the_default(c:
 
 def test_screening_time_cells_rebuild_the_distribution(c: TestClient) -> None:
     school = _school(c)
-    assert "Saved" in _cell(c, school, "entrances", "service_time_s.dist", "deterministic", 1)
-    assert _scenario(c, school)["scenario"]["entrances"][0]["service_time_s"] == {
-        "dist": "deterministic",
-        "value": 30.0,
-    }
-    assert "Saved" in _cell(c, school, "entrances", "service_time_s", "12", 2)
-    assert _scenario(c, school)["scenario"]["entrances"][0]["service_time_s"] == {
-        "dist": "deterministic",
-        "value": 12.0,
-    }
+    assert "Saved" in _cell(c, school, "entrances", "service_time_s.sd", "12", 1)
+    stored = _scenario(c, school)["scenario"]["entrances"][0]["service_time_s"]
+    assert stored == {"dist": "lognormal", "mean": 30.0, "sd": 12.0}
+    # Another kind: the fields it does not take go (a deterministic time has no sd).
+    assert "Saved" in _cell(c, school, "entrances", "service_time_s.dist", "deterministic", 2)
+    stored = _scenario(c, school)["scenario"]["entrances"][0]["service_time_s"]
+    assert stored == {"dist": "deterministic", "value": 30.0}
+    assert "Saved" in _cell(c, school, "entrances", "service_time_s", "12", 3)
+    stored = _scenario(c, school)["scenario"]["entrances"][0]["service_time_s"]
+    assert stored == {"dist": "deterministic", "value": 12.0}
 
 
 def test_rows_are_added_and_deleted_and_a_referred_row_is_refused(c: TestClient) -> None:

@@ -71,6 +71,7 @@ def test_edit_school_tables_replan_and_download(
     students = int(page.locator("#cell-classes-0-students").input_value())
     _edit(page, "#cell-classes-0-students", str(students + 2))
     expect(version).to_have_value("3")
+    expect(page.locator("#school-version-label")).to_contain_text("3")
     _shot(page, f"tables-saved-{lang}")
 
     # A bad value: refused next to its cell, in the page's language, nothing saved.

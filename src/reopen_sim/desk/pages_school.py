@@ -110,17 +110,27 @@ def _cells(part: Part, item: Mapping[str, Any], lang: str) -> list[Cell]:
     return [Cell(c, shown(c, item, lang), options(c, lang)) for c in part.columns]
 
 
-def tables_view(scenario: Mapping[str, Any], lang: str, cat: Catalogue) -> dict[str, Any]:
-    """Everything the tables show, from the school's stored scenario (defaults filled in)."""
+def tables_view(
+    scenario: Mapping[str, Any], lang: str, cat: Catalogue, only: str | None = None
+) -> dict[str, Any]:
+    """Everything the tables show (or only the part named ``only``), from the school's stored
+    scenario (defaults filled in)."""
     sc = scenario_from_dict(dict(scenario), file="school")
     full = sc.model_dump(mode="json")
     homes: dict[str, list[str]] = {}
     for cls in sc.classes:
         if cls.home_room:
             homes.setdefault(cls.home_room, []).append(cls.id)
-    forms = [{"part": p, "cells": _cells(p, full.get(p.root, {}) if p.root else full, lang)} for p in FORMS]
+    wanted = [p for p in (*FORMS, *TABLES) if only in (None, p.name)]
+    forms = [
+        {"part": p, "cells": _cells(p, full.get(p.root, {}) if p.root else full, lang)}
+        for p in FORMS
+        if p in wanted
+    ]
     tables = []
     for p in TABLES:
+        if p not in wanted:
+            continue
         rows = []
         for i, item in enumerate(full[p.root]):
             extra = ""
@@ -130,7 +140,7 @@ def tables_view(scenario: Mapping[str, Any], lang: str, cat: Catalogue) -> dict[
                 extra = class_name(sc.classes[i], lang)
             rows.append({"index": i, "id": item["id"], "cells": _cells(p, item, lang), "extra": extra})
         tables.append({"part": p, "rows": rows, "new": [Cell(c, "", options(c, lang)) for c in p.columns]})
-    notes = {(p.name, c.key): note_text(p, c, lang, cat) for p in (*FORMS, *TABLES) for c in p.columns}
+    notes = {(p.name, c.key): note_text(p, c, lang, cat) for p in wanted for c in p.columns}
     return {"forms": forms, "tables": tables, "notes": notes}
 
 
@@ -249,25 +259,40 @@ async def _render(
     message: str = "",
     typed: Mapping[str, str] | None = None,
     saved: bool = False,
+    part: Part | None = None,
 ) -> HTMLResponse:
+    """The tables, or after an edit only the edited ``part`` (htmx retargets the answer to it) with
+    the version, status, plans and history swapped out of band: a school has thousands of cells."""
     cat = catalogue_of(request)
     lang = page_lang(request)
-    view = tables_view(school["scenario"], lang, cat)
+    view = tables_view(school["scenario"], lang, cat, only=None if part is None else part.name)
     if problem is not None and problem.key is not None:
         _mark(view, problem, typed or {})
     history = await call_api(request, "GET", f"/api/schools/{school_id}/versions")
-    return render(
-        request,
-        "_school_tables.html",
-        school_id=school_id,
-        school=school,
-        problem=problem,
-        message=message,
-        saved=saved,
-        history=history.data[:5] if history.ok and isinstance(history.data, list) else [],
-        plans=list(reversed(school.get("plans", []))),
+    context = {
+        "school_id": school_id,
+        "school": school,
+        "problem": problem,
+        "message": message,
+        "saved": saved,
+        "history": history.data[:5] if history.ok and isinstance(history.data, list) else [],
+        "plans": list(reversed(school.get("plans", []))),
+        "open_part": None if part is None else part.name,
         **view,
+    }
+    if part is None:
+        return render(request, "_school_tables.html", **context)
+    forms, tables = view["forms"], view["tables"]
+    response = render(
+        request,
+        "_school_part.html",
+        form=forms[0] if forms else None,
+        table=tables[0] if tables else None,
+        **context,
     )
+    response.headers["HX-Retarget"] = f"#part-{part.name}"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
 
 
 def _mark(view: dict[str, Any], problem: Problem, typed: Mapping[str, str]) -> None:
@@ -348,7 +373,7 @@ async def _apply(
             cell = bad.fields["_cell"]
             text = bad_text(bad, part.column(cell).header(lang), typed[cell], cat)
             problem = Problem(part.name, row, cell, [text])
-            return await _render(request, school_id, school, problem, typed=typed)
+            return await _render(request, school_id, school, problem, typed=typed, part=part)
         body = table_patch(part, stored, row, update)
     answer = await call_api(
         request,
@@ -359,16 +384,16 @@ async def _apply(
     )
     if answer.status == 200:
         saved = cat("desk_tables.ui.saved", version=answer.data["version"])
-        return await _render(request, school_id, answer.data, message=saved, saved=True)
+        return await _render(request, school_id, answer.data, message=saved, saved=True, part=part)
     if answer.status == 409 and isinstance(answer.data, dict) and "latest" in answer.data:
         return await _render(request, school_id, answer.data["latest"], message=api_error(answer))
     issues = answer.data.get("issues", []) if isinstance(answer.data, dict) else []
     if not issues:
-        return await _render(request, school_id, school, message=api_error(answer))
+        return await _render(request, school_id, school, message=api_error(answer), part=part)
     problem = Problem(
         part.name, row, key, issue_texts(issues, body if part.table and row is None else stored, cat)
     )
-    return await _render(request, school_id, school, problem, typed=typed)
+    return await _render(request, school_id, school, problem, typed=typed, part=part)
 
 
 def _form_value(form: Any, name: str) -> str:

@@ -8,7 +8,7 @@ largest tables: ~2,000 cells), then measures, from the client's request to the l
 
 1. the school page and its tables fragment (``GET /schools/{id}/tables``, every cell rendered);
 2. a cell edited as the page sends it (``POST /schools/{id}/tables/classes/cell``: read the cell,
-   ``PATCH /api/schools/{id}`` in-process, a new school version, the tables rendered again);
+   ``PATCH /api/schools/{id}`` in-process, a new school version, the edited table rendered again);
 3. the same change sent to the API directly (``PATCH /api/schools/{id}`` with the classes table).
 
 Figures are wall-clock on a shared machine: the load average is printed with them.
@@ -82,7 +82,7 @@ def run(base: str, edits: int, reads: int) -> None:
         print("| request | n | min ms | median ms | p95 ms | max ms |\n|---|---|---|---|---|---|")
         print(row("GET /schools/{id} (school page)", school_page))
         print(row(f"GET /schools/{{id}}/tables ({size_kb:.0f} KB)", tables))
-        print(row("POST a cell from the page (PATCH + tables again)", page_edits))
+        print(row("POST a cell from the page (PATCH + the edited table)", page_edits))
         print(row("PATCH /api/schools/{id} (classes table, new version)", api_times))
 
 

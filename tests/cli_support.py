@@ -42,6 +42,17 @@ def run_cli(*args: str, columns: int = 120, cwd: Path = ROOT) -> subprocess.Comp
     )
 
 
+def run_cli_env(args: list[str], lang: str, columns: int = 120) -> subprocess.CompletedProcess[str]:
+    """``reopen-sim ARGS`` in a subprocess whose locale is ``LANG=lang`` (e.g. ``zh_CN.UTF-8``)."""
+    return subprocess.run(
+        [sys.executable, "-m", "reopen_sim.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=cli_env(columns, lang=lang),
+    )
+
+
 @dataclass(frozen=True)
 class Ran:
     returncode: int

@@ -44,4 +44,4 @@ def test_validate_missing_file_and_usage() -> None:
     assert res.returncode == 2 and "expected an existing scenario file" in res.stderr
     assert "Traceback" not in res.stderr
     res = run("validate")
-    assert res.returncode == 2 and "Missing argument" in res.stderr
+    assert res.returncode == 2 and "command line: SCENARIO: expected SCENARIO (required)" in res.stderr

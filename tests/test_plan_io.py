@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from cli_support import cli_env
 from reopen_sim.errors import InputError
 from reopen_sim.plan import TIMETABLE_COLUMNS, ClassAssignment, Plan, read_timetable
 from reopen_sim.scenario.load import load_scenario
@@ -94,3 +97,12 @@ def test_timetable_saved_back_from_excel_in_any_encoding_is_read(tmp_path: Path,
     path = tmp_path / "t.csv"
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
     assert read_timetable(path) == tiny_plan()
+
+
+def test_the_timetable_reader_loads_no_report_module() -> None:
+    """Reading a timetable (check, simulate, the desk) needs only the loader, not the report package."""
+    code = "import sys, reopen_sim.plan; print(sorted(m for m in sys.modules if m.startswith('reopen_sim.report')))"
+    got = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=cli_env()
+    )
+    assert got.stdout.strip() == "[]", got.stdout

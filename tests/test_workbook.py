@@ -479,7 +479,9 @@ def test_walking_distances_errors_point_at_their_row(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         rs.load_scenario(book)
     (issue,) = exc.value.issues
-    assert issue.path == "步行距离，第 3 行，入口编号 entrance" and issue.key == "workbook_entrance"
+    assert issue.path == "步行距离，第 3 行，入口编号 entrance" and issue.key == "gate_ref_sheet"
+    assert issue.render(load_catalogue("zh")).endswith("应为“入口”表中某个入口的编号（east, south）")
+    assert str(issue).endswith("expected the id of an entrance on the 入口 sheet (east, south)")
 
 
 def test_a_blank_canteen_sheet_means_meals_delivered(tmp_path: Path) -> None:

@@ -82,7 +82,14 @@ class Notice:
         if cat.lang == "en" or self.key is None:
             return str(self)
         where = _where(cat, self.file, self.path, self.path_key, self.path_fields)
-        return f"{where}: {cat(f'notice.{self.key}', **self.fields)}"
+        return cat("notice.line", where=where, text=cat(f"notice.{self.key}", **self.fields))
+
+
+def notice_lines(notices: Sequence[Notice], cat: Catalogue) -> list[str]:
+    """A heading and one line per notice in the catalogue's language; no lines when there are none."""
+    if not notices:
+        return []
+    return [cat("notice.head", n=len(notices)), *(f"  - {n.render(cat)}" for n in notices)]
 
 
 class InputError(ValueError):

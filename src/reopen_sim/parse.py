@@ -1,7 +1,7 @@
 """Small parsers for what people type in cells: yes/no, grades and class numbers as schools write them.
 
 Shared by the scenario loader (rosters) and the timetable reader (``plan.py``), so both accept the
-same words. DOMAIN ("How schools write things"): grades ``一年级``…``六年级``, ``初一``…``初三``
+same words; :func:`csv_unescape` reads back a CSV value the report wrote escaped. DOMAIN ("How schools write things"): grades ``一年级``…``六年级``, ``初一``…``初三``
 (grades 7–9), ``高一``…``高三`` (10–12), also ``七年级``…``十二年级``; classes ``1班``, ``（1）班``,
 ``一班``, ``初一（3）班``.
 """
@@ -9,6 +9,21 @@ same words. DOMAIN ("How schools write things"): grades ``一年级``…``六年
 from __future__ import annotations
 
 import re
+
+# A CSV value starting with one of these is written with a leading ' (``report.cells.csv_escape``).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_unescape(text: str) -> str:
+    """Undo ``report.cells.csv_escape``: ``'=x`` -> ``=x``; anything else is returned unchanged.
+
+    The writer prefixes text starting with a formula character with a single quote (OWASP "CSV
+    Injection"), so a spreadsheet shows it as text; reading removes exactly that quote.
+    """
+    if text.startswith("'") and text[1:].startswith(FORMULA_START):
+        return text[1:]
+    return text
+
 
 _TRUE = {"yes", "y", "true", "1", "boarding", "boarder", "是", "住宿", "寄宿", "住校", "住读"}
 _FALSE = {"no", "n", "false", "0", "day", "", "否", "走读", "不住宿", "非住宿"}

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from reopen_sim.errors import InputError, InputIssue
-from reopen_sim.parse import parse_bool
-from reopen_sim.report.cells import csv_unescape
+from reopen_sim.parse import csv_unescape, parse_bool
 from reopen_sim.scenario.files import MAX_TABLE_ROWS, decode_text, read_bytes
 from reopen_sim.scenario.schema import Scenario, format_hhmm, parse_hhmm
 

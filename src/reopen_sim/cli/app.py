@@ -13,13 +13,18 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+import typer.main
 from rich.console import Console
 
-from reopen_sim.errors import InfeasibleError, InputError, InputIssue
+from reopen_sim.cli.usage import click_exceptions, usage_issue
+from reopen_sim.errors import InfeasibleError, InputError, InputIssue, notice_lines
 from reopen_sim.i18n import LANGUAGES, Catalogue, default_lang, load_catalogue
+
+if TYPE_CHECKING:
+    from reopen_sim.scenario.schema import Scenario
 
 app = typer.Typer(
     add_completion=False,
@@ -60,11 +65,27 @@ def at_least(option: str, minimum: float, *, strictly: bool = False) -> Callable
     return check
 
 
+def check_lang(value: str) -> str:
+    """The ``--lang`` callback: en or zh, else an InputError (exit 2) before any work is done."""
+    if value is None or value in LANGUAGES:
+        return value
+    choices = ", ".join(LANGUAGES)
+    where = _argv_catalogue()("cli.command_line")
+    raise InputError(
+        [InputIssue(where, "--lang", value, f"one of {choices}", key="one_of", fields={"choices": choices})]
+    )
+
+
 ScenarioArg = Annotated[
     Path, typer.Argument(help="Scenario: YAML file or school workbook (.xlsx).", show_default=False)
 ]
 LangOpt = Annotated[
-    str, typer.Option("--lang", help="Language: en or zh (Simplified Chinese); default from the locale.")
+    str,
+    typer.Option(
+        "--lang",
+        callback=check_lang,
+        help="Language: en or zh (Simplified Chinese); default from the locale.",
+    ),
 ]
 RepsOpt = Annotated[
     int,
@@ -179,6 +200,16 @@ def print_lines(lines: Sequence[Any], *, err: bool = False) -> None:
         con.print(str(line), markup=False, highlight=False, soft_wrap=True)
 
 
+def load_school(path: Path, t: Catalogue) -> Scenario:
+    """Load a scenario (InputError on bad input) and print, once, what the loader noticed in it
+    (a roster's total row skipped, a hidden row read, an unused column)."""
+    from reopen_sim.scenario.load import load_scenario
+
+    sc = load_scenario(path)
+    print_lines(notice_lines(sc.notices, t))
+    return sc
+
+
 def lang_of(argv: Sequence[str]) -> str:
     """The language the user asked for on the command line (``--lang X`` or ``--lang=X``), else the locale's.
 
@@ -218,8 +249,16 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         err_console.print(cat("cli.aborted"))
         sys.exit(130)
+    except click_exceptions().UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # no command at all: the help, as click shows it
+            exc.show()
+            sys.exit(2)
+        # An unknown option, a missing argument, a bad choice or number: a plain message, exit 2 like click.
+        issue = usage_issue(exc, sys.argv[1:], cat("cli.command_line"), typer.main.get_command(app))
+        sys.stderr.write(InputError([issue]).render(cat) + "\n")
+        sys.exit(2)
     except Exception as exc:
-        # Usage errors from click (vendored inside typer): show the usage line, exit 2 like click.
+        # Any other error click can show (vendored inside typer): as click shows it, exit 2.
         show = getattr(exc, "show", None)
         if callable(show) and hasattr(exc, "exit_code"):
             show()

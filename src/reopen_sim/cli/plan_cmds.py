@@ -21,6 +21,7 @@ from reopen_sim.cli.app import (
     check_output_path,
     console,
     err_console,
+    load_school,
     print_lines,
 )
 from reopen_sim.i18n import Catalogue, load_catalogue
@@ -69,13 +70,12 @@ def plan_cmd(
     from reopen_sim.optimizer.solve import optimize
     from reopen_sim.plan import read_timetable
     from reopen_sim.report.certificate import certificate_lines, write_plan_files
-    from reopen_sim.scenario.load import load_scenario
 
     t = load_catalogue(lang)
     if previous is not None:
         check_input_file(previous, "--previous")
     check_output_path(out, "-o/--out")
-    sc = load_scenario(scenario)
+    sc = load_school(scenario, t)
     prev = read_timetable(previous, sc) if previous is not None else None
     plan = optimize(sc, time_limit_s=time_limit_s, seed=seed, previous=prev, certify=certify)
     m = plan.meta
@@ -148,11 +148,10 @@ def check_cmd(
     from reopen_sim.i18n import load_catalogue
     from reopen_sim.optimizer.check import check_plan
     from reopen_sim.plan import read_timetable
-    from reopen_sim.scenario.load import load_scenario
 
     t = load_catalogue(lang)
     check_input_file(timetable, "TIMETABLE")
-    sc = load_scenario(scenario)
+    sc = load_school(scenario, t)
     plan = read_timetable(timetable, sc)  # a missing or repeated class is a finding of check_plan
     problems = check_plan(sc, plan)
     if not problems:

@@ -18,6 +18,7 @@ from reopen_sim.cli.app import (
     check_new_output_dir,
     console,
     err_console,
+    load_school,
     print_lines,
 )
 from reopen_sim.errors import InputError, InputIssue
@@ -63,13 +64,12 @@ def publish_cmd(
     from reopen_sim.optimizer.check import check_plan
     from reopen_sim.plan import read_timetable
     from reopen_sim.report.publish import publish
-    from reopen_sim.scenario.load import load_scenario
 
     t = load_catalogue(lang)
     day = parse_date(date)
     check_input_file(timetable, "TIMETABLE")
     check_new_output_dir(out, force)
-    sc = load_scenario(scenario)
+    sc = load_school(scenario, t)
     plan = read_timetable(timetable, sc)
     # Rule texts come from check_plan as it writes them (English today).
     problems = check_plan(sc, plan)

@@ -13,7 +13,9 @@ from reopen_sim.cli.app import (
     ScenarioArg,
     app,
     console,
+    print_lines,
 )
+from reopen_sim.errors import notice_lines
 from reopen_sim.i18n import Catalogue, load_catalogue
 from reopen_sim.naming import grade_name
 
@@ -42,6 +44,7 @@ def print_summary(scenario_path: Path, t: Catalogue) -> None:
     sc = load_scenario(scenario_path)
     s = summarise(sc)
     _line(t("cli.valid", school=s.school, path=scenario_path), bold=s.school)
+    print_lines(notice_lines(sc.notices, t))
     _line(
         t(
             "cli.summary",

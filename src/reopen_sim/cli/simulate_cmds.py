@@ -23,6 +23,7 @@ from reopen_sim.cli.app import (
     check_new_output_dir,
     check_output_path,
     console,
+    load_school,
 )
 from reopen_sim.i18n import load_catalogue
 
@@ -72,7 +73,6 @@ def simulate_cmd(
     """
     from reopen_sim.plan import read_timetable
     from reopen_sim.report.simulation_files import write_simulation_files
-    from reopen_sim.scenario.load import load_scenario
     from reopen_sim.scenario.schema import format_hhmm
     from reopen_sim.simulation.run import simulate
 
@@ -80,7 +80,7 @@ def simulate_cmd(
     choice = (lanes_alias or lane_choice).value
     check_input_file(plan, "--plan")
     check_new_output_dir(out, force)
-    sc = load_scenario(scenario)
+    sc = load_school(scenario, t)
     tt = read_timetable(plan, scenario=sc)
     res = simulate(
         sc,
@@ -143,14 +143,13 @@ def trace(
     from reopen_sim.exposure.contacts import contacts
     from reopen_sim.exposure.people import check_person
     from reopen_sim.plan import read_timetable
-    from reopen_sim.scenario.load import load_scenario
     from reopen_sim.simulation.run import simulate
 
     t = load_catalogue(lang)
     check_input_file(plan, "--plan")
     if out is not None:
         check_output_path(out, "-o/--out")
-    sc = load_scenario(scenario)
+    sc = load_school(scenario, t)
     tt = read_timetable(plan, scenario=sc)
     check_person(sc, student, "command line", "--student")  # before simulating: a typo fails fast (exit 2)
     res = simulate(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from reopen_sim.cli.app import DEFAULT_LANG, LangOpt, app, console
+from reopen_sim.cli.app import DEFAULT_LANG, LangOpt, app, console, load_school
 
 
 @app.command("template")
@@ -22,11 +22,10 @@ def template_cmd(
 ) -> None:
     """Write a school workbook to fill in (with a worked example), or export a scenario to one."""
     from reopen_sim.i18n import load_catalogue
-    from reopen_sim.scenario.load import load_scenario
     from reopen_sim.scenario.workbook import write_workbook
 
     cat = load_catalogue(lang)
-    sc = load_scenario(source) if source is not None else None
+    sc = load_school(source, cat) if source is not None else None
     path = write_workbook(out, sc, lang=lang, force=force)
     if sc is None:
         from reopen_sim.scenario.workbook import example_scenario

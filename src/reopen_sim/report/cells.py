@@ -4,7 +4,7 @@
   files others wrote. In a workbook they are written as string cells (``data_type = "s"``), never as
   formulas, whatever they start with. In a CSV a value starting with ``=``, ``+``, ``-``, ``@``, a
   tab or a carriage return is prefixed with a single quote (OWASP "CSV Injection"), and
-  :func:`csv_unescape` removes exactly that quote when the file is read back, so ids round-trip.
+  :func:`reopen_sim.parse.csv_unescape` removes exactly that quote when the file is read back, so ids round-trip.
 - **Same inputs, same bytes.** openpyxl stamps the save time into ``docProps/core.xml`` and
   ``zipfile`` stamps it into every entry header; :func:`freeze_xlsx` rewrites both with
   :data:`FIXED_TIME` (the ZIP format's epoch, 1980-01-01 00:00).
@@ -17,10 +17,13 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reopen_sim.parse import FORMULA_START, csv_unescape
+
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["FIXED_TIME", "FORMULA_START", "csv_escape", "csv_unescape", "freeze_xlsx", "text_cell"]
+
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _FIXED_ISO = "1980-01-01T00:00:00Z"
 
@@ -42,13 +45,6 @@ def csv_escape(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
-
-
-def csv_unescape(text: str) -> str:
-    """Undo :func:`csv_escape`: ``'=x`` -> ``=x``; anything else is returned unchanged."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_START):
-        return text[1:]
-    return text
 
 
 _CORE_DATES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")

@@ -291,7 +291,7 @@ def canteen_occupancy(
     plans: Mapping[str, Plan], scenario: Scenario, t: Catalogue | None = None, ax: Axes | None = None
 ) -> Figure:
     """Students per canteen sitting for each plan, against the distanced seats of a sitting
-    (``capacity.canteen_capacity``). When meals are delivered, says so."""
+    (``derived(scenario).canteen_seats``). When meals are delivered, says so."""
     t = _t(t)
     with figure_style():
         fig, ax = _axes(ax)
@@ -316,7 +316,7 @@ def canteen_occupancy(
                 color=colour,
                 label=plan_label(name, t),
             )
-        seats = cap.canteen_capacity(scenario.canteen)
+        seats = derived(scenario).canteen_seats
         ax.axhline(seats, color="firebrick", ls="--", lw=1, label=t("fig.canteen_seats"))
         ax.set_xticks(
             range(len(sittings)),

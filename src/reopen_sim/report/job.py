@@ -10,13 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
+from reopen_sim.errors import notice_lines
 from reopen_sim.experiment import Comparison, compare
 from reopen_sim.i18n import Catalogue, load_catalogue
 from reopen_sim.report.certificate import certificate_lines
 from reopen_sim.report.figures import plan_label
+from reopen_sim.report.linebreak import break_lines
 from reopen_sim.report.write import check_out_dir, comparison_rows, write_report
 from reopen_sim.signals import python_sigint_kept
 
@@ -28,24 +31,53 @@ class JobResult:
     violations: tuple[Any, ...]
 
 
-def comparison_table(comparison: Comparison, t: Catalogue) -> Table:
-    """The comparison as a rich table: mean [95% CI] per plan, and the paired difference to the first."""
+def _widest_word(texts: list[str]) -> int:
+    """Terminal cells of the longest run without a space or line break (where rich may not wrap)."""
+    return max((cell_len(w) for text in texts for w in text.split()), default=1)
+
+
+def comparison_table(comparison: Comparison, t: Catalogue, width: int | None = None) -> Table:
+    """The comparison as a rich table: mean [95% CI] per plan, and the paired difference to the first.
+
+    Each value sits above its interval. On a terminal ``width`` too narrow for the table as it is,
+    each value column gets the width of its longest word (header, value or interval bound: nothing
+    is folded inside a number or a word) and the measure names wrap at word boundaries (Chinese
+    between characters) instead of squeezing the numbers; a wide terminal keeps every name on one line.
+    """
     ref = plan_label(comparison.reference, t)
-    table = Table(title=t("cli.table_title", reference=ref))
-    # Measure names are never cut or wrapped; each value sits above its interval, and folds further
-    # only when the terminal is too narrow for the interval.
-    table.add_column(t("col.metric"), justify="left", no_wrap=True)
     names = list(comparison.plans)
+    rows = comparison_rows(comparison, t)
+    heads: list[str] = []
+    body: list[list[str]] = [[row["label"]] for row in rows]
     for i, n in enumerate(names):
-        table.add_column(plan_label(n, t), justify="right", overflow="fold")
-        if i:
-            table.add_column(t("col.diff", reference=ref), justify="right", overflow="fold")
-    for row in comparison_rows(comparison, t):
-        cells = [row["label"]]
-        for i, c in enumerate(row["cells"]):
+        heads.append(plan_label(n, t))
+        for row, cells in zip(rows, body, strict=True):
+            c = row["cells"][i]
             cells.append(f"{c['value']}\n{c['ci']}")
-            if i:
+        if i:
+            heads.append(t("cli.col_diff", reference=ref))
+            for row, cells in zip(rows, body, strict=True):
+                c = row["cells"][i]
                 cells.append(f"{c['diff']}\n{c['diff_ci']}")
+    label_w = max(cell_len(row["label"]) for row in rows)
+    natural = [
+        max(cell_len(line) for x in [h, *(cells[j + 1] for cells in body)] for line in x.splitlines())
+        for j, h in enumerate(heads)
+    ]
+    least = [_widest_word([h, *(cells[j + 1] for cells in body)]) for j, h in enumerate(heads)]
+    frame = 3 * (len(heads) + 1) + 1  # a border and two spaces of padding per column, one closing border
+    squeeze = width is not None and label_w + sum(natural) + frame > width
+    table = Table(title=t("cli.table_title", reference=ref))
+    label_room = (width or 0) - frame - sum(least)
+    if squeeze and label_room >= 6:  # room for a few words: else rich folds what it must
+        # Measure names on several lines, broken as Chinese and English text are (not mid-word,
+        # no bracket alone at a line's start or end), in the room the value columns leave.
+        for cells in body:
+            cells[0] = "\n".join(break_lines(cells[0], lambda s: cell_len(s) <= label_room))
+    table.add_column(t("col.metric"), justify="left", no_wrap=not squeeze, overflow="fold")
+    for j, h in enumerate(heads):
+        table.add_column(h, justify="right", overflow="fold", width=least[j] if squeeze else None)
+    for cells in body:
         table.add_row(*cells)
     return table
 
@@ -84,6 +116,8 @@ def run_main_job(
     t = load_catalogue(lang)
     check_out_dir(out_dir, force)
     sc = load_scenario(scenario_path)
+    for line in notice_lines(sc.notices, t):  # what the loader noticed, once (a roster's total row...)
+        con.print(line, markup=False, highlight=False, soft_wrap=True)
     current_plan = read_timetable(current, sc) if current is not None else None
     clock = {"start": time.perf_counter()}
     with con.status(t("cli.optimizing")), python_sigint_kept():
@@ -128,7 +162,7 @@ def run_main_job(
             timings=timings,
         )
     timings["write_s"] = round(time.perf_counter() - clock["simulated"], 3)
-    con.print(comparison_table(cmp, t))
+    con.print(comparison_table(cmp, t, width=con.width))
     kinds = {"baseline": "unstaggered", "by_hand": "by_hand", "optimized": "optimized", "current": "current"}
     for name in plans:  # what each compared plan is, in words
         line = t(

@@ -9,12 +9,13 @@ same notice gives the same bytes.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PIL import Image, ImageDraw, ImageFont
+
+from reopen_sim.report.linebreak import break_lines
 
 if TYPE_CHECKING:
     from reopen_sim.report.publish import Sheet
@@ -29,10 +30,6 @@ GREY = (90, 90, 90)
 RED = (170, 0, 0)
 PINK = (253, 232, 232)
 RULE = (200, 200, 200)
-
-# A word of non-CJK text (with its trailing spaces), a run of spaces, or any single character.
-_TOKEN = re.compile(r"[0-9A-Za-z\u00c0-\u024f.,:;!?'\"()\[\]/%°+\-–—@#&*_=]+\s*|\s+|.")
-_NO_LINE_START = set("，。、；：？！）》」』】,.;:?!)%°")
 
 
 @lru_cache(maxsize=1)
@@ -57,36 +54,8 @@ def font(size_px: int) -> ImageFont.FreeTypeFont:
 
 
 def wrap(text: str, face: ImageFont.FreeTypeFont, width_px: int) -> list[str]:
-    """Break ``text`` into lines no wider than ``width_px`` (greedy; see the module docstring)."""
-
-    def fits(s: str) -> bool:
-        return face.getlength(s.rstrip()) <= width_px
-
-    lines: list[str] = []
-    line = ""
-    for token in _TOKEN.findall(text):
-        if not line or fits(line + token):
-            line += token
-        elif token[0] in _NO_LINE_START:  # carry the last character(s) down with the mark
-            cut = len(line.rstrip()) - 1
-            while cut > 0 and line[cut] in _NO_LINE_START:
-                cut -= 1
-            if cut > 0:
-                lines.append(line[:cut].rstrip())
-                line = line[cut:]
-            line += token
-        else:
-            lines.append(line.rstrip())
-            line = token.lstrip()
-        while not fits(line) and len(line.rstrip()) > 1:  # a word wider than a line: cut it
-            cut = len(line.rstrip()) - 1
-            while cut > 1 and not fits(line[:cut]):
-                cut -= 1
-            lines.append(line[:cut])
-            line = line[cut:]
-    if line.strip():
-        lines.append(line.rstrip())
-    return lines
+    """Break ``text`` into lines no wider than ``width_px`` (:func:`reopen_sim.report.linebreak.break_lines`)."""
+    return break_lines(text, lambda s: face.getlength(s) <= width_px)
 
 
 class _Canvas:

@@ -16,6 +16,7 @@ from reopen_sim.i18n import Catalogue
 from reopen_sim.naming import class_name
 from reopen_sim.plan import Plan
 from reopen_sim.scenario import capacity as cap
+from reopen_sim.scenario.derived import derived
 from reopen_sim.scenario.schema import Scenario, format_hhmm
 
 # DOMAIN: "parents stay 50 m from the gate and pick up at marked points".
@@ -89,8 +90,8 @@ def gate_notices(
     pages = []
     for e in scenario.entrances:
         mine = [a for a in plan.assignments if a.gate == e.id]
-        lanes = cap.open_lanes(e, pol.staff_per_lane)
-        places = lanes * cap.queue_places_per_lane(e.queue_length_m, pol.queue_spacing_m)
+        gate = derived(scenario).gate(e.id)  # the figures the optimizer used
+        lanes, places = gate.lanes, gate.places
         windows: dict[tuple[int, int], list[Any]] = {}
         for a in mine:
             windows.setdefault((a.arrival_start_min, a.arrival_end_min), []).append(a)

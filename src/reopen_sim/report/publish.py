@@ -37,6 +37,7 @@ from reopen_sim.plan import ClassAssignment, Plan
 from reopen_sim.report.notices import PARENT_DISTANCE_M
 from reopen_sim.report.write import atomic_output
 from reopen_sim.scenario import capacity as cap
+from reopen_sim.scenario.derived import derived
 from reopen_sim.scenario.schema import Entrance, Scenario, format_hhmm
 
 # The parts of the printable set, in the order index.html lists them.
@@ -206,7 +207,7 @@ def gate_pages(scenario: Scenario, plan: Plan, t: Catalogue) -> list[dict[str, A
     pages = []
     for e in scenario.entrances:
         mine = sorted((a for a in plan.assignments if a.gate == e.id), key=_class_key)
-        lanes = cap.open_lanes(e, pol.staff_per_lane)
+        lanes = derived(scenario).gate(e.id).lanes  # the lanes the optimizer counted on
         windows: dict[tuple[int, int], list[ClassAssignment]] = {}
         for a in mine:
             windows.setdefault((a.arrival_start_min, a.arrival_end_min), []).append(a)

@@ -37,6 +37,7 @@ from reopen_sim.naming import class_name, grade_name
 from reopen_sim.plan import TIMETABLE_COLUMNS, ClassAssignment, Plan
 from reopen_sim.report.cells import csv_escape, freeze_xlsx, text_cell
 from reopen_sim.scenario import capacity as cap
+from reopen_sim.scenario.derived import derived
 from reopen_sim.scenario.schema import Scenario
 
 # A cell is one of: text (user data or words), int/float (counts), Minutes (a time of day), None.
@@ -126,10 +127,12 @@ def gate_rows(plan: Plan, scenario: Scenario, t: Catalogue, gate: str | None = N
     """Duty roster: per gate (or only ``gate``), one row per arrival window used, with its classes,
     students, the window's capacity and the lanes and screening staff to open.
 
-    Staff: ``open_lanes × staff_per_lane`` (``capacity.open_lanes``; DOMAIN: at least 2 staff per
+    Capacity and lanes are ``derived(scenario)``'s (what the optimizer used). Staff:
+    ``open_lanes × staff_per_lane`` (``capacity.open_lanes``; DOMAIN: at least 2 staff per
     entrance). A gate nobody uses gets one row with no window and 0 students.
     """
     pol = scenario.policy
+    caps = derived(scenario)
     by: dict[tuple[str, int, int], list[ClassAssignment]] = defaultdict(list)
     for a in plan.assignments:
         by[a.gate, a.arrival_start_min, a.arrival_end_min].append(a)
@@ -138,8 +141,8 @@ def gate_rows(plan: Plan, scenario: Scenario, t: Catalogue, gate: str | None = N
     rows: list[Row] = []
     for g in ids if gate is None else [gate]:
         e = scenario.entrance_by_id(g) if g in known else None
-        lanes = cap.open_lanes(e, pol.staff_per_lane) if e is not None else 0
-        capacity = cap.gate_window_capacity(e, pol, scenario.day.window_min) if e is not None else 0
+        lanes = caps.gate(g).lanes if e is not None else 0
+        capacity = caps.gate(g).window if e is not None else 0
         name = (e.name or g) if e is not None else g
         windows = sorted((s, f) for gg, s, f in by if gg == g)
         staff = lanes * pol.staff_per_lane
@@ -160,7 +163,7 @@ ROOM_COLUMNS = ("building", "floor", "room", "kind", "class_id", "name", "studen
 def room_rows(plan: Plan, scenario: Scenario, t: Catalogue) -> list[Row]:
     """Every room by building and floor: the class seated there (filled in the listed order, each
     room to its distanced capacity), or nobody."""
-    caps = cap.room_capacities(scenario)
+    caps = derived(scenario).room_seats
     seated: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for a in sorted(plan.assignments, key=class_order):
         shares = cap.split_over_rooms(a.students, [caps.get(r, 0) for r in a.rooms])
@@ -181,7 +184,7 @@ SITTING_COLUMNS = ("sitting", "start", "end", "classes", "students", "seats")
 def sitting_rows(plan: Plan, scenario: Scenario, t: Catalogue) -> list[Row]:
     """One row per canteen sitting (up to the last one used): times, classes, students, seats."""
     canteen = scenario.canteen
-    seats = cap.canteen_capacity(canteen)
+    seats = derived(scenario).canteen_seats
     by: dict[int, list[ClassAssignment]] = defaultdict(list)
     for a in plan.assignments:
         if a.canteen_sitting is not None:

@@ -28,7 +28,7 @@ from reopen_sim.plan import Plan
 from reopen_sim.report import figures as figs
 from reopen_sim.report.certificate import certificate_view
 from reopen_sim.report.notices import class_notices, gate_notices
-from reopen_sim.scenario import capacity as cap
+from reopen_sim.scenario.derived import derived
 from reopen_sim.scenario.schema import Scenario, format_hhmm
 
 # Metrics that are times of day (shown HH:MM; their differences in minutes).
@@ -186,20 +186,17 @@ def assumptions(scenario: Scenario, comparison: Comparison, t: Catalogue) -> lis
             rooms=fever.isolation_rooms,
         ),
     ]
+    caps = derived(scenario)  # the figures the optimizer used
     for e in scenario.entrances:
+        gate = caps.gate(e.id)
         out.append(
             t(
                 "assume.gate",
                 gate=f"{e.name} ({e.id})" if e.name else e.id,
-                lanes=cap.open_lanes(e, pol.staff_per_lane),
+                lanes=gate.lanes,
                 staff=e.staff,
                 service=round(e.service_time_s.mean_value, 1),
-                per_min=round(
-                    cap.gate_throughput_per_min(
-                        cap.open_lanes(e, pol.staff_per_lane), e.service_time_s.mean_value
-                    ),
-                    1,
-                ),
+                per_min=round(gate.screen_per_min, 1),
                 queue_m=e.queue_length_m,
             )
         )

@@ -508,13 +508,15 @@ def _walks(
         i = index.get(row["entrance"])
         if i is None:
             known = ", ".join(str(k) for k in index)
+            sheet = reader.where[("entrances",)].sheet  # as the workbook names it (入口 / Entrances)
             reader.issue(
                 cells[part.column("entrance")][1],
                 row["entrance"],
                 Bad(
-                    f"the id of an entrance on the entrances sheet ({known})",
-                    "workbook_entrance",
-                    known=known,
+                    f"the id of an entrance on the {sheet} sheet ({known})",
+                    "gate_ref_sheet",
+                    sheet=sheet,
+                    ids=known,
                 ),
             )
             continue
@@ -533,21 +535,42 @@ def _parts(path: str) -> tuple[Any, ...] | None:
     return tuple(int(m.group(2)) if m.group(2) else m.group(1) for m in _TOKEN.finditer(path))
 
 
+# A cross-reference names the YAML list it looks in (``the id of a room in rooms``); in a workbook the
+# user knows the sheet. Key -> (the list's place in the scenario, the key naming the sheet, English).
+_SHEET_REFS: dict[str, tuple[str, str, str]] = {
+    "room_ref": ("rooms", "room_ref_sheet", "the id of a room on the {sheet} sheet"),
+    "class_ref": ("classes", "class_ref_sheet", "the id of a class on the {sheet} sheet"),
+    "gate_ref": ("entrances", "gate_ref_sheet", "the id of an entrance on the {sheet} sheet ({ids})"),
+    "node_ref": ("campus.edges", "node_ref_sheet", "a place named on the {sheet} sheet"),
+    "id_unique": ("{kind}", "id_unique_sheet", "a unique id (used twice on the {sheet} sheet)"),
+}
+
+
+def _on_sheet(issue: InputIssue, reader: _Reader) -> tuple[str, str | None, Mapping[str, Any]]:
+    """(English, key, fields) of ``issue``, naming the workbook's sheet where it names a YAML list."""
+    ref = _SHEET_REFS.get(issue.key or "")
+    if ref is None:
+        return issue.expected, issue.key, issue.fields
+    root, key, template = ref
+    where = reader.where.get(tuple(root.format(**issue.fields).split(".")))
+    if where is None:
+        return issue.expected, issue.key, issue.fields
+    fields = {**issue.fields, "sheet": where.sheet}
+    return template.format(**fields), key, fields
+
+
 def locate(issue: InputIssue, reader: _Reader) -> InputIssue:
-    """The same issue, its field path replaced by the sheet, row and header it came from."""
+    """The same issue, its field path replaced by the sheet, row and header it came from, and a
+    reference to a YAML list (``rooms``) by the sheet that holds it (教室 / Rooms)."""
     parts = _parts(issue.path)
     if parts is None or issue.file != reader.file:
         return issue
     for candidate in ((*parts, issue.value), *(parts[:n] for n in range(len(parts), 0, -1))):
         where = reader.where.get(candidate)
         if where is not None:
+            expected, key, fields = _on_sheet(issue, reader)
             return InputIssue(
-                issue.file,
-                where.text(reader.lang),
-                issue.value,
-                issue.expected,
-                key=issue.key,
-                fields=issue.fields,
+                issue.file, where.text(reader.lang), issue.value, expected, key=key, fields=fields
             )
     return issue
 

@@ -217,8 +217,8 @@ def test_a_simulated_plan_shows_each_gates_queue_against_its_marked_places(
     gates = c.get(f"/api/schools/{school}").json()["entrances"]
     table = page.split('id="sim-table"')[1].split("</table>")[0]
     assert table.count("<tr") == 1 + len(gates) + 1  # header, each gate, all gates
-    figure = page.split('id="queue-figure"')[1].split("</svg>")[0]
-    assert figure.count('class="mean"') == len(gates)
+    charts = page.split('id="queue-charts"')[1].split("</section>")[0]
+    assert charts.count('<figure class="qchart"') == len(gates)
     sc = rs.load_scenario(ROOT / "scenarios" / "tiny-school.yaml")
     from reopen_sim.scenario.capacity import open_lanes, queue_places_per_lane
 
@@ -226,4 +226,5 @@ def test_a_simulated_plan_shows_each_gates_queue_against_its_marked_places(
     places = open_lanes(e, sc.policy.staff_per_lane) * queue_places_per_lane(
         e.queue_length_m, sc.policy.queue_spacing_m
     )
-    assert f'class="places"><title>{places}</title>' in figure
+    # Marked places: drawn dashed when near the queue, else named above the chart.
+    assert f"marked places: {places}<" in charts or f"marked places: {places} (above the scale)" in charts

@@ -245,6 +245,8 @@ def test_the_compare_page_shows_paired_differences_and_a_verdict(desk: dict[str,
     from reopen_sim.naming import class_name
 
     assert class_name(moved, lang) in changes
+    new_gate = next(e for e in sc.entrances if e.id == desk["gate"])
+    assert f"<td>{new_gate.name}</td>" in changes  # gates as the school names them
     assert page.split('id="compare-boards"')[1].count('<table class="board"') == 2
     if lang == "zh":
         text = re.sub(r"<[^>]*>", " ", page.split("<main>")[1])  # the words, not the markup

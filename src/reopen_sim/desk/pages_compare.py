@@ -136,6 +136,7 @@ def verdict(rows: list[dict[str, Any]], la: str, lb: str, n: int, cat: Catalogue
 def _changes(changes: list[dict[str, str]], sc: Scenario, cat: Catalogue) -> list[dict[str, str]]:
     """What changed, as the board names it (a window's end follows its start: shown once)."""
     classes = {c.id: c for c in sc.classes}
+    gates = {e.id: e.name or e.id for e in sc.entrances}
     starts = {c["class_id"] for c in changes if c["field"] == "arrival_start"}
     out = []
     for c in changes:
@@ -143,12 +144,13 @@ def _changes(changes: list[dict[str, str]], sc: Scenario, cat: Catalogue) -> lis
             continue
         known = classes.get(c["class_id"])
         field = FIELD_LABELS.get(c["field"])
+        named = gates if c["field"] == "gate" else {}
         out.append(
             {
                 "class": class_name(known, cat.lang) if known else c["class_id"],
                 "field": cat(field) if field else c["field"],
-                "old": c["old"] or "–",
-                "new": c["new"] or "–",
+                "old": named.get(c["old"], c["old"]) or "–",
+                "new": named.get(c["new"], c["new"]) or "–",
             }
         )
     return out

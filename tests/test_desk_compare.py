@@ -266,3 +266,13 @@ def test_a_difference_is_certain_only_when_its_interval_excludes_zero() -> None:
     assert "late students" in lines[1]
     only_unsure = verdict(rows[:1], "version 1", "version 2", 30, cat)
     assert only_unsure[0] == cat("desk.cmp.verdict.none", a="version 1", b="version 2", n=30)
+
+
+def test_figures_are_shown_as_read() -> None:
+    from reopen_sim.desk.pages_compare import _value
+
+    assert _value("late", -0.04, diff=True) == "+0.0"  # never "-0.0"
+    assert _value("late", -0.4, diff=True) == "-0.4"
+    assert _value("last_through_min", 444.4) == "07:24"
+    assert _value("last_through_min", 3.0, diff=True) == "+3.0"
+    assert _value("late", None) == "–"

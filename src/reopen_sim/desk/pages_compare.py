@@ -72,7 +72,8 @@ def _value(metric: str, x: float | None, diff: bool = False) -> str:
         return "–"
     if metric == "last_through_min" and not diff:
         return format_hhmm(round(x))
-    return f"{x:+.1f}" if diff else f"{x:.1f}"
+    shown = round(x, 1) or 0.0  # never "-0.0"
+    return f"{shown:+.1f}" if diff else f"{shown:.1f}"
 
 
 def _judged(row: dict[str, Any]) -> str:
@@ -212,6 +213,7 @@ async def compare_page(request: Request, plan_id: int, job: str | None = None) -
         "running": None,
         "results": None,
         "min_n": RECOMMENDED_MIN_N,
+        "replications": 30,
     }
     if job:
         got = await _api(request, "GET", f"/api/jobs/{job}")
@@ -219,6 +221,7 @@ async def compare_page(request: Request, plan_id: int, job: str | None = None) -
             ctx["results"] = await _results(request, plan_id, sc, got.data)
             compared = got.data["result"]["compared"]
             ctx["chosen"] = tuple(f"{c['plan']}:{c['version']}" for c in compared[:2])
+            ctx["replications"] = got.data["params"]["replications"]
         elif got.ok:
             ctx["running"] = got.data
     return render(request, "compare.html", **ctx)

@@ -276,3 +276,17 @@ def test_figures_are_shown_as_read() -> None:
     assert _value("last_through_min", 444.4) == "07:24"
     assert _value("last_through_min", 3.0, diff=True) == "+3.0"
     assert _value("late", None) == "–"
+
+
+def test_a_comparison_shows_progress_and_can_be_cancelled(desk: dict[str, Any]) -> None:
+    c, plan = desk["client"], desk["plan"]
+    r = c.post(
+        f"/plans/{plan}/compare", data={"first": f"{plan}:1", "second": f"{plan}:2", "replications": "1000"}
+    )
+    job = re.search(r'hx-get="/jobs/([0-9a-f]+)"', r.text)
+    assert job is not None and f'hx-post="/jobs/{job.group(1)}/cancel"' in r.text
+    cancelled = c.post(f"/jobs/{job.group(1)}/cancel", headers={"accept-language": "en"})
+    assert "Cancelled" in cancelled.text
+    assert c.get(f"/api/jobs/{job.group(1)}").json()["status"] == "cancelled"
+    page = c.get(f"/plans/{plan}/compare?job={job.group(1)}", headers={"accept-language": "en"}).text
+    assert 'id="compare-results"' not in page and "Cancelled" in page

@@ -290,3 +290,10 @@ def test_a_comparison_shows_progress_and_can_be_cancelled(desk: dict[str, Any]) 
     assert c.get(f"/api/jobs/{job.group(1)}").json()["status"] == "cancelled"
     page = c.get(f"/plans/{plan}/compare?job={job.group(1)}", headers={"accept-language": "en"}).text
     assert 'id="compare-results"' not in page and "Cancelled" in page
+
+
+def test_openapi_documents_the_simulation_and_its_series(desk: dict[str, Any]) -> None:
+    spec = desk["client"].get("/api/openapi.json").json()
+    one = spec["paths"]["/api/plans/{plan_id}/simulations/{simulation_id}"]["get"]
+    assert "series" in one["description"]
+    assert "plans" in spec["components"]["schemas"]["CompareRequest"]["properties"]

@@ -8,6 +8,10 @@ from typing import Any
 
 import pytest
 
+# The desk's store and API tests on SQLite and PostgreSQL: fixtures ``db_url`` and ``pg_admin_url``.
+from pg_support import db_url as db_url
+from pg_support import pg_admin_url as pg_admin_url
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 

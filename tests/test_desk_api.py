@@ -1,5 +1,6 @@
 """The desk's JSON API through an in-process client (fastapi.testclient over httpx): every endpoint,
-the version conflict, restart, and the plan/simulate jobs on the tiny school."""
+the version conflict, restart, and the plan/simulate jobs on the tiny school; each on SQLite and on
+PostgreSQL (tests/pg_support.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from desk_support import TINY, client_for, plan_school, upload, wait_job
+from pg_support import DATABASES, database_url
 from reopen_sim import __version__
 from reopen_sim.optimizer.check import check_plan
 from reopen_sim.plan import plan_from_rows, read_timetable
@@ -25,9 +27,12 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("desk")
 
 
-@pytest.fixture(scope="module")
-def client(data_dir: Path) -> Iterator[TestClient]:
-    with client_for(data_dir) as c:
+@pytest.fixture(scope="module", params=DATABASES)
+def client(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[TestClient]:
+    """One desk for the module's tests, on each database in turn."""
+    folder = data_dir / request.param
+    folder.mkdir()
+    with client_for(folder, db_url=database_url(request.param, request, folder)) as c:
         yield c
 
 
@@ -284,8 +289,8 @@ def test_replan_keeps_pinned_classes_and_extends_the_same_plan(client: TestClien
     )
 
 
-def test_restart_loses_nothing(tmp_path: Path) -> None:
-    with client_for(tmp_path) as c:
+def test_restart_loses_nothing(db_url: str, tmp_path: Path) -> None:
+    with client_for(tmp_path, db_url=db_url) as c:
         school = upload(c).json()["id"]
         job = plan_school(c, school)
         plan = job["result"]["plan"]
@@ -293,7 +298,7 @@ def test_restart_loses_nothing(tmp_path: Path) -> None:
         cid = v1["classes"][0]["class_id"]
         v2 = c.patch(f"/api/plans/{plan}/classes/{cid}", json={"gate": "x"}, headers={"If-Match": "1"}).json()
         schools = c.get("/api/schools").json()
-    with client_for(tmp_path) as c:
+    with client_for(tmp_path, db_url=db_url) as c:
         assert c.get("/api/schools").json() == schools
         assert c.get(f"/api/plans/{plan}", params={"version": 1}).json()["classes"] == v1["classes"]
         assert _latest(c, plan) == v2

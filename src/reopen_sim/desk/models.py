@@ -3,7 +3,10 @@ migrations in ``desk/migrations`` (run at start), so a later change never loses 
 
 - ``schools``: a school as uploaded: its scenario as canonical JSON (what the library validated) and
   the file the user sent (name and bytes), kept so it can be given back as sent; or made from
-  another school by a what-if (``parent_id``, ``what_if``).
+  another school by a what-if (``parent_id``, ``what_if``). ``scenario_json`` is its latest
+  version (``version``); every version is kept in ``school_versions`` (migration 0003).
+- ``school_versions``: immutable rows, one per version of a school (1 = as uploaded, then one per
+  edit of its tables): the scenario, who, when and what changed.
 - ``plans``: a line of timetable versions of one school (what the board shows and edits).
 - ``plan_versions``: immutable rows: the timetable (rows as in ``timetable.csv``), who made it, when,
   from which parent version and what changed; ``status`` is ``draft`` until published.
@@ -40,6 +43,22 @@ class School(Base):
     # A school made from another (migration 0002): the parent and the what-if that made it.
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), nullable=True)
     what_if: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The latest version's number (migration 0003); its scenario is ``scenario_json``.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class SchoolVersion(Base):
+    __tablename__ = "school_versions"
+    __table_args__ = (UniqueConstraint("school_id", "version", name="uq_school_versions_school_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    scenario_json: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # [{"part", "item", "field", "old", "new"}]: what changed from the previous version.
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
 
 class PlanLine(Base):
@@ -67,6 +86,8 @@ class PlanVersion(Base):
     rows: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     pins: Mapped[list[str]] = mapped_column(JSON, default=list)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The school version this timetable was planned for (migration 0003); an edit keeps its parent's.
+    school_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Simulation(Base):

@@ -16,7 +16,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from reopen_sim.bundled import EXAMPLE_SCHOOLS
-from reopen_sim.desk import pages_compare, pages_plan, pages_whatif
+from reopen_sim.desk import pages_compare, pages_plan, pages_school, pages_whatif
 from reopen_sim.desk.pages_api import api_error, call_api
 from reopen_sim.desk.pages_common import LANG_COOKIE, page_lang, render, scenario_of
 from reopen_sim.i18n import LANGUAGES
@@ -25,6 +25,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(pages_plan.router)
 router.include_router(pages_whatif.router)
 router.include_router(pages_compare.router)
+router.include_router(pages_school.router)
 
 # Assets served by name only (nothing a client sends becomes a file path).
 _STATIC = {

@@ -37,16 +37,17 @@ EDITABLE_FIELDS: tuple[str, ...] = (
 
 
 class ScenarioCache:
-    """Validated scenarios by (school id, pins): validating the high school takes ~100 ms, an edit
-    must be checked faster than that. Schools are immutable rows, so entries never go stale."""
+    """Validated scenarios by (school id, school version, pins): validating the high school takes
+    ~100 ms, an edit must be checked faster than that. A school version never changes (an edit of the
+    school adds one), so entries never go stale."""
 
     def __init__(self, size: int = 32):
-        self._items: OrderedDict[tuple[int, str], Scenario] = OrderedDict()
+        self._items: OrderedDict[tuple[int, int, str], Scenario] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
     def get(self, school: School, pins: Sequence[Mapping[str, Any]] = ()) -> Scenario:
-        key = (school.id, json.dumps(list(pins), sort_keys=True))
+        key = (school.id, school.version or 1, json.dumps(list(pins), sort_keys=True))
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -183,6 +184,9 @@ def version_json(version: PlanVersion, school: School, violations: list[dict[str
         "classes": version.rows,
         "violations": violations,
         "meta": version.meta,
+        # The school version the timetable was planned for, and the school's latest version.
+        "school_version": version.school_version,
+        "school_latest_version": school.version,
     }
 
 
@@ -208,8 +212,10 @@ def add_version(
     meta: Mapping[str, Any],
     author: str,
     pins: list[str] | None = None,
+    school_version: int | None = None,
 ) -> PlanVersion:
-    """A new immutable version of ``plan`` after ``parent`` (numbered one past the latest)."""
+    """A new immutable version of ``plan`` after ``parent`` (numbered one past the latest); it serves
+    ``school_version`` (a plan job's), else its parent's (a hand edit does not re-plan)."""
     number = 1 if parent is None else latest_version(session, plan.id).version + 1
     version = PlanVersion(
         plan_id=plan.id,
@@ -221,6 +227,9 @@ def add_version(
         rows=rows,
         pins=list(parent.pins if pins is None and parent is not None else pins or []),
         meta=jsonable(meta),
+        school_version=school_version
+        if school_version is not None or parent is None
+        else parent.school_version,
     )
     session.add(version)
     session.flush()

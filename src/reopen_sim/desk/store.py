@@ -1,8 +1,14 @@
 """The desk's database: engine, migrations at start, sessions with one transaction per write.
 
 SQLite (the default, a file in the data folder) runs in WAL mode with ``synchronous=FULL``, so a
-server killed mid-write leaves the last committed version intact; PostgreSQL works by URL. The
-schema is made by Alembic migrations (``desk/migrations``), run with ``command.upgrade`` at start.
+server killed mid-write leaves the last committed version intact; PostgreSQL works by URL
+(``postgresql+psycopg://...``, driver from the ``reopen-sim[postgres]`` extra; tested on both, see
+tests/pg_support.py). The schema is made by Alembic migrations (``desk/migrations``), run with
+``command.upgrade`` at start. Two edits of the same version: the unique (plan, version) row lets one
+commit and makes the other fail (``IntegrityError`` -> 409) on either database.
+
+A database that cannot be opened at start (a malformed URL, a driver not installed, a server that
+does not answer or refuses the login) is an input error naming ``--db-url``, never a traceback.
 """
 
 from __future__ import annotations
@@ -14,7 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from reopen_sim.errors import InputError, InputIssue
+
+# The option a database URL is given with (``reopen-sim serve --db-url``), named in errors.
+URL_OPTION = "--db-url"
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -52,13 +65,52 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
+def shown_url(url: str) -> str:
+    """``url`` as it may be printed: its password replaced by ``***``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.split("@")[-1]
+
+
+def _cannot_open(url: str, english: str, key: str, **fields: str) -> InputError:
+    return InputError([InputIssue(URL_OPTION, "", shown_url(url), english, key=key, fields=fields)])
+
+
+def open_engine(url: str) -> Engine:
+    """``make_engine(url)`` migrated to the newest schema, or an ``InputError`` saying why it cannot be."""
+    try:
+        engine = make_engine(url)
+    except (NoSuchModuleError, ImportError):
+        raise _cannot_open(
+            url,
+            "a database whose driver is installed (PostgreSQL: pip install 'reopen-sim[postgres]', "
+            "then a URL postgresql+psycopg://USER:PASSWORD@HOST/DATABASE)",
+            "desk_store_driver",
+        ) from None
+    except ArgumentError:
+        raise _cannot_open(
+            url,
+            "a database URL such as postgresql+psycopg://USER:PASSWORD@HOST/DATABASE",
+            "desk_store_url",
+        ) from None
+    try:
+        upgrade(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise _cannot_open(
+            url, f"a database that can be opened (it said: {reason})", "desk_store_open", reason=reason
+        ) from None
+    return engine
+
+
 class Store:
     """The database of one desk: ``with store.write() as s:`` commits all or nothing."""
 
     def __init__(self, url: str):
         self.url = url
-        self.engine = make_engine(url)
-        upgrade(self.engine)
+        self.engine = open_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

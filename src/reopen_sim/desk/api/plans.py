@@ -63,6 +63,8 @@ class PlanOut(BaseModel):
     classes: list[dict[str, str]] = Field(description="Timetable rows as in timetable.csv")
     violations: list[Violation]
     meta: dict[str, Any]
+    school_version: int | None = Field(None, description="The school version this timetable was planned for")
+    school_latest_version: int = Field(1, description="The school's latest version (edited since if larger)")
 
 
 class ClassEdit(BaseModel):

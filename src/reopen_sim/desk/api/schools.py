@@ -1,4 +1,5 @@
-"""Schools: upload (YAML or workbook), list, read, download as a workbook, start a plan."""
+"""Schools: upload (YAML or workbook), list, read, edit (a new school version), download as a
+workbook, start a plan."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from fastapi import APIRouter, File, Response, UploadFile
+from fastapi import APIRouter, Body, File, Header, Query, Response, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -18,9 +19,10 @@ from reopen_sim.desk.api.deps import CacheDep, CatDep, JobsDep, SettingsDep, Sto
 from reopen_sim.desk.api.jobs import JobRef
 from reopen_sim.desk.errors import DeskError
 from reopen_sim.desk.models import Job, PlanLine, PlanVersion, School
+from reopen_sim.desk.school_edit import first_version, merge_patch, save_version, version_scenario, versions
 from reopen_sim.desk.service import add_version, get_school, iso, latest_version, pins_of, scenario_json
 from reopen_sim.errors import InputError, InputIssue
-from reopen_sim.scenario.load import load_scenario
+from reopen_sim.scenario.load import load_scenario, scenario_from_dict
 from reopen_sim.scenario.schema import Scenario
 
 router = APIRouter(tags=["schools"])
@@ -36,6 +38,8 @@ class SchoolCreated(BaseModel):
 
 
 class SchoolOut(SchoolCreated):
+    version: int = Field(description="The school version shown (the latest unless ?version= asked another)")
+    latest_version: int = Field(description="The school's latest version (send it as If-Match to edit)")
     created_at: str | None
     source_name: str
     grades: list[int]
@@ -48,6 +52,7 @@ class SchoolOut(SchoolCreated):
 
 
 class SchoolListItem(SchoolCreated):
+    version: int
     created_at: str | None
     latest_plan: dict[str, Any] | None
 
@@ -66,6 +71,15 @@ class VariantRequest(BaseModel):
 
 class VariantCreated(SchoolCreated):
     parent: int
+
+
+class SchoolVersionOut(BaseModel):
+    version: int
+    author: str
+    created_at: str | None
+    changes: list[dict[str, Any]] = Field(
+        description="[{part, item, field, old, new}] from the version before"
+    )
 
 
 class PlanRequest(BaseModel):
@@ -121,7 +135,7 @@ def _store_school(store: Any, sc: Scenario, name: str, data: bytes) -> dict[str,
             name=sc.school.name, scenario_json=scenario_json(sc), source_name=name, source_bytes=data
         )
         s.add(school)
-        s.flush()
+        first_version(s, school)
         return _summary(school, sc)
 
 
@@ -176,7 +190,7 @@ def upload_school(
             name=sc.school.name, scenario_json=scenario_json(sc), source_name=name, source_bytes=data
         )
         s.add(school)
-        s.flush()
+        first_version(s, school)
         return _summary(school, sc)
 
 
@@ -217,11 +231,11 @@ def add_variant(school_id: int, body: VariantRequest, store: StoreDep) -> dict[s
             what_if=what_if,
         )
         s.add(school)
-        s.flush()
+        first_version(s, school)
         return {**_summary(school, sc), "parent": parent.id}
 
 
-def _latest_plans(s: Any, school_id: int) -> list[dict[str, Any]]:
+def _latest_plans(s: Any, school_id: int, school_version: int) -> list[dict[str, Any]]:
     out = []
     for line in s.scalars(select(PlanLine).where(PlanLine.school_id == school_id).order_by(PlanLine.id)):
         v = latest_version(s, line.id)
@@ -238,6 +252,9 @@ def _latest_plans(s: Any, school_id: int) -> list[dict[str, Any]]:
                 "status": v.status,
                 "published_version": published,
                 "created_at": iso(v.created_at),
+                # Planned for an earlier version of the school: the school was edited since.
+                "school_version": v.school_version,
+                "out_of_date": v.school_version is not None and v.school_version != school_version,
             }
         )
     return out
@@ -249,11 +266,12 @@ def list_schools(store: StoreDep, cache: CacheDep) -> list[dict[str, Any]]:
     with store.read() as s:
         out = []
         for school in s.scalars(select(School).order_by(School.id.desc())):
-            plans = _latest_plans(s, school.id)
+            plans = _latest_plans(s, school.id, school.version)
             sc = cache.get(school)
             out.append(
                 {
                     **_summary(school, sc),
+                    "version": school.version,
                     "created_at": iso(school.created_at),
                     "latest_plan": max(plans, key=lambda p: p["created_at"] or "") if plans else None,
                 }
@@ -261,24 +279,118 @@ def list_schools(store: StoreDep, cache: CacheDep) -> list[dict[str, Any]]:
         return out
 
 
+def _scenario_at(s: Any, school: School, version: int | None, cache: Any) -> tuple[Scenario, str]:
+    """The school's scenario (and its JSON) at ``version`` (the latest when None)."""
+    if version is None or version == school.version:
+        return cache.get(school), school.scenario_json
+    data = version_scenario(s, school.id, version)
+    return scenario_from_dict(json.loads(data), file=school.source_name), data
+
+
+def school_json(s: Any, school: School, cache: Any, version: int | None = None) -> dict[str, Any]:
+    """A school as ``GET /api/schools/{id}`` shows it."""
+    sc, data = _scenario_at(s, school, version, cache)
+    return {
+        **_summary(school, sc),
+        "name": school.name if version is None else sc.school.name,
+        "version": school.version if version is None else version,
+        "latest_version": school.version,
+        "created_at": iso(school.created_at),
+        "source_name": school.source_name,
+        "grades": list(sc.grades),
+        "entrances": [e.id for e in sc.entrances],
+        "rooms": [r.id for r in sc.rooms],
+        "plans": _latest_plans(s, school.id, school.version),
+        "parent": school.parent_id,
+        "what_if": school.what_if,
+        "scenario": json.loads(data),
+    }
+
+
 @router.get("/schools/{school_id}", response_model=SchoolOut)
-def read_school(school_id: int, store: StoreDep, cache: CacheDep) -> dict[str, Any]:
-    """A stored school: counts, gates, rooms, its plans and the validated scenario."""
+def read_school(
+    school_id: int,
+    store: StoreDep,
+    cache: CacheDep,
+    response: Response,
+    version: Annotated[int | None, Query(ge=1, description="An earlier version of the school")] = None,
+) -> dict[str, Any]:
+    """A stored school: counts, gates, rooms, its plans and the validated scenario; ``ETag`` is its
+    latest version (send it back as ``If-Match`` to edit)."""
     with store.read() as s:
         school = get_school(s, school_id)
-        sc = cache.get(school)
-        return {
-            **_summary(school, sc),
-            "created_at": iso(school.created_at),
-            "source_name": school.source_name,
-            "grades": list(sc.grades),
-            "entrances": [e.id for e in sc.entrances],
-            "rooms": [r.id for r in sc.rooms],
-            "plans": _latest_plans(s, school.id),
-            "parent": school.parent_id,
-            "what_if": school.what_if,
-            "scenario": json.loads(school.scenario_json),
-        }
+        response.headers["ETag"] = f'"{school.version}"'
+        return school_json(s, school, cache, version)
+
+
+def _if_match(value: str | None) -> int:
+    text = (value or "").strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise DeskError(428, "desk_tables.error.if_match", got=value or "-")
+    return int(text)
+
+
+_EDIT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    409: {"description": "Stale version: the body has `latest`, the school as GET shows it"},
+    422: {"description": "The edited school is invalid, or a removed item is still referred to: `issues`"},
+    428: {"description": "If-Match missing"},
+}
+
+
+def _save(
+    school_id: int, if_match: str | None, data: dict[str, Any], author: str, store: Any, cache: Any
+) -> dict[str, Any]:
+    yours = _if_match(if_match)
+
+    def latest() -> dict[str, Any]:
+        with store.read() as s:
+            return school_json(s, get_school(s, school_id), cache)
+
+    save_version(store, school_id, yours, data, author, latest)
+    return latest()
+
+
+@router.patch("/schools/{school_id}", response_model=SchoolOut, responses=_EDIT_RESPONSES)
+def patch_school(
+    school_id: int,
+    store: StoreDep,
+    cache: CacheDep,
+    patch: Annotated[dict[str, Any], Body(description="A partial scenario (JSON merge patch, RFC 7396)")],
+    if_match: Annotated[str | None, Header(description="The school version being edited")] = None,
+    author: Annotated[str, Query(max_length=100, description="Who made the change")] = "",
+) -> dict[str, Any]:
+    """Change part of a school: a new school version, validated like an upload.
+
+    The body is merged into the latest scenario (objects merge, ``null`` removes a field so its
+    default applies, a list replaces the list: send a whole table). Plans made before become out of
+    date (``out_of_date`` in ``plans``). 428 without ``If-Match``; 409 + ``latest`` when stale; 422
+    with ``issues`` when invalid or when a removed gate, room or class is still referred to."""
+    with store.read() as s:
+        current = json.loads(get_school(s, school_id).scenario_json)
+    return _save(school_id, if_match, merge_patch(current, patch), author, store, cache)
+
+
+@router.put("/schools/{school_id}", response_model=SchoolOut, responses=_EDIT_RESPONSES)
+def put_school(
+    school_id: int,
+    store: StoreDep,
+    cache: CacheDep,
+    scenario: Annotated[dict[str, Any], Body(description="The whole scenario, as in GET's `scenario`")],
+    if_match: Annotated[str | None, Header(description="The school version being replaced")] = None,
+    author: Annotated[str, Query(max_length=100, description="Who made the change")] = "",
+) -> dict[str, Any]:
+    """Replace a school's scenario: a new school version (as PATCH, with the whole scenario)."""
+    return _save(school_id, if_match, scenario, author, store, cache)
+
+
+@router.get("/schools/{school_id}/versions", response_model=list[SchoolVersionOut])
+def school_versions(school_id: int, store: StoreDep) -> list[dict[str, Any]]:
+    """Every version of the school, newest first: who, when and what changed."""
+    with store.read() as s:
+        return [
+            {"version": v.version, "author": v.author, "created_at": iso(v.created_at), "changes": v.changes}
+            for v in versions(s, school_id)
+        ]
 
 
 @router.get(
@@ -286,21 +398,29 @@ def read_school(school_id: int, store: StoreDep, cache: CacheDep) -> dict[str, A
     response_class=Response,
     responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
 )
-def school_workbook(school_id: int, store: StoreDep, cache: CacheDep, cat: CatDep) -> Response:
+def school_workbook(
+    school_id: int,
+    store: StoreDep,
+    cache: CacheDep,
+    cat: CatDep,
+    version: Annotated[int | None, Query(ge=1, description="An earlier version of the school")] = None,
+) -> Response:
     """The school as a workbook (``write_workbook``), sheets and labels in the request's language;
-    uploading it back gives the same school."""
+    uploading it back gives the same school (its latest version, or ``?version=``)."""
     from reopen_sim.scenario.workbook import write_workbook
 
     with store.read() as s:
         school = get_school(s, school_id)
+        sc, _ = _scenario_at(s, school, version, cache)
+        shown = school.version if version is None else version
     with tempfile.TemporaryDirectory(prefix="reopen-sim-wb-") as tmp:
         path = Path(tmp) / "school.xlsx"
-        write_workbook(path, cache.get(school), lang=cat.lang)
+        write_workbook(path, sc, lang=cat.lang)
         data = path.read_bytes()
     return Response(
         data,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="school-{school_id}.xlsx"'},
+        headers={"Content-Disposition": f'attachment; filename="school-{school_id}-v{shown}.xlsx"'},
     )
 
 
@@ -316,7 +436,13 @@ def _plan_done(s: Any, job: Job, result: dict[str, Any]) -> dict[str, Any]:
         line = s.get(PlanLine, previous)
         parent = latest_version(s, previous)
     version = add_version(
-        s, line, parent, result["rows"], result["meta"], author=job.params.get("author", "")
+        s,
+        line,
+        parent,
+        result["rows"],
+        result["meta"],
+        author=job.params.get("author", ""),
+        school_version=job.params.get("school_version"),
     )
     return {"plan": line.id, "version": version.version}
 
@@ -347,6 +473,7 @@ def start_plan(
         "seed": body.seed,
         "previous": body.previous,
         "author": body.author,
+        "school_version": school.version,  # the version planned: later edits make the plan out of date
     }
     job = jobs.submit("plan", school_id, version_id, sc_json, school.source_name, params, _plan_done, public)
     return {"job": job}

@@ -21,13 +21,13 @@ import time
 import urllib.request
 import zipfile
 from collections.abc import Iterator
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import reopen_sim as rs
+from reopen_sim.bundled import example_path
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +43,7 @@ LAUNCH_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-EXAMPLE = Path(str(files("reopen_sim.desk").joinpath("examples", "junior-middle.yaml")))
+EXAMPLE = example_path("junior-middle")
 SLOW_MS = 180_000  # plans and simulations on a busy shared machine
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
 
@@ -52,19 +51,8 @@ def serve_cmd(
     if token is None and not is_loopback(host):
         token = secrets.token_urlsafe(24)
     data_dir = data if data is not None else default_data_dir()
-    # Example schools: the project's scenarios/ when started from the project folder, else those
-    # shipped in the package (desk/examples), when present.
-    examples = Path("scenarios")
-    if not examples.is_dir():
-        examples = Path(str(files("reopen_sim.desk").joinpath("examples")))
-    settings = DeskSettings(
-        data_dir=data_dir,
-        db_url=db_url,
-        token=token,
-        host=host,
-        port=port,
-        examples_dir=examples.resolve() if examples.is_dir() else None,
-    )
+    # Example schools: those shipped with the package (DeskSettings' default, reopen_sim.bundled).
+    settings = DeskSettings(data_dir=data_dir, db_url=db_url, token=token, host=host, port=port)
     desk = create_app(settings)
     url = desk_url(host, port, token)
     where = db_url.split("@")[-1] if db_url else str(data_dir)  # never print a database password

@@ -15,7 +15,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from reopen_sim.desk import pages_plan, pages_school, pages_whatif
+from reopen_sim.bundled import EXAMPLE_SCHOOLS
+from reopen_sim.desk import pages_compare, pages_plan, pages_school, pages_whatif
 from reopen_sim.desk.pages_api import api_error, call_api
 from reopen_sim.desk.pages_common import LANG_COOKIE, page_lang, render, scenario_of
 from reopen_sim.i18n import LANGUAGES
@@ -23,6 +24,7 @@ from reopen_sim.i18n import LANGUAGES
 router = APIRouter(include_in_schema=False)
 router.include_router(pages_plan.router)
 router.include_router(pages_whatif.router)
+router.include_router(pages_compare.router)
 router.include_router(pages_school.router)
 
 # Assets served by name only (nothing a client sends becomes a file path).
@@ -32,8 +34,8 @@ _STATIC = {
     "desk.css": "text/css",
     "htmx.LICENSE": "text/plain",
 }
-# Bundled example schools (desk/examples: scenarios/*.yaml with their rosters written inline).
-EXAMPLES = ("junior-middle", "primary-school", "high-school", "tiny-school")
+# Example schools shipped with the package (reopen_sim.bundled), offered by name.
+EXAMPLES = EXAMPLE_SCHOOLS
 
 
 @router.get("/static/{name}")
@@ -94,10 +96,15 @@ async def upload_school(request: Request, file: Annotated[UploadFile, File()]) -
 
 @router.post("/schools/example")
 async def upload_example(request: Request, example: Annotated[str, Form()]) -> Response:
+    """Store a bundled example (``POST /api/examples/{name}``: the example with its roster file)."""
     if example not in EXAMPLES:
         return render(request, "_issues.html", issues=[], error=example, file=example, status=422)
-    body = files("reopen_sim.desk").joinpath("examples", f"{example}.yaml").read_bytes()
-    return await _upload(request, f"{example}.yaml", body, "application/yaml")
+    answer = await call_api(
+        request, "POST", f"/api/examples/{example}", headers={"accept-language": page_lang(request)}
+    )
+    if answer.status == 201 and isinstance(answer.data, dict):
+        return _go(f"/schools/{answer.data['id']}")
+    return render(request, "_issues.html", issues=[], error=api_error(answer), file=example, status=422)
 
 
 @router.get("/schools/{school_id}", response_class=HTMLResponse)

@@ -9,11 +9,14 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from reopen_sim.desk.charts import queue_charts
 from reopen_sim.desk.pages_api import ApiAnswer, api_error, call_api
 from reopen_sim.desk.pages_board import build_board
 from reopen_sim.desk.pages_common import catalogue_of, page_lang, render, scenario_of
-from reopen_sim.scenario.capacity import open_lanes, queue_places_per_lane
-from reopen_sim.scenario.schema import Scenario, format_hhmm, parse_hhmm
+from reopen_sim.i18n import Catalogue
+from reopen_sim.report.certificate import _reason as certificate_reason
+from reopen_sim.scenario.schema import format_hhmm, parse_hhmm
+from reopen_sim.stats import RECOMMENDED_MIN_N
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,26 +32,24 @@ SIM_METRICS = (
 )
 
 
-def queue_bars(sc: Scenario, sim: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Per gate: the longest queue (people, mean and 95% interval over the simulated mornings)
-    against its marked places (open lanes × ⌊queue length / spacing⌋, ``scenario.capacity``)."""
-    if not sim:
-        return []
-    by_gate = {str(g.get("gate")): g for g in sim.get("gates", [])}
-    rows: list[dict[str, Any]] = []
-    for e in sc.entrances:
-        g = by_gate.get(e.id)
-        if g is None or g.get("max_queue_people_mean") is None:
-            continue
-        lanes = open_lanes(e, sc.policy.staff_per_lane)
-        places = lanes * queue_places_per_lane(e.queue_length_m, sc.policy.queue_spacing_m)
-        mean, lo, hi = (float(g.get(f"max_queue_people_{k}") or 0.0) for k in ("mean", "lo", "hi"))
-        rows.append({"gate": e.name or e.id, "mean": mean, "lo": lo, "hi": hi, "places": places})
-    top = max([1.0, *(max(r["hi"], r["places"]) for r in rows)])
-    for r in rows:  # positions in percent of the widest figure
-        for k in ("mean", "lo", "hi", "places"):
-            r[f"{k}_pc"] = round(100 * r[k] / top, 2)
-    return rows
+def certification_view(sim: dict[str, Any] | None, cat: Catalogue) -> dict[str, Any] | None:
+    """A stored simulation's judgement against the service level (``certify.judge``, made by the
+    simulate job) in the page's words: met or not, each reason, the rule; ``None`` when the plan was
+    simulated over too few mornings to be judged."""
+    cert = (sim or {}).get("certification")
+    if not cert:
+        return None
+    sl = cert["service_level"]
+    rule = cat(
+        "desk.test.cert_rule",
+        confidence=f"{sl['confidence']:.0%}",
+        quantile=f"p{round(100 * sl['queue_quantile'])}",
+        share=f"{sl['queue_places_share']:.0%}",
+        late=sl["max_late"],
+        held=sl["max_held"],
+    )
+    reasons = [certificate_reason(r, cat) for r in cert["reasons"]]
+    return {"met": cert["met"], "replications": cert["replications"], "reasons": reasons, "rule": rule}
 
 
 async def _api(request: Request, method: str, path: str, **kw: Any) -> ApiAnswer:
@@ -79,9 +80,21 @@ async def plan_page(request: Request, plan_id: int) -> HTMLResponse:
     sims = await _api(request, "GET", f"/api/plans/{plan_id}/simulations")
     latest_sim = sims.data[0] if sims.ok and sims.data else None
     gate_names = dict(ctx["gates"])
-    bars = queue_bars(ctx["sc"], latest_sim)
+    charts = []
+    if latest_sim is not None:
+        full = await _api(request, "GET", f"/api/plans/{plan_id}/simulations/{latest_sim['id']}")
+        if full.ok and full.data.get("series"):
+            charts = queue_charts({"plan": full.data["series"]}, gate_names)
     return render(
-        request, "plan.html", sim=latest_sim, metrics=SIM_METRICS, gate_names=gate_names, bars=bars, **ctx
+        request,
+        "plan.html",
+        sim=latest_sim,
+        metrics=SIM_METRICS,
+        gate_names=gate_names,
+        charts=charts,
+        cert=certification_view(latest_sim, catalogue_of(request)),
+        cert_min=RECOMMENDED_MIN_N,
+        **ctx,
     )
 
 
@@ -183,6 +196,8 @@ async def job_fragment(request: Request, job_id: str) -> Response:
         return _go(f"/plans/{job['params']['plan']}?published={job['params']['version']}#publish")
     if job["status"] == "done" and job["kind"] == "simulate":
         return _go(f"/plans/{job['params']['plan']}?simulated={job_id}#test")
+    if job["status"] == "done" and job["kind"] == "compare":
+        return _go(f"/plans/{job['params']['plan']}/compare?job={job_id}")
     return render(request, "_job.html", job=job, error=None)
 
 

@@ -6,6 +6,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reopen_sim.bundled import examples_dir
+
 # Uploads above this are refused (413). A 10,000-row roster workbook is about 4 MB (scenario/files.py).
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -44,8 +46,9 @@ class DeskSettings:
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     # Worker processes for jobs (plan, simulate) running at once; more are queued.
     max_jobs: int = 2
-    # Bundled example schools (``scenarios/*.yaml``) offered by ``/api/examples``; None: none.
-    examples_dir: Path | None = None
+    # Example schools offered by ``/api/examples`` (default: those shipped with the package,
+    # ``reopen_sim.bundled``); None: none.
+    examples_dir: Path | None = field(default_factory=examples_dir)
 
     @property
     def database_url(self) -> str:

@@ -15,6 +15,9 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
+# The end of each sentence saying why a simulated plan breaks the service level (a catalogue key).
+CAUSE = "desk.test.cause"
+
 
 def _ticker(conn: Connection, budget_s: float, stop: threading.Event) -> None:
     """Progress of a search by elapsed time over its wall-clock budget (CP-SAT reports no fraction),
@@ -42,9 +45,11 @@ def _plan(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str, 
 
 
 def _simulate(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str, Any]:
+    from reopen_sim.desk.series import certification, queue_series
     from reopen_sim.desk.service import jsonable
     from reopen_sim.plan import plan_from_rows
     from reopen_sim.simulation.run import simulate
+    from reopen_sim.stats import RECOMMENDED_MIN_N
 
     plan = plan_from_rows(params["rows"])
     n = int(params["replications"])
@@ -54,7 +59,12 @@ def _simulate(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[s
 
     res = simulate(scenario, plan, replications=n, seed=int(params["seed"]), progress=told)
     gates = res.gate_summary().to_dict(orient="records")
-    return {"gates": jsonable(gates)}
+    # Judged against the service level only with enough mornings for its intervals to mean what
+    # they say (stats.RECOMMENDED_MIN_N); the certifier's judgement, not a second one.
+    cert = certification(scenario, plan, res, CAUSE) if n >= RECOMMENDED_MIN_N else None
+    return jsonable(
+        {"gates": gates, "series": queue_series(scenario, res.timeseries()), "certification": cert}
+    )
 
 
 def _report(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str, Any]:
@@ -102,6 +112,7 @@ def _report(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str
 def _compare(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str, Any]:
     """Two or more versions simulated with common random numbers (``compare``): per plan and metric
     the mean with its 95% interval and the paired difference to the first plan."""
+    from reopen_sim.desk.series import gate_differences, queue_series
     from reopen_sim.desk.service import jsonable
     from reopen_sim.experiment import compare
     from reopen_sim.plan import plan_from_rows
@@ -116,7 +127,14 @@ def _compare(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[st
     cmp = compare(
         scenario, plans, replications=int(params["replications"]), seed=int(params["seed"]), progress=told
     )
-    return {"table": jsonable(cmp.table.to_dict(orient="records"))}
+    series = {name: queue_series(scenario, cmp.timeseries[cmp.timeseries["plan"] == name]) for name in plans}
+    return jsonable(
+        {
+            "table": cmp.table.to_dict(orient="records"),
+            "gates": gate_differences(scenario, cmp.gate_metrics),
+            "series": series,
+        }
+    )
 
 
 def _in_languages(exc: Any) -> dict[str, dict[str, Any]]:

@@ -201,9 +201,15 @@ def _per_gate(sc: Scenario, result: Any, sl: ServiceLevel) -> list[dict[str, Any
 
 def evaluate(sc: Scenario, plan: Plan, replications: int, seed: int, sl: ServiceLevel) -> Evaluation:
     """Simulate ``replications`` mornings of ``plan`` (seed ``seed``) and judge every gate-window."""
+    return judge(sc, plan, simulate(sc, plan, replications=replications, seed=seed), sl)
+
+
+def judge(sc: Scenario, plan: Plan, result: Any, sl: ServiceLevel) -> Evaluation:
+    """Judge every gate-window of ``plan``'s simulated mornings (``result``, a ``SimulationResult``
+    of that plan) against the service level ``sl``: what :func:`evaluate` does after simulating."""
     caps = derived(sc)
     index = {e.id: g for g, e in enumerate(sc.entrances)}
-    result = simulate(sc, plan, replications=replications, seed=seed)
+    seed = int(result.seed)
     queues: dict[GateWindow, list[float]] = defaultdict(list)
     late: dict[GateWindow, list[int]] = defaultdict(list)
     window_of = {a.class_id: _window_index(sc, a.arrival_start_min) for a in plan.assignments}
@@ -317,22 +323,27 @@ def _tightened(st: _State, scale: dict[GateWindow, float], ev: Evaluation) -> li
 def _why(st: _State, ev: Evaluation, cause: str) -> list[dict[str, Any]]:
     """Plain-language reasons, one per broken gate-window (and the isolation rooms): catalogue key,
     fields (``cause`` is itself a catalogue key) and the English text."""
+    return unmet_reasons(st.sc, st.sl, ev, cause)
+
+
+def unmet_reasons(sc: Scenario, sl: ServiceLevel, ev: Evaluation, cause: str) -> list[dict[str, Any]]:
+    """:func:`_why` for any judged plan (``cause``: the catalogue key ending each gate-window's reason)."""
     reasons = []
     for f in ev.broken:
         fields: dict[str, Any] = {
             "gate": f.gate,
-            "window": _window_text(st.sc, f.window),
+            "window": _window_text(sc, f.window),
             "students": f.students,
-            "quantile": f"p{round(100 * st.sl.queue_quantile)}",
-            "confidence": f"{st.sl.confidence:.0%}",
+            "quantile": f"p{round(100 * sl.queue_quantile)}",
+            "confidence": f"{sl.confidence:.0%}",
             "queue": f"{f.queue_hi:.1f}",
             "places": f"{f.places_limit:g}",
             "late": f.late_max,
             "cause": Reason(cause, {}),
         }
         reasons.append(Reason("certify.unmet.queue" if "queue" in f.breaks else "certify.unmet.late", fields))
-    if ev.held_max > st.sl.max_held:
-        fields = {"held": ev.held_max, "rooms": st.sc.policy.fever.isolation_rooms}
+    if ev.held_max > sl.max_held:
+        fields = {"held": ev.held_max, "rooms": sc.policy.fever.isolation_rooms}
         reasons.append(Reason("certify.unmet.held", fields))
     return [_reason_dict(r) for r in reasons]
 
@@ -492,4 +503,13 @@ def certificate_json(plan: Plan) -> str:
     return json.dumps(plan.meta["certificate"], ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-__all__ = ["CertifyOptions", "Evaluation", "certificate_json", "certify_plan", "evaluate", "window_limits"]
+__all__ = [
+    "CertifyOptions",
+    "Evaluation",
+    "certificate_json",
+    "certify_plan",
+    "evaluate",
+    "judge",
+    "unmet_reasons",
+    "window_limits",
+]

@@ -21,6 +21,7 @@ from reopen_sim.desk.models import Job, PlanVersion, School, Simulation, utcnow
 from reopen_sim.desk.service import (
     ScenarioCache,
     check,
+    diff_rows,
     edit_class,
     get_school,
     iso,
@@ -87,6 +88,11 @@ class SimulateRequest(BaseModel):
 class CompareRequest(BaseModel):
     versions: list[int] = Field(
         min_length=2, max_length=6, description="Version numbers; the first is the reference"
+    )
+    plans: list[int] | None = Field(
+        None,
+        description="The plan of each version, in the order of `versions` (default: this plan for "
+        "every one); other plans must be of the same school",
     )
     replications: int = Field(30, ge=2, le=1000)
     seed: int = Field(1, ge=0)
@@ -227,7 +233,26 @@ def start_simulation(
 
 
 def _compare_done(s: Any, job: Job, result: dict[str, Any]) -> dict[str, Any]:
-    return result
+    """The job's result plus the versions compared (``names``: label -> plan and version) and what
+    changed from the first to each other (``changes``: label -> ``[{class_id, field, old, new}]``)."""
+    compared = job.params["compared"]
+    rows = {c["name"]: version_of(s, c["plan"], c["version"]).rows for c in compared}
+    first = compared[0]["name"]
+    changes = {c["name"]: diff_rows(rows[first], rows[c["name"]]) for c in compared[1:]}
+    return {"compared": compared, "reference": first, "changes": changes, **result}
+
+
+def _compared_versions(s: Any, plan_id: int, body: CompareRequest) -> list[PlanVersion]:
+    """The versions to compare: of ``plan_id``, or of the plans named in ``body.plans`` (all of one school)."""
+    plans = body.plans or [plan_id] * len(body.versions)
+    if len(plans) != len(body.versions):
+        raise DeskError(422, "desk.cmp.error.lengths", plans=len(plans), versions=len(body.versions))
+    versions = [version_of(s, p, n) for p, n in zip(plans, body.versions, strict=True)]
+    school = _school_of(s, versions[0]).id
+    for v in versions[1:]:
+        if _school_of(s, v).id != school:
+            raise DeskError(422, "desk.cmp.error.other_school", plan=v.plan_id)
+    return versions
 
 
 @router.post("/plans/{plan_id}/compare", status_code=202, response_model=JobRef)
@@ -235,16 +260,29 @@ def start_comparison(
     plan_id: int, body: CompareRequest, store: StoreDep, jobs: JobsDep, cache: CacheDep
 ) -> dict[str, str]:
     """Compare versions side by side (``compare``: same mornings for each, common random numbers).
-    The job's result ``table`` has per plan (``v<N>``) and metric ``mean``, ``lo``, ``hi`` and the
-    paired difference to the first version ``diff_mean``, ``diff_lo``, ``diff_hi``."""
+
+    The job's result: ``table`` (whole school: per version ``v<N>`` — ``#<plan> v<N>`` for another
+    plan — and metric ``mean``, ``lo``, ``hi`` and the paired difference to the first version
+    ``diff_mean``, ``diff_lo``, ``diff_hi``); ``gates`` (the same per gate for the metrics the compare
+    page shows); ``series`` (per version, the queue per gate minute by minute, as a simulation's);
+    ``compared`` (``[{name, plan, version}]``), ``reference`` (the first name) and ``changes`` (per
+    other version, the classes whose row differs from the first: ``[{class_id, field, old, new}]``)."""
     with store.read() as s:
-        versions = [version_of(s, plan_id, n) for n in body.versions]
+        versions = _compared_versions(s, plan_id, body)
         school = _school_of(s, versions[0])
-    plans = {f"v{v.version}": v.rows for v in versions}
+    names = [f"v{v.version}" if v.plan_id == plan_id else f"#{v.plan_id} v{v.version}" for v in versions]
+    if len(set(names)) < len(names):
+        raise DeskError(422, "desk.cmp.error.same_version")
+    plans = {name: v.rows for name, v in zip(names, versions, strict=True)}
     params = {"plans": plans, "replications": body.replications, "seed": body.seed}
+    compared = [
+        {"name": name, "plan": v.plan_id, "version": v.version}
+        for name, v in zip(names, versions, strict=True)
+    ]
     public = {
         "plan": plan_id,
         "versions": body.versions,
+        "compared": compared,
         "replications": body.replications,
         "seed": body.seed,
     }
@@ -255,25 +293,46 @@ def start_comparison(
     return {"job": job}
 
 
+def _simulation_json(x: Simulation, version: int, series: bool) -> dict[str, Any]:
+    out = {
+        "id": x.id,
+        "version": version,
+        "replications": x.replications,
+        "seed": x.seed,
+        "created_at": iso(x.created_at),
+        **x.summary,
+    }
+    if not series:
+        out.pop("series", None)
+    out.setdefault("certification", None)
+    return out
+
+
 @router.get("/plans/{plan_id}/simulations")
 def list_simulations(plan_id: int, store: StoreDep, version: VersionQ = None) -> list[dict[str, Any]]:
-    """Stored simulation summaries of a version (latest version by default), newest first."""
+    """Stored simulation summaries of a version (latest version by default), newest first: per gate
+    each metric's mean and 95% interval (``gates``) and the judgement against the service level
+    (``certification``); the queue minute by minute is in ``GET .../simulations/{id}``."""
     with store.read() as s:
         v = version_of(s, plan_id, version)
         sims = s.scalars(
             select(Simulation).where(Simulation.plan_version_id == v.id).order_by(Simulation.id.desc())
         )
-        return [
-            {
-                "id": x.id,
-                "version": v.version,
-                "replications": x.replications,
-                "seed": x.seed,
-                "created_at": iso(x.created_at),
-                **x.summary,
-            }
-            for x in sims
-        ]
+        return [_simulation_json(x, v.version, series=False) for x in sims]
+
+
+@router.get("/plans/{plan_id}/simulations/{simulation_id}")
+def read_simulation(plan_id: int, simulation_id: int, store: StoreDep) -> dict[str, Any]:
+    """One stored simulation of any version of the plan, with ``series``: per gate the people queuing
+    at each whole minute (``mean``, ``lo``, ``hi``: 95% band over the mornings) from ``start_min``
+    (minutes since midnight) in steps of ``step_min``, and the gate's ``marked_places``."""
+    with store.read() as s:
+        latest_version(s, plan_id)
+        sim = s.get(Simulation, simulation_id)
+        v = s.get(PlanVersion, sim.plan_version_id) if sim is not None else None
+        if sim is None or v is None or v.plan_id != plan_id:
+            raise DeskError(404, "desk.cmp.error.no_simulation", id=simulation_id)
+        return _simulation_json(sim, v.version, series=True)
 
 
 @router.get("/plans/{plan_id}/analysis")

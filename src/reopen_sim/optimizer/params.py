@@ -144,6 +144,13 @@ SINGLE_WORKER_S = 2.0
 LNS_MIN_CLASSES = 100
 LNS_DET_SHARE = 0.5
 LNS_WALL_SHARE = 0.4
+# Large schools that decompose (optimizer/bounds.py): the share of the deterministic budget and at
+# most the share of the wall time left that the decomposition bound may spend; the LNS gets the rest.
+BOUND_DET_SHARE = 0.4
+BOUND_WALL_SHARE = 0.5
+# Deterministic seconds at most for completing the relaxation's gate-windows into a plan (rooms,
+# sittings, dismissal; 0.02–0.07 on the 6,000 and 10,000-student schools).
+PLAN_AROUND_BOUND_S = 2.0
 
 # Full-problem subsolvers left out of an interleaved search: with them, the LNS workers and the LP
 # workers that close the gap got a smaller share of each batch. Measured on the high school (time to
@@ -179,12 +186,15 @@ def make_solver(
 
 
 __all__ = [
+    "BOUND_DET_SHARE",
+    "BOUND_WALL_SHARE",
     "DEFAULT_NUM_WORKERS",
     "DETERMINISTIC_S_PER_WALL_S",
     "IGNORED_SUBSOLVERS",
     "LNS_DET_SHARE",
     "LNS_MIN_CLASSES",
     "LNS_WALL_SHARE",
+    "PLAN_AROUND_BOUND_S",
     "SINGLE_WORKER_S",
     "WallClock",
     "make_solver",

@@ -8,7 +8,8 @@ seconds for the whole call; the search also has a deterministic budget, a fixed 
 (``params.DETERMINISTIC_S_PER_WALL_S``). When that budget ends first, same scenario + seed +
 settings → the same plan on any machine load; when the wall clock ends first, ``meta["stopped_by"]``
 says so. Large schools (``params.LNS_MIN_CLASSES`` classes or more) replace the single-worker phase
-by a large-neighbourhood search by arrival group (``optimizer/lns.py``, also one worker).
+by a decomposition bound with a plan around its relaxation (``optimizer/bounds.py``) and a
+large-neighbourhood search by arrival group (``optimizer/lns.py``), one worker per solve.
 """
 
 from __future__ import annotations

@@ -138,7 +138,8 @@ def class_costs(tm: TimetableModel) -> dict[int, dict[int, int]]:
 
 def components(tm: TimetableModel, last: int) -> list[Piece] | None:
     """The independent pieces when the arrival ends by window ``last`` (point 2), or None when the
-    school does not decompose (a class in no group) or the groups cannot fit by then."""
+    school does not decompose (a class in no group, a group with no class) or the groups cannot
+    fit by then."""
     sc = tm.scenario
     groups = arrival_populations(tm)
     needs = [need for need, _ in groups]
@@ -148,6 +149,10 @@ def components(tm: TimetableModel, last: int) -> list[Piece] | None:
         if i is None:
             return None
         members[i].append(c)
+    if not all(members):
+        # A group with no class needs no window of its own in the model (its order rows are
+        # empty), but arrival_populations counts one for it: do not rely on that count.
+        return None
     nodes: list[tuple[tuple[int, int], list[int], set[int]]] = []
     for i, cs in enumerate(members):
         lo = sum(needs[:i])

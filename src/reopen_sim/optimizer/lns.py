@@ -276,3 +276,22 @@ def _record(
         "objective": objective,
         "deterministic_time": solver.deterministic_time if solver is not None else 0.0,
     }
+
+
+def from_arrival(
+    tm: TimetableModel,
+    values: list[int],
+    arrival: dict[int, tuple[int, int]],
+    det_s: float,
+    seed: int,
+    clock: WallClock,
+) -> tuple[cp_model.CpSolver, Any]:
+    """A plan around the gate-windows of ``arrival`` (class → (gate, window), e.g. the bound's
+    relaxation, ``bounds.arrival_bound``): every ``x`` is fixed to it, rooms, sittings and dismissal
+    are solved by one worker (hinted with ``values``, a complete plan) within ``det_s``."""
+    start = list(values)
+    fixed = []
+    for (c, g, w), v in tm.x.items():
+        start[v.index] = int(arrival.get(c) == (g, w))
+        fixed.append(v.index)
+    return _solve_in(tm.model, start, fixed, det_s, seed, clock)

@@ -135,15 +135,24 @@ def plain_solver(time_limit_s: float, clock: WallClock | None = None) -> cp_mode
 DEFAULT_NUM_WORKERS = 2
 SINGLE_WORKER_S = 2.0
 
-# Large schools (optimizer/lns.py, bench/README.md "Large high schools"): from this many classes
-# ``optimize`` first improves the greedy plan by re-solving one arrival group at a time with the
-# rest fixed, for LNS_DET_SHARE of the deterministic budget and at most LNS_WALL_SHARE of the wall
-# time left, then searches the whole model with interleaved workers from that plan (their LP
-# workers give the bound; the single-worker search gave none on these models). The bundled
+# Large schools (optimizer/bounds.py, optimizer/lns.py, bench/README.md "Large high schools"): from
+# this many classes ``optimize`` starts from the greedy plan. A school that decomposes gets the
+# decomposition bound (BOUND_DET_SHARE of the deterministic budget, at most BOUND_WALL_SHARE of the
+# wall time left), a plan around its relaxation, then the LNS (one arrival group at a time re-solved
+# with the rest fixed) for the rest. Otherwise the LNS has LNS_DET_SHARE of the budget and at most
+# LNS_WALL_SHARE of the wall time left, then interleaved workers search the whole model from its plan
+# (their LP workers give the bound; the single-worker search gave none on these models). The bundled
 # schools (at most 72 classes) never take this path.
 LNS_MIN_CLASSES = 100
 LNS_DET_SHARE = 0.5
 LNS_WALL_SHARE = 0.4
+# Large schools that decompose (optimizer/bounds.py): the share of the deterministic budget and at
+# most the share of the wall time left that the decomposition bound may spend; the LNS gets the rest.
+BOUND_DET_SHARE = 0.5
+BOUND_WALL_SHARE = 0.7
+# Deterministic seconds at most for completing the relaxation's gate-windows into a plan (rooms,
+# sittings, dismissal; 0.02–0.07 on the 6,000 and 10,000-student schools).
+PLAN_AROUND_BOUND_S = 2.0
 
 # Full-problem subsolvers left out of an interleaved search: with them, the LNS workers and the LP
 # workers that close the gap got a smaller share of each batch. Measured on the high school (time to
@@ -179,12 +188,15 @@ def make_solver(
 
 
 __all__ = [
+    "BOUND_DET_SHARE",
+    "BOUND_WALL_SHARE",
     "DEFAULT_NUM_WORKERS",
     "DETERMINISTIC_S_PER_WALL_S",
     "IGNORED_SUBSOLVERS",
     "LNS_DET_SHARE",
     "LNS_MIN_CLASSES",
     "LNS_WALL_SHARE",
+    "PLAN_AROUND_BOUND_S",
     "SINGLE_WORKER_S",
     "WallClock",
     "make_solver",

@@ -8,7 +8,8 @@ seconds for the whole call; the search also has a deterministic budget, a fixed 
 (``params.DETERMINISTIC_S_PER_WALL_S``). When that budget ends first, same scenario + seed +
 settings → the same plan on any machine load; when the wall clock ends first, ``meta["stopped_by"]``
 says so. Large schools (``params.LNS_MIN_CLASSES`` classes or more) replace the single-worker phase
-by a large-neighbourhood search by arrival group (``optimizer/lns.py``, also one worker).
+by a decomposition bound with a plan around its relaxation (``optimizer/bounds.py``) and a
+large-neighbourhood search by arrival group (``optimizer/lns.py``), one worker per solve.
 """
 
 from __future__ import annotations
@@ -20,15 +21,18 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from reopen_sim.errors import InfeasibleError
+from reopen_sim.optimizer.bounds import ArrivalBound, arrival_bound
 from reopen_sim.optimizer.capacity_scale import CapacityScale
 from reopen_sim.optimizer.certify import CertifyOptions, certify_plan
 from reopen_sim.optimizer.decode import extract_plan
 from reopen_sim.optimizer.explain import explain_infeasibility
 from reopen_sim.optimizer.hint import Hint, add_hint
-from reopen_sim.optimizer.lns import LnsResult, improve
+from reopen_sim.optimizer.lns import LnsResult, from_arrival, improve
 from reopen_sim.optimizer.model import TimetableModel, Weights, build_model
 from reopen_sim.optimizer.notes import changed_classes, unused_gates
 from reopen_sim.optimizer.params import (
+    BOUND_DET_SHARE,
+    BOUND_WALL_SHARE,
     DEFAULT_NUM_WORKERS,
     DETERMINISTIC_S_PER_WALL_S,
     IGNORED_SUBSOLVERS,
@@ -143,30 +147,91 @@ def _lns_then_whole(
     progress: _Progress,
     clock: WallClock,
 ) -> tuple[cp_model.CpSolver, Any, list[dict[str, Any]], LnsResult]:
-    """Large schools: the large-neighbourhood search (``optimizer/lns.py``) from the greedy plan
-    ``start`` for ``LNS_DET_SHARE`` of ``det_s`` and at most ``LNS_WALL_SHARE`` of the wall time
-    left, then ``num_workers`` interleaved workers on the whole model from its best plan for the
-    rest: their LP workers prove the bound (a single worker reported none on these models), and
-    they may still improve the plan. Returns the solver holding the best plan, its status, the
-    whole-model phase and the LNS record."""
+    """Large schools, from the greedy plan ``start``: the decomposition bound (``optimizer/bounds.py``,
+    ``BOUND_DET_SHARE`` of ``det_s``, at most ``BOUND_WALL_SHARE`` of the wall time left) and a plan
+    around its relaxation's gate-windows; then the large-neighbourhood search (``optimizer/lns.py``)
+    from the better plan. Without that bound (a school that does not decompose) the LNS has
+    ``LNS_DET_SHARE`` of the budget and ``num_workers`` interleaved workers search the whole model
+    for the rest: their LP workers prove a bound (a single worker reported none on these models).
+    Returns the solver holding the best plan, its status, the phases' figures and the LNS record."""
+    phases: list[dict[str, Any]] = []
+    best, spent = start, 0.0
+    own = _bound_phase(tm, start, det_s * BOUND_DET_SHARE, seed, progress, clock, phases)
+    if own is not None:
+        spent = own.deterministic_time
+        if own.arrival is not None and not clock.expired():
+            solver, status = from_arrival(
+                tm, list(start.response_proto.solution), own.arrival, 2.0, seed, clock
+            )
+            phases.append(_phase(solver, status, 1) | {"kind": "relaxation plan", "best_bound": 0.0})
+            spent += solver.deterministic_time
+            if (
+                status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+                and solver.objective_value < best.objective_value
+            ):
+                best = solver
+                progress.solutions.append((time.perf_counter() - progress.start, solver.objective_value))
+        if best.objective_value <= own.bound:
+            return best, cp_model.OPTIMAL, phases, LnsResult(None, best.objective_value, [])
+    share = 1.0 if own is not None else LNS_DET_SHARE
     part = WallClock(clock.elapsed_s() + LNS_WALL_SHARE * clock.left_s(), start=clock.start)
-    local = improve(tm, start, det_s * LNS_DET_SHARE, seed, part)
+    if own is not None:
+        part = clock
+    local = improve(tm, best, max(0.05, (det_s - spent) * share), seed, part)
     clock.cut = clock.cut or part.cut
-    best = local.solver if local.solver is not None else start
     if local.solver is not None:
+        best = local.solver
         progress.solutions.append((time.perf_counter() - progress.start, local.objective))
+    if own is not None:
+        status = cp_model.OPTIMAL if best.objective_value <= own.bound else cp_model.FEASIBLE
+        return best, status, phases, local
     values = list(best.response_proto.solution)
     tm.model.clear_hints()
     tm.model.proto.solution_hint.vars.extend(range(len(values)))
     tm.model.proto.solution_hint.values.extend(values)
     left_s = max(0.05, det_s - local.deterministic_time)
     solver, status = _search(tm, left_s, seed, max(2, num_workers), True, progress, clock)
-    phases = [_phase(solver, status, max(2, num_workers))]
+    phases.append(_phase(solver, status, max(2, num_workers)))
     if status == cp_model.OPTIMAL or (
         status == cp_model.FEASIBLE and solver.objective_value < local.objective
     ):
         return solver, status, phases, local
     return best, cp_model.FEASIBLE, phases, local
+
+
+def _bound_phase(
+    tm: TimetableModel,
+    start: cp_model.CpSolver,
+    det_s: float,
+    seed: int,
+    progress: _Progress,
+    clock: WallClock,
+    phases: list[dict[str, Any]],
+) -> ArrivalBound | None:
+    """The decomposition bound within ``det_s`` and ``BOUND_WALL_SHARE`` of the wall time left,
+    recorded as a phase (its ``best_bound``); None when the school does not decompose."""
+    values = start.response_proto.solution
+    last = max(w for (_, _, w), v in tm.x.items() if values[v.index])
+    part = WallClock(clock.elapsed_s() + BOUND_WALL_SHARE * clock.left_s(), start=clock.start)
+    t0 = time.perf_counter()
+    own = arrival_bound(tm, last, det_s, seed, part)
+    clock.cut = clock.cut or part.cut
+    if own is None:
+        return None
+    progress.bounds.append((time.perf_counter() - progress.start, own.bound))
+    phases.append(
+        {
+            "kind": "decomposition bound",
+            "workers": 1,
+            "status": "BOUND",
+            "deterministic_time": own.deterministic_time,
+            "wall_time_s": time.perf_counter() - t0,
+            "best_bound": own.bound,
+            "solves": own.solves,
+            "peak_permille": own.peak_permille,
+        }
+    )
+    return own
 
 
 def _settle(

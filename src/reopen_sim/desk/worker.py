@@ -42,7 +42,10 @@ def _plan(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str, 
 
 
 def _simulate(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str, Any]:
+    """Per gate each metric's mean and interval (``gate_summary``), and the mornings' contacts per
+    setting and mixing (``contacts(...).summary()``: pairs in contact, close pairs, contact minutes)."""
     from reopen_sim.desk.service import jsonable
+    from reopen_sim.exposure.contacts import contacts
     from reopen_sim.plan import plan_from_rows
     from reopen_sim.simulation.run import simulate
 
@@ -50,11 +53,12 @@ def _simulate(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[s
     n = int(params["replications"])
 
     def told(done: int, total: int) -> None:  # reopen_sim.progress: called after every replication
-        conn.send(("progress", 0.99 * done / max(total, 1)))
+        conn.send(("progress", 0.9 * done / max(total, 1)))  # the rest: contacts
 
     res = simulate(scenario, plan, replications=n, seed=int(params["seed"]), progress=told)
     gates = res.gate_summary().to_dict(orient="records")
-    return {"gates": jsonable(gates)}
+    close = contacts(scenario, res).summary().to_dict(orient="records")
+    return {"gates": jsonable(gates), "contacts": jsonable(close)}
 
 
 def _report(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str, Any]:

@@ -37,6 +37,7 @@ def _context() -> Any:
     ctx.set_forkserver_preload(
         [
             "reopen_sim.desk.worker",
+            "reopen_sim.desk.service",  # the results' JSON (jsonable): imports sqlalchemy and fastapi, ~0.7 s
             "reopen_sim.optimizer.solve",
             "reopen_sim.simulation.run",
             "reopen_sim.exposure.contacts",

@@ -144,7 +144,7 @@ class _Pairs:
         return {
             n: np.concatenate(getattr(self, n))
             if getattr(self, n)
-            else np.zeros(0, int if n in "ab" else float)
+            else np.zeros(0, int if n in ("setting", "a", "b") else float)
             for n in names
         }
 

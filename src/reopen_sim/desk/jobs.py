@@ -35,7 +35,14 @@ OnDone = Callable[[Any, Job, dict[str, Any]], dict[str, Any]]
 def _context() -> Any:
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(
-        ["reopen_sim.desk.worker", "reopen_sim.optimizer.solve", "reopen_sim.simulation.run"]
+        [
+            "reopen_sim.desk.worker",
+            "reopen_sim.desk.service",  # the results' JSON (jsonable): imports sqlalchemy and fastapi, ~0.7 s
+            "reopen_sim.optimizer.solve",
+            "reopen_sim.simulation.run",
+            "reopen_sim.exposure.contacts",
+            "scipy.stats",  # intervals of simulate's summaries: ~0.4 s to import, once instead of every job
+        ]
     )
     return ctx
 

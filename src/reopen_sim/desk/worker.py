@@ -45,8 +45,12 @@ def _plan(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str, 
 
 
 def _simulate(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str, Any]:
+    """Per gate each metric's mean and interval (``gate_summary``), the queue over the morning per
+    gate (``series``), the judgement against the service level, and the mornings' contacts per
+    setting and mixing (``contacts(...).summary()``: pairs in contact, close pairs, contact minutes)."""
     from reopen_sim.desk.series import certification, queue_series
     from reopen_sim.desk.service import jsonable
+    from reopen_sim.exposure.contacts import contacts
     from reopen_sim.plan import plan_from_rows
     from reopen_sim.simulation.run import simulate
     from reopen_sim.stats import RECOMMENDED_MIN_N
@@ -54,16 +58,27 @@ def _simulate(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[s
     plan = plan_from_rows(params["rows"])
     n = int(params["replications"])
 
+    last = [time.monotonic()]
+
     def told(done: int, total: int) -> None:  # reopen_sim.progress: called after every replication
-        conn.send(("progress", 0.99 * done / max(total, 1)))
+        # at most every 0.2 s: each message is a database write in the server (30 mornings take ~1 s)
+        if time.monotonic() - last[0] >= 0.2:
+            last[0] = time.monotonic()
+            conn.send(("progress", 0.9 * done / max(total, 1)))  # the rest: contacts
 
     res = simulate(scenario, plan, replications=n, seed=int(params["seed"]), progress=told)
     gates = res.gate_summary().to_dict(orient="records")
     # Judged against the service level only with enough mornings for its intervals to mean what
     # they say (stats.RECOMMENDED_MIN_N); the certifier's judgement, not a second one.
     cert = certification(scenario, plan, res, CAUSE) if n >= RECOMMENDED_MIN_N else None
+    close = contacts(scenario, res).summary().to_dict(orient="records")
     return jsonable(
-        {"gates": gates, "series": queue_series(scenario, res.timeseries()), "certification": cert}
+        {
+            "gates": gates,
+            "series": queue_series(scenario, res.timeseries()),
+            "certification": cert,
+            "contacts": close,
+        }
     )
 
 

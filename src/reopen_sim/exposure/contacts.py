@@ -8,6 +8,10 @@ and builds, per replication,
 - room and dorm cliques, kept as each student's room presence (``exposure.rooms``) and summarised
   per class, never listed pair by pair (a 3,600-student school has ~10⁵ room pairs a day).
 
+People are integer codes (``people.PeopleIndex``) while computing, and every setting is numpy
+arrays; ids and the frames are made once, for all replications, at the end. The layout of
+classmate pairs (``rooms.ClassPairs``) depends on the roster only and serves every replication.
+
 A pair is *close* when it spent at least ``min_minutes`` within ``threshold_m`` (defaults 1 m and
 15 min: WHO, *Contact tracing in the context of COVID-19*, interim guidance, 10 May 2020: "face-to-
 face contact with a probable or confirmed case within 1 meter and for at least 15 minutes").
@@ -19,7 +23,7 @@ rule; see ``exposure.rooms``).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -27,13 +31,13 @@ import numpy as np
 import pandas as pd
 
 from reopen_sim.errors import InputError, InputIssue
-from reopen_sim.exposure import people
 from reopen_sim.exposure.model import (
     ANY,
     CANTEEN,
     DISTANCE_TOL_M,
     DORM,
     EXIT,
+    MIXINGS,
     QUEUE,
     ROOM,
     SAME_CLASS,
@@ -41,9 +45,11 @@ from reopen_sim.exposure.model import (
     SETTINGS,
     ContactModel,
 )
-from reopen_sim.exposure.queue import queue_pairs
-from reopen_sim.exposure.rooms import codes, dorm_matrix, occupancy, overlap_matrix
-from reopen_sim.exposure.seating import canteen_pairs
+from reopen_sim.exposure.people import PeopleIndex, mixing_codes, staff_id
+from reopen_sim.exposure.people import roster as make_roster
+from reopen_sim.exposure.queue import LanePairs, lane_neighbours
+from reopen_sim.exposure.rooms import ClassPairs, codes, presence
+from reopen_sim.exposure.seating import table_pairs
 from reopen_sim.plan import Plan
 from reopen_sim.scenario.capacity import open_lanes, queue_places_per_lane
 from reopen_sim.scenario.schema import Scenario
@@ -110,167 +116,322 @@ class ContactResult:
         return self.graph(replications).close_contacts(student_id)
 
 
-def _pairs_frame(setting: str, df: pd.DataFrame) -> pd.DataFrame:
-    a = df["a"].astype(str).to_numpy()
-    b = df["b"].astype(str).to_numpy()
-    lo = np.where(a < b, a, b)
-    hi = np.where(a < b, b, a)
-    out = df.assign(a=lo, b=hi)
-    out.insert(0, "setting", setting)
-    return out
+_SETTING = {s: k for k, s in enumerate(SETTINGS)}
+_SAME = MIXINGS.index(SAME_CLASS)
 
 
-def explicit_pairs(
+@dataclass
+class _Pairs:
+    """Explicit pairs as arrays, one entry a pair, setting and replication (``a`` sorts before ``b``)."""
+
+    setting: list[np.ndarray] = field(default_factory=list)
+    a: list[np.ndarray] = field(default_factory=list)
+    b: list[np.ndarray] = field(default_factory=list)
+    minutes: list[np.ndarray] = field(default_factory=list)
+    close_minutes: list[np.ndarray] = field(default_factory=list)
+    distance_m: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, setting: str, a: np.ndarray, b: np.ndarray, *values: np.ndarray) -> None:
+        self.setting.append(np.full(len(a), _SETTING[setting], dtype=np.int64))
+        self.a.append(a)
+        self.b.append(b)
+        for column, v in zip((self.minutes, self.close_minutes, self.distance_m), values, strict=True):
+            column.append(np.asarray(v, dtype=float))
+
+    def joined(self) -> dict[str, np.ndarray]:
+        """Every column concatenated (empty arrays when there is nothing)."""
+        names = ("setting", "a", "b", "minutes", "close_minutes", "distance_m")
+        return {
+            n: np.concatenate(getattr(self, n))
+            if getattr(self, n)
+            else np.zeros(0, int if n in ("setting", "a", "b") else float)
+            for n in names
+        }
+
+
+def _col(trace: pd.DataFrame, name: str) -> np.ndarray:
+    """A numeric trace column as floats (NaN where missing or when the column is absent)."""
+    return trace[name].to_numpy(float) if name in trace else np.full(len(trace), np.nan)
+
+
+def _orient(people: PeopleIndex, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each pair as (the id that sorts first, the other): the order of ``ContactResult.pairs``."""
+    rank = people.rank
+    first = rank[x] < rank[y]
+    return np.where(first, x, y), np.where(first, y, x)
+
+
+def _queue(
+    people: PeopleIndex,
+    codes: np.ndarray,
+    gate: np.ndarray,
+    lane: np.ndarray,
+    t_join: np.ndarray,
+    t_leave: np.ndarray,
+    places: Mapping[str, int],
+    *,
+    spacing_m: float,
+    spill_spacing_m: float,
+    threshold_m: float,
+) -> tuple[np.ndarray, np.ndarray, LanePairs]:
+    """Lane neighbours (``queue.lane_neighbours``) of the trace rows with both times and a lane."""
+    rows = np.flatnonzero(~np.isnan(t_join) & ~np.isnan(t_leave) & ~np.isnan(lane))
+    gate_rank, gates = pd.factorize(gate[rows], sort=True)
+    gate_places = np.array([places.get(g, 0) for g in gates] + [0], dtype=np.int64)
+    q = lane_neighbours(
+        np.where(gate_rank < 0, len(gates), gate_rank),  # a missing gate sorts last
+        lane[rows],
+        t_join[rows],
+        t_leave[rows],
+        people.rank[codes[rows]],
+        gate_places[gate_rank],
+        spacing_m=spacing_m,
+        spill_spacing_m=spill_spacing_m,
+        threshold_m=threshold_m,
+    )
+    a, b = _orient(people, codes[rows[q.ahead]], codes[rows[q.behind]])
+    return a, b, q
+
+
+def _screening(
+    people: PeopleIndex, codes: np.ndarray, trace: pd.DataFrame, within: bool, distance_m: float, out: _Pairs
+) -> None:
+    """The lane's staff (``STAFF-GATE-Lk``) with each screened student for the service time."""
+    start, end, lane = _col(trace, "t_service_start"), _col(trace, "t_service_end"), _col(trace, "lane")
+    rows = np.flatnonzero(~np.isnan(start) & ~np.isnan(end) & ~np.isnan(lane))
+    rows = rows[lane[rows] > 0]
+    rows = rows[(end[rows] - start[rows]) > 0]
+    minutes = end[rows] - start[rows]
+    gate_code, gates = pd.factorize(trace["gate"].to_numpy(object)[rows], use_na_sentinel=False)
+    lanes = lane[rows].astype(np.int64)
+    width = int(lanes.max(initial=0)) + 1
+    inverse, uniq = pd.factorize(gate_code.astype(np.int64) * width + lanes)
+    staff = np.array([people.code(staff_id(gates[k // width], int(k % width))) for k in uniq], dtype=np.int64)
+    a, b = _orient(people, staff[inverse], codes[rows])
+    out.add(
+        SCREENING,
+        a,
+        b,
+        minutes,
+        minutes if within else np.zeros_like(minutes),
+        np.full(len(rows), distance_m),
+    )
+
+
+def _canteen(
+    people: PeopleIndex,
+    codes: np.ndarray,
+    trace: pd.DataFrame,
     scenario: Scenario,
+    model: ContactModel,
+    threshold_m: float,
+    out: _Pairs,
+) -> None:
+    """Table-mates of each sitting (``seating.table_pairs``)."""
+    sitting, table, seat = _col(trace, "canteen_sitting"), _col(trace, "table"), _col(trace, "seat")
+    t_start, t_end = _col(trace, "t_meal_start"), _col(trace, "t_meal_end")
+    known = trace["student_id"].notna().to_numpy()
+    rows = np.flatnonzero(
+        known
+        & ~np.isnan(sitting)
+        & ~np.isnan(table)
+        & ~np.isnan(seat)
+        & ~np.isnan(t_start)
+        & ~np.isnan(t_end)
+    )
+    if not len(rows):
+        return
+    by_sitting, tables = pd.factorize(sitting[rows])[0], pd.factorize(table[rows])
+    who = codes[rows]
+    p = table_pairs(
+        by_sitting * len(tables[1]) + tables[0],
+        people.rank[who],
+        seat[rows],
+        t_start[rows],
+        t_end[rows],
+        seats_per_table=scenario.canteen.seats_per_table,
+        sides=scenario.canteen.sides,
+        seat_pitch_m=model.seat_pitch_m,
+        table_width_m=model.table_width_m,
+        threshold_m=threshold_m,
+    )
+    out.add(CANTEEN, who[p.a], who[p.b], p.minutes, p.close_minutes, p.distance_m)
+
+
+def _explicit(
+    scenario: Scenario,
+    people: PeopleIndex,
+    codes: np.ndarray,
     trace: pd.DataFrame,
     *,
     threshold_m: float,
     model: ContactModel,
-    lane_choice: str = "shortest",
-) -> pd.DataFrame:
-    """Queue, screening, canteen and exit pairs of one replication (columns of ``queue_pairs``).
+    lane_choice: str,
+) -> _Pairs:
+    """Queue, screening, canteen and exit pairs of one replication, in that order.
 
     ``lane_choice="shared"`` (one common line per gate feeding every lane) makes the gate's
     neighbours consecutive over the whole gate, with ``lanes × places`` marked places.
     """
     pol = scenario.policy
-    frames: list[pd.DataFrame] = []
+    out = _Pairs()
+    gate = trace["gate"].to_numpy(object)
     places = {e.id: queue_places_per_lane(e.queue_length_m, pol.queue_spacing_m) for e in scenario.entrances}
-    gate_q = trace[["student_id", "gate", "lane", "t_arrive", "t_service_start"]].rename(
-        columns={"t_arrive": "t_join", "t_service_start": "t_leave"}
-    )
+    lane = _col(trace, "lane")
     if lane_choice == "shared":
-        gate_q = gate_q.assign(lane=1)
+        lane = np.ones(len(trace))
         places = {e.id: places[e.id] * open_lanes(e, pol.staff_per_lane) for e in scenario.entrances}
-    q = queue_pairs(
-        gate_q,
-        places=places,
-        spacing_m=pol.queue_spacing_m,
-        spill_spacing_m=model.spill_spacing_m,
-        threshold_m=threshold_m,
+    geometry = {
+        "spacing_m": pol.queue_spacing_m,
+        "spill_spacing_m": model.spill_spacing_m,
+        "threshold_m": threshold_m,
+    }
+    a, b, q = _queue(
+        people, codes, gate, lane, _col(trace, "t_arrive"), _col(trace, "t_service_start"), places, **geometry
     )
-    frames.append(_pairs_frame(QUEUE, q))
-
-    # Screening: the lane's staff with each student for the service time.
-    s = trace.dropna(subset=["t_service_start", "t_service_end", "lane"])
-    s = s[s["lane"] > 0]
-    minutes = (s["t_service_end"] - s["t_service_start"]).to_numpy(float)
+    out.add(QUEUE, a, b, q.minutes, q.close_minutes, q.distance_m)
     within = model.screening_distance_m <= threshold_m + DISTANCE_TOL_M
-    staff = [people.staff_id(g, ln) for g, ln in zip(s["gate"], s["lane"], strict=True)]
-    scr = pd.DataFrame(
-        {
-            "a": staff,
-            "b": s["student_id"].to_numpy(),
-            "minutes": minutes,
-            "close_minutes": minutes if within else np.zeros_like(minutes),
-            "distance_m": model.screening_distance_m,
-        }
-    )
-    frames.append(_pairs_frame(SCREENING, scr[scr["minutes"] > 0]))
-
+    _screening(people, codes, trace, within, model.screening_distance_m, out)
     if scenario.canteen.mode == "sittings" and "seat" in trace:
-        c = canteen_pairs(
-            trace,
-            seats_per_table=scenario.canteen.seats_per_table,
-            sides=scenario.canteen.sides,
-            seat_pitch_m=model.seat_pitch_m,
-            table_width_m=model.table_width_m,
-            threshold_m=threshold_m,
-        )
-        frames.append(_pairs_frame(CANTEEN, c))
-
+        _canteen(people, codes, trace, scenario, model, threshold_m, out)
     # Dismissal queue: people file out one spacing apart; exits have no marked length, so no spill
     # (as in the simulation). The wait ends when the student starts through the gate.
-    end_col = "t_exit_start" if "t_exit_start" in trace else "t_exit"
-    ex = trace[["student_id", "gate", "exit_lane", "t_exit_join", end_col]].rename(
-        columns={"exit_lane": "lane", "t_exit_join": "t_join", end_col: "t_leave"}
-    )
-    ex = ex[ex["lane"] > 0]
+    exit_lane = _col(trace, "exit_lane")
+    exit_lane = np.where(exit_lane > 0, exit_lane, np.nan)
     no_spill = {e.id: 10**9 for e in scenario.entrances}
-    x = queue_pairs(
-        ex,
-        places=no_spill,
-        spacing_m=pol.queue_spacing_m,
-        spill_spacing_m=model.spill_spacing_m,
-        threshold_m=threshold_m,
+    end_col = "t_exit_start" if "t_exit_start" in trace else "t_exit"
+    a, b, x = _queue(
+        people, codes, gate, exit_lane, _col(trace, "t_exit_join"), _col(trace, end_col), no_spill, **geometry
     )
-    frames.append(_pairs_frame(EXIT, x))
-    return pd.concat([f for f in frames if not f.empty] or [frames[0]], ignore_index=True)
+    out.add(EXIT, a, b, x.minutes, x.close_minutes, x.distance_m)
+    return out
+
+
+def _room_days(
+    people: PeopleIndex, codes: np.ndarray, trace: pd.DataFrame, leave_by_class: Mapping[str, float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One replication's room presence in roster order: ``present``, starts ``s`` (n×2), ends ``e``
+    (n×2) and the room (object array, NaN when absent); students missing from the trace are absent."""
+    n = people.n_students
+    cls_code, classes = pd.factorize(trace["class_id"].to_numpy(object))
+    leave = np.array([leave_by_class.get(c, np.nan) for c in classes] + [np.nan], dtype=float)[cls_code]
+    room = trace["room"].to_numpy(object)
+    present, s1, e1, s2, e2 = presence(
+        _col(trace, "t_room"),
+        trace["room"].notna().to_numpy(),
+        leave,
+        _col(trace, "t_meal_start"),
+        _col(trace, "t_meal_end"),
+    )
+    row = np.full(n, -1)
+    student = np.flatnonzero(codes < n)
+    row[codes[student]] = student
+    found = row >= 0
+    at = np.where(found, row, 0)
+    present = found & present[at]
+    s = np.stack([np.where(found, s1[at], 0.0), np.where(found, s2[at], 0.0)], axis=1)
+    e = np.stack([np.where(found, e1[at], 0.0), np.where(found, e2[at], 0.0)], axis=1)
+    s[np.isnan(s)] = 0.0
+    e[np.isnan(e)] = 0.0
+    return present, s, e, np.where(present, room[at], np.nan)
 
 
 def _class_stats(
-    occ: pd.DataFrame, pairs: pd.DataFrame, *, min_minutes: float, dorm_night_min: float
+    cp: ClassPairs,
+    room: np.ndarray,
+    days: tuple[np.ndarray, np.ndarray, np.ndarray],
+    same: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    *,
+    min_minutes: float,
+    dorm_night_min: float,
 ) -> list[tuple[str, str, int, int, float]]:
-    """Room, dorm and all-settings (``any``) figures for pairs of classmates, one class at a time.
+    """Room, dorm and all-settings (``any``) figures for pairs of classmates.
 
-    ``occ`` is in roster order (each class a contiguous block). Classmate pairs' explicit minutes
-    (queue, canteen, …) are added to their room and dorm minutes, so ``any`` counts each classmate
-    pair once.
+    ``room`` holds room codes (−1: none) in roster order, ``days`` the replication's presence
+    ``(present, s, e)``, ``same`` its explicit classmate pairs ``(a, b, minutes, close_minutes)``.
+    Classmate pairs' explicit minutes (queue, canteen, …) are added to their room and dorm
+    minutes, so ``any`` counts each classmate pair once. Minutes are summed class by class, in
+    the order of each class's upper triangle, as the per-class matrices did (same float sums).
     """
-    s = occ[["s1", "s2"]].to_numpy(float)
-    e = occ[["e1", "e2"]].to_numpy(float)
-    room = codes(occ["room"])
-    dorm = codes(occ["dorm"])
-    present = occ["present"].to_numpy(bool)
-    cls = occ["class_id"].to_numpy(object)
-    bounds = np.flatnonzero(np.r_[True, cls[1:] != cls[:-1], True])
-    same = pairs[pairs["mixing"] == SAME_CLASS]
-    index = pd.Index(occ["student_id"])
-    ia = index.get_indexer(same["a"])
-    ib = index.get_indexer(same["b"])
-    lo_ab, hi_ab = np.minimum(ia, ib), np.maximum(ia, ib)
-    minutes_x = same["minutes"].to_numpy(float)
-    close_x = same["close_minutes"].to_numpy(float)
-    order = np.argsort(lo_ab, kind="stable")
-    lo_ab, hi_ab, minutes_x, close_x = lo_ab[order], hi_ab[order], minutes_x[order], close_x[order]
-    tot = {ROOM: [0, 0, 0.0], DORM: [0, 0, 0.0], ANY: [0, 0, 0.0]}
-    for lo, hi in itertools.pairwise(bounds):
-        n = int(hi - lo)
-        if n < 2:
-            continue
-        iu = np.triu_indices(n, 1)
-        r = overlap_matrix(s[lo:hi], e[lo:hi], room[lo:hi])[iu]
-        d = dorm_matrix(dorm[lo:hi], present[lo:hi], dorm_night_min)[iu]
-        xm = np.zeros((n, n))
-        xc = np.zeros((n, n))
-        k0, k1 = np.searchsorted(lo_ab, [lo, hi])
-        if k1 > k0:
-            np.add.at(xm, (lo_ab[k0:k1] - lo, hi_ab[k0:k1] - lo), minutes_x[k0:k1])
-            np.add.at(xc, (lo_ab[k0:k1] - lo, hi_ab[k0:k1] - lo), close_x[k0:k1])
-        xm_u, xc_u = xm[iu], xc[iu]
-        for key, minutes, close_min in ((ROOM, r, r), (DORM, d, d), (ANY, r + d + xm_u, r + d + xc_u)):
-            tot[key][0] += int(np.count_nonzero(minutes > 0))
-            tot[key][1] += int(np.count_nonzero((close_min >= min_minutes) & (close_min > 0)))
-            tot[key][2] += float(minutes.sum())
-    return [(k, SAME_CLASS, int(v[0]), int(v[1]), float(v[2])) for k, v in tot.items()]
-
-
-def _pair_stats(pairs: pd.DataFrame, min_minutes: float) -> list[tuple[str, str, int, int, float]]:
-    """Per setting and mixing figures of explicit pairs, and ``any`` for pairs of different classes."""
+    present, s, e = days
+    r = cp.room_minutes(s, e, room)
+    d = cp.dorm_minutes(present, dorm_night_min)
+    xm = np.zeros(len(cp.i))
+    xc = np.zeros(len(cp.i))
+    a, b, minutes, close_minutes = same
+    where = cp.position(np.minimum(a, b), np.maximum(a, b))
+    np.add.at(xm, where, minutes)
+    np.add.at(xc, where, close_minutes)
     rows: list[tuple[str, str, int, int, float]] = []
-    for (setting, mix), g in pairs.groupby(["setting", "mixing"], sort=False, observed=True):
-        rows.append((str(setting), str(mix), len(g), int(g["close"].sum()), float(g["minutes"].sum())))
-    other = pairs[pairs["mixing"] != SAME_CLASS]
-    if not other.empty:
-        per_pair = other.groupby(["a", "b"], sort=False).agg(
-            minutes=("minutes", "sum"), close_minutes=("close_minutes", "sum"), mixing=("mixing", "first")
-        )
-        per_pair["close"] = (per_pair["close_minutes"] >= min_minutes) & (per_pair["close_minutes"] > 0)
-        for mix, g in per_pair.groupby("mixing", sort=False):
-            rows.append((ANY, str(mix), len(g), int(g["close"].sum()), float(g["minutes"].sum())))
+    for key, m, c in ((ROOM, r, r), (DORM, d, d), (ANY, r + d + xm, r + d + xc)):
+        total = 0.0
+        for lo, hi in itertools.pairwise(cp.bounds):
+            if hi > lo:
+                total += float(m[lo:hi].sum())
+        close = int(np.count_nonzero((c >= min_minutes) & (c > 0)))
+        rows.append((key, SAME_CLASS, int(np.count_nonzero(m > 0)), close, total))
     return rows
 
 
-def _annotate(pairs: pd.DataFrame, roster: pd.DataFrame, min_minutes: float) -> pd.DataFrame:
-    cls = roster.set_index("student_id")
-    out = pairs.assign(
-        class_a=pairs["a"].map(cls["class_id"]),
-        grade_a=pairs["a"].map(cls["grade"]),
-        class_b=pairs["b"].map(cls["class_id"]),
-        grade_b=pairs["b"].map(cls["grade"]),
-    )
-    out["mixing"] = people.mixing(out["class_a"], out["grade_a"], out["class_b"], out["grade_b"])
-    out["close"] = (out["close_minutes"] >= min_minutes) & (out["close_minutes"] > 0)
+def _pair_stats(
+    setting: np.ndarray, mixing: np.ndarray, close: np.ndarray, minutes: np.ndarray
+) -> list[tuple[str, str, int, int, float]]:
+    """Per setting and mixing figures of one replication's explicit pairs (groups in the order first met)."""
+    key = setting * len(MIXINGS) + mixing
+    rows: list[tuple[str, str, int, int, float]] = []
+    for k in pd.unique(key):  # in the order first met
+        sel = key == k
+        rows.append(
+            (
+                SETTINGS[k // len(MIXINGS)],
+                MIXINGS[k % len(MIXINGS)],
+                int(np.count_nonzero(sel)),
+                int(close[sel].sum()),
+                float(minutes[sel].sum()),
+            )
+        )
+    return rows
+
+
+def _any_other(
+    rep: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    mixing: np.ndarray,
+    cols: dict[str, np.ndarray],
+    min_minutes: float,
+) -> dict[int, list[tuple[str, str, int, int, float]]]:
+    """``any`` figures for pairs of different classes and staff, per replication position: each pair
+    once, its minutes summed over settings (pandas' grouped sum, as before)."""
+    other = np.flatnonzero(mixing != _SAME)
+    if not len(other):
+        return {}
+    n = max(int(a.max(initial=0)), int(b.max(initial=0))) + 1
+    key = (rep[other] * n + a[other]) * n + b[other]
+    per_pair = pd.DataFrame(
+        {"k": key, "minutes": cols["minutes"][other], "close_minutes": cols["close_minutes"][other]}
+    ).groupby("k", sort=False)
+    sums = per_pair.sum()
+    first = per_pair.head(1).index.to_numpy()  # each pair's first row, in the order pairs are met
+    pair_rep = rep[other][first]
+    pair_mix = mixing[other][first]
+    minutes = sums["minutes"].to_numpy(float)
+    cm = sums["close_minutes"].to_numpy(float)
+    close = (cm >= min_minutes) & (cm > 0)
+    out: dict[int, list[tuple[str, str, int, int, float]]] = {}
+    bounds = np.flatnonzero(np.r_[True, pair_rep[1:] != pair_rep[:-1], True])
+    for lo, hi in itertools.pairwise(bounds):
+        mix = pair_mix[lo:hi]
+        out[int(pair_rep[lo])] = [
+            (
+                ANY,
+                MIXINGS[m],
+                int(np.count_nonzero(mix == m)),
+                int(np.count_nonzero(close[lo:hi][mix == m])),
+                float(minutes[lo:hi][mix == m].sum()),
+            )
+            for m in pd.unique(mix)  # in the order first met
+        ]
     return out
 
 
@@ -307,41 +468,25 @@ def contacts(
     model = model or ContactModel()
     plan: Plan = result.plan
     lane_choice = str(getattr(result, "lane_choice", "shortest"))
-    roster = people.roster(scenario)
-    dorms = roster.set_index("student_id")["dorm"]
-    pair_frames: list[pd.DataFrame] = []
-    occ_frames: list[pd.DataFrame] = []
-    stat_rows: list[tuple[int, str, str, int, int, float]] = []
+    roster = make_roster(scenario)
+    people = PeopleIndex(roster)
+    leave_by_class = {a.class_id: float(a.dismissal_min) for a in plan.assignments}
+    found = _Pairs()
+    counts: list[int] = []
+    days: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     reps: list[int] = []
     for rep, trace in _traces(result):
         reps.append(rep)
-        pairs = _annotate(
-            explicit_pairs(scenario, trace, threshold_m=threshold_m, model=model, lane_choice=lane_choice),
-            roster,
-            min_minutes,
+        codes = people.codes(trace["student_id"].to_numpy(object))
+        day = _explicit(
+            scenario, people, codes, trace, threshold_m=threshold_m, model=model, lane_choice=lane_choice
         )
-        occ = occupancy(trace, plan, dorms)
-        # roster order inside each class, so matrix rows follow student numbers
-        occ = occ.set_index("student_id").reindex(roster["student_id"]).reset_index()
-        occ["class_id"] = roster["class_id"].to_numpy()
-        occ["grade"] = roster["grade"].to_numpy()
-        occ["dorm"] = roster["dorm"].to_numpy()
-        occ["present"] = occ["present"].fillna(False).astype(bool)
-        for col in ("s1", "e1", "s2", "e2"):
-            occ[col] = occ[col].fillna(0.0)
-        stat_rows += [(rep, *r) for r in _pair_stats(pairs, min_minutes)]
-        stat_rows += [
-            (rep, *r)
-            for r in _class_stats(occ, pairs, min_minutes=min_minutes, dorm_night_min=model.dorm_night_min)
-        ]
-        pair_frames.append(pairs.assign(replication=rep))
-        occ_frames.append(occ.assign(replication=rep))
-    all_pairs = (
-        pd.concat(pair_frames, ignore_index=True)[PAIR_COLUMNS]
-        if pair_frames
-        else pd.DataFrame(columns=PAIR_COLUMNS)
-    )
-    all_pairs["setting"] = pd.Categorical(all_pairs["setting"], categories=list(SETTINGS))
+        counts.append(sum(len(a) for a in day.a))
+        for name in ("setting", "a", "b", "minutes", "close_minutes", "distance_m"):
+            getattr(found, name).extend(getattr(day, name))
+        days.append(_room_days(people, codes, trace, leave_by_class))
+    cols = found.joined()
+    notes = _annotation(people, cols, min_minutes)
     return ContactResult(
         scenario=scenario,
         plan=plan,
@@ -350,7 +495,127 @@ def contacts(
         model=model,
         replications=tuple(reps),
         roster=roster,
-        pairs=all_pairs,
-        occupancy=pd.concat(occ_frames, ignore_index=True) if occ_frames else pd.DataFrame(),
-        stats=pd.DataFrame(stat_rows, columns=STAT_COLUMNS),
+        pairs=_pairs_table(people, cols, notes, reps, counts),
+        occupancy=_occupancy_table(roster, days, reps),
+        stats=_stats_table(roster, cols, notes, reps, counts, days, min_minutes, model.dorm_night_min),
+    )
+
+
+def _annotation(
+    people: PeopleIndex, cols: dict[str, np.ndarray], min_minutes: float
+) -> dict[str, np.ndarray]:
+    """Class codes, grades, mixing (index into ``MIXINGS``) and closeness of every pair."""
+    class_a, class_b = people.class_code(cols["a"]), people.class_code(cols["b"])
+    grade_a, grade_b = people.grade(cols["a"]), people.grade(cols["b"])
+    cm = cols["close_minutes"]
+    return {
+        "class_a": class_a,
+        "class_b": class_b,
+        "grade_a": grade_a,
+        "grade_b": grade_b,
+        "mixing": mixing_codes(class_a, grade_a, class_b, grade_b),
+        "close": (cm >= min_minutes) & (cm > 0),
+    }
+
+
+def _stats_table(
+    roster: pd.DataFrame,
+    cols: dict[str, np.ndarray],
+    notes: dict[str, np.ndarray],
+    reps: list[int],
+    counts: list[int],
+    days: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+    min_minutes: float,
+    dorm_night_min: float,
+) -> pd.DataFrame:
+    """``ContactResult.stats``: per replication, the explicit pairs' figures, ``any`` for pairs of
+    different classes and staff, then room, dorm and ``any`` for classmates."""
+    rep_pos = np.repeat(np.arange(len(reps)), counts)
+    other = _any_other(rep_pos, cols["a"], cols["b"], notes["mixing"], cols, min_minutes)
+    cp = ClassPairs.of(roster["class_id"].to_numpy(object), codes(roster["dorm"]))
+    bounds = np.r_[0, np.cumsum(counts)]
+    rows: list[tuple[int, str, str, int, int, float]] = []
+    for k, rep in enumerate(reps):
+        at = slice(bounds[k], bounds[k + 1])
+        mixing, minutes = notes["mixing"][at], cols["minutes"][at]
+        rows += [(rep, *r) for r in _pair_stats(cols["setting"][at], mixing, notes["close"][at], minutes)]
+        rows += [(rep, *r) for r in other.get(k, [])]
+        present, s, e, room = days[k]
+        same = np.flatnonzero(mixing == _SAME)
+        explicit = (cols["a"][at][same], cols["b"][at][same], minutes[same], cols["close_minutes"][at][same])
+        rows += [
+            (rep, *r)
+            for r in _class_stats(
+                cp,
+                codes(room),
+                (present, s, e),
+                explicit,
+                min_minutes=min_minutes,
+                dorm_night_min=dorm_night_min,
+            )
+        ]
+    return pd.DataFrame(rows, columns=STAT_COLUMNS)
+
+
+def _pairs_table(
+    people: PeopleIndex,
+    cols: dict[str, np.ndarray],
+    notes: dict[str, np.ndarray],
+    reps: list[int],
+    counts: list[int],
+) -> pd.DataFrame:
+    """``ContactResult.pairs``: ids, classes and grades looked up once for all replications."""
+    if not reps:
+        empty = pd.DataFrame(columns=PAIR_COLUMNS)
+        empty["setting"] = pd.Categorical(empty["setting"], categories=list(SETTINGS))
+        return empty
+    ids = pd.array(people.ids, dtype="str")
+    classes = pd.array(list(people.class_names), dtype="str")
+
+    def grade(g: np.ndarray) -> np.ndarray:
+        return g if np.isnan(g).any() else g.astype(np.int64)
+
+    return pd.DataFrame(
+        {
+            "replication": np.repeat(np.asarray(reps, dtype=np.int64), counts),
+            "setting": pd.Categorical.from_codes(cols["setting"], categories=pd.Index(list(SETTINGS))),
+            "a": ids.take(cols["a"]),
+            "b": ids.take(cols["b"]),
+            "minutes": cols["minutes"],
+            "close_minutes": cols["close_minutes"],
+            "distance_m": cols["distance_m"],
+            "class_a": classes.take(notes["class_a"], allow_fill=True),
+            "grade_a": grade(notes["grade_a"]),
+            "class_b": classes.take(notes["class_b"], allow_fill=True),
+            "grade_b": grade(notes["grade_b"]),
+            "mixing": pd.array(list(MIXINGS), dtype="str").take(notes["mixing"]),
+            "close": notes["close"],
+        }
+    )
+
+
+def _occupancy_table(
+    roster: pd.DataFrame, days: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]], reps: list[int]
+) -> pd.DataFrame:
+    """``ContactResult.occupancy``: every student of the roster in every replication, roster order."""
+    if not days:
+        return pd.DataFrame()
+    n = len(roster)
+    again = np.tile(np.arange(n), len(days))
+    s = np.concatenate([d[1] for d in days])
+    e = np.concatenate([d[2] for d in days])
+    return pd.DataFrame(
+        {
+            "student_id": roster["student_id"].to_numpy(object)[again],
+            "class_id": roster["class_id"].to_numpy(object)[again],
+            "grade": roster["grade"].to_numpy()[again],
+            "room": pd.array(np.concatenate([d[3] for d in days]), dtype="str"),
+            "dorm": roster["dorm"].to_numpy(object)[again],
+            "present": np.concatenate([d[0] for d in days]),
+            "s1": s[:, 0],
+            "e1": e[:, 0],
+            "s2": s[:, 1],
+            "e2": e[:, 1],
+            "replication": np.repeat(np.asarray(reps, dtype=np.int64), n),
+        }
     )

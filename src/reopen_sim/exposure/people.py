@@ -95,3 +95,71 @@ def check_person(
             )
         ]
     )
+
+
+class PeopleIndex:
+    """Integer codes for everyone met in the contacts: the roster's students first (codes 0..n−1 in
+    roster order), then screening staff and any other id a trace names, in the order first met.
+
+    Contacts are computed on these codes (numpy arrays) and turned back into ids once, at the end.
+    ``rank`` orders the codes as their ids sort as strings, so ``a < b`` on ids is a comparison of ranks.
+    """
+
+    def __init__(self, roster: pd.DataFrame):
+        self.ids: list[str] = [str(s) for s in roster["student_id"]]
+        self.n_students = len(self.ids)
+        self._code = {s: i for i, s in enumerate(self.ids)}
+        self._students = pd.Index(self.ids, dtype=object)
+        self._student_ids = np.asarray(self.ids, dtype=object)
+        classes = roster["class_id"].to_numpy(object)
+        self.class_names, class_code = np.unique(classes, return_inverse=True)
+        self._class_code = class_code.astype(np.int64)
+        self._grade = roster["grade"].to_numpy(float)
+        self._rank: np.ndarray | None = None
+
+    def code(self, person: str) -> int:
+        """The code of one id, given a new code when first met."""
+        c = self._code.get(person)
+        if c is None:
+            c = self._code[person] = len(self.ids)
+            self.ids.append(person)
+            self._rank = None
+        return c
+
+    def codes(self, ids: np.ndarray) -> np.ndarray:
+        """Codes of an array of ids (a trace's ``student_id`` column: usually the roster itself)."""
+        if len(ids) == self.n_students and bool(np.all(ids == self._student_ids)):
+            return np.arange(self.n_students)
+        out = np.asarray(self._students.get_indexer(pd.Index(ids, dtype=object)), dtype=np.int64)
+        for k in np.flatnonzero(out < 0):
+            out[k] = self.code(str(ids[k]))
+        return out
+
+    @property
+    def rank(self) -> np.ndarray:
+        """Position of each code's id in string order."""
+        if self._rank is None or len(self._rank) != len(self.ids):
+            order = np.argsort(np.asarray(self.ids, dtype=object), kind="stable")
+            self._rank = np.empty(len(order), dtype=np.int64)
+            self._rank[order] = np.arange(len(order))
+        return self._rank
+
+    def class_code(self, codes: np.ndarray) -> np.ndarray:
+        """Index into ``class_names`` of each person, −1 for staff and ids not in the roster."""
+        student = codes < self.n_students
+        return np.where(student, self._class_code[np.where(student, codes, 0)], -1)
+
+    def grade(self, codes: np.ndarray) -> np.ndarray:
+        """Grade of each person as a float, NaN for staff and ids not in the roster."""
+        student = codes < self.n_students
+        return np.where(student, self._grade[np.where(student, codes, 0)], np.nan)
+
+
+def mixing_codes(
+    class_a: np.ndarray, grade_a: np.ndarray, class_b: np.ndarray, grade_b: np.ndarray
+) -> np.ndarray:
+    """:func:`mixing` on class codes (−1: no class) and grades: indices into ``MIXINGS``."""
+    staff = (class_a < 0) | (class_b < 0)
+    same_class = (class_a == class_b) & ~staff
+    out = np.where(same_class, 0, np.where(grade_a == grade_b, 1, 2))
+    return np.where(staff, 3, out)

@@ -13,6 +13,8 @@ one_side uses 1,3,5… on side A only.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -65,6 +67,68 @@ def used_seats(seats_per_table: int, sides: int, rule: str) -> list[int]:
     return [side * n + pos + 1 for side, positions in enumerate(per_side) for pos in positions]
 
 
+def table_mates(table_key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every ordered pair (i, j) of rows with the same table key (i = j included), in the order of a
+    self-join: by i, then by j (what ``DataFrame.merge`` on the key gives)."""
+    order = np.argsort(table_key, kind="stable")
+    keys = table_key[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, int)
+    sizes = np.diff(np.r_[starts, len(keys)])
+    group = np.empty(len(keys), dtype=np.int64)
+    group[order] = np.repeat(np.arange(len(starts)), sizes)
+    n_mates = sizes[group]  # per row i, its table's size
+    left = np.repeat(np.arange(len(table_key)), n_mates)
+    offset = np.arange(len(left)) - np.repeat(np.cumsum(n_mates) - n_mates, n_mates)
+    right = order[starts[group[left]] + offset]
+    return left, right
+
+
+class TablePairs(NamedTuple):
+    """Table-mates of a sitting: rows (into the arrays given) of the two diners, ``a`` before ``b``."""
+
+    a: np.ndarray
+    b: np.ndarray
+    minutes: np.ndarray
+    close_minutes: np.ndarray
+    distance_m: np.ndarray
+
+
+def table_pairs(
+    table_key: np.ndarray,
+    rank: np.ndarray,
+    seat: np.ndarray,
+    t_start: np.ndarray,
+    t_end: np.ndarray,
+    *,
+    seats_per_table: int,
+    sides: int,
+    seat_pitch_m: float,
+    table_width_m: float,
+    threshold_m: float,
+) -> TablePairs:
+    """Every pair of diners at one table (same ``table_key``: sitting and table) who sat at the same
+    time, with the overlap of ``[t_start, t_end)`` and their seat distance; ``rank`` orders the
+    diners (ids as strings): ``a`` ranks before ``b``. The whole overlap is close when the seats
+    are within ``threshold_m``."""
+    left, right = table_mates(table_key)
+    keep = rank[left] < rank[right]
+    left, right = left[keep], right[keep]
+    lo = np.maximum(t_start[left], t_start[right])
+    hi = np.minimum(t_end[left], t_end[right])
+    minutes = np.clip(hi - lo, 0.0, None)
+    dist = seat_distance_m(
+        seat[left],
+        seat[right],
+        seats_per_table=seats_per_table,
+        sides=sides,
+        seat_pitch_m=seat_pitch_m,
+        table_width_m=table_width_m,
+    )
+    close = np.where(dist <= threshold_m + DISTANCE_TOL_M, minutes, 0.0)
+    keep = minutes > 0
+    return TablePairs(left[keep], right[keep], minutes[keep], close[keep], dist[keep])
+
+
 def canteen_pairs(
     diners: pd.DataFrame,
     *,
@@ -83,27 +147,25 @@ def canteen_pairs(
     d = diners.dropna(subset=cols)[cols]
     if d.empty:
         return pd.DataFrame(columns=PAIR_COLUMNS)
-    m = d.merge(d, on=["canteen_sitting", "table"], suffixes=("_a", "_b"))
-    m = m[m["student_id_a"] < m["student_id_b"]]
-    lo = np.maximum(m["t_meal_start_a"].to_numpy(float), m["t_meal_start_b"].to_numpy(float))
-    hi = np.minimum(m["t_meal_end_a"].to_numpy(float), m["t_meal_end_b"].to_numpy(float))
-    minutes = np.clip(hi - lo, 0.0, None)
-    dist = seat_distance_m(
-        m["seat_a"].to_numpy(),
-        m["seat_b"].to_numpy(),
+    ids = d["student_id"].to_numpy(object)
+    t = table_pairs(
+        d.groupby(["canteen_sitting", "table"], sort=False).ngroup().to_numpy(),
+        pd.factorize(ids, sort=True)[0],
+        d["seat"].to_numpy(),
+        d["t_meal_start"].to_numpy(float),
+        d["t_meal_end"].to_numpy(float),
         seats_per_table=seats_per_table,
         sides=sides,
         seat_pitch_m=seat_pitch_m,
         table_width_m=table_width_m,
+        threshold_m=threshold_m,
     )
-    close = np.where(dist <= threshold_m + DISTANCE_TOL_M, minutes, 0.0)
-    keep = minutes > 0
     return pd.DataFrame(
         {
-            "a": m["student_id_a"].to_numpy()[keep],
-            "b": m["student_id_b"].to_numpy()[keep],
-            "minutes": minutes[keep],
-            "close_minutes": close[keep],
-            "distance_m": dist[keep],
+            "a": ids[t.a],
+            "b": ids[t.b],
+            "minutes": t.minutes,
+            "close_minutes": t.close_minutes,
+            "distance_m": t.distance_m,
         }
     )

@@ -48,8 +48,13 @@ class QueueSteps:
 
     @property
     def spill(self) -> NDArray[np.int64]:
-        """People beyond the marked places, per step and line."""
-        return np.maximum(self.counts - self.places[None, :], 0)
+        """People beyond the marked places, per step and line (zero on lines that never fill them,
+        e.g. canteen counters and exits: computed only where a line does)."""
+        out = np.zeros_like(self.counts)
+        if self.counts.size:
+            over = self.counts.max(axis=0) > self.places
+            out[:, over] = np.maximum(self.counts[:, over] - self.places[None, over], 0)
+        return out
 
     def at(self, t: NDArray[np.float64]) -> NDArray[np.int64]:
         """Counts per line at instants ``t`` (rows), zero before the first event."""
@@ -83,16 +88,22 @@ def lane_lines(
 
 
 def queue_steps(lines: Sequence[Line], spacing_m: float) -> QueueSteps:
-    """The step function of people waiting, per line, on the union of all join/start instants."""
-    joins = [np.sort(ln.t_join) for ln in lines]
-    starts = [np.sort(ln.t_start) for ln in lines]
+    """The step function of people waiting, per line, on the union of all join/start instants:
+    at each instant, the line's joins up to then less its service starts up to then (a running sum
+    of +1 per join and −1 per start, on all lines at once)."""
+    joins = [ln.t_join for ln in lines]
+    starts = [ln.t_start for ln in lines]
     every = [a for a in joins if a.size] + [s for s in starts if s.size]
     times = np.unique(np.concatenate(every)) if every else np.zeros(0)
-    counts = np.zeros((len(times), len(lines)), dtype=np.int64)
-    for j in range(len(lines)):
-        counts[:, j] = np.searchsorted(joins[j], times, side="right") - np.searchsorted(
-            starts[j], times, side="right"
-        )
+    n_lines = len(lines)
+    counts = np.zeros((len(times), n_lines), dtype=np.int64)
+    if every:
+        when = np.concatenate(joins + starts)
+        line = np.repeat(np.tile(np.arange(n_lines), 2), [len(a) for a in joins + starts])
+        step = np.repeat([1, -1], [sum(len(a) for a in joins), sum(len(s) for s in starts)])
+        cell = np.searchsorted(times, when) * n_lines + line
+        delta = np.bincount(cell, weights=step, minlength=counts.size).astype(np.int64)
+        counts = np.cumsum(delta.reshape(len(times), n_lines), axis=0)
     places = np.asarray([ln.places for ln in lines], dtype=np.int64)
     return QueueSteps(times, counts, places, spacing_m)
 

@@ -314,6 +314,43 @@ def _progress(total: int, enabled: bool) -> tuple[Callable[[], None], Callable[[
     return (lambda: bar.advance(tid)), bar.stop
 
 
+def _check_replications(replications: int) -> None:
+    if replications < 1:
+        issue = InputIssue(
+            "sweep", "replications", str(replications), "at least 1 replication", key="sweep_replications"
+        )
+        raise InputError([issue])
+
+
+class _Fold:
+    """Folds each school's outcomes into paired differences once all its what-ifs are in, then
+    drops their per-replication values (unless kept): the sweep's memory then does not grow with
+    replications. ``outcomes`` is the sweep's list (district order, ``n_w`` what-ifs a school)."""
+
+    def __init__(self, outcomes: list[TaskOutcome | None], n_w: int, keep_replicates: bool) -> None:
+        self.outcomes, self.n_w, self.keep = outcomes, n_w, keep_replicates
+        self.pending = [n_w] * (len(outcomes) // n_w if n_w else 0)
+        self.paired: dict[int, list[dict[str, Any]]] = {}
+
+    def arrived(self, k: int) -> None:
+        """Outcome ``k`` is in; fold its school when it was the last one missing."""
+        i = k // self.n_w
+        self.pending[i] -= 1
+        if self.pending[i]:
+            return
+        block = range(i * self.n_w, (i + 1) * self.n_w)
+        self.paired[i] = paired_rows([o for j in block if (o := self.outcomes[j]) is not None])
+        if not self.keep:
+            for j in block:
+                o = self.outcomes[j]
+                if o is not None and o.replicates:
+                    self.outcomes[j] = replace(o, replicates={})
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Paired rows of every school, in district order."""
+        return [r for i in sorted(self.paired) for r in self.paired[i]]
+
+
 def sweep(
     district: District,
     replications: int = 20,
@@ -343,18 +380,7 @@ def sweep(
     dropped (kept only with ``keep_replicates=True``), so the client holds a few schools'
     replications at a time, not the district's.
     """
-    if replications < 1:
-        raise InputError(
-            [
-                InputIssue(
-                    "sweep",
-                    "replications",
-                    str(replications),
-                    "at least 1 replication",
-                    key="sweep_replications",
-                )
-            ]
-        )
+    _check_replications(replications)
     check_executor(executor, scheduler, workers)
     check_what_ifs(district)
     t_start = time.perf_counter()
@@ -378,27 +404,10 @@ def sweep(
             continue
         to_run.append((k, Task(school.name, what_if.name, prepared, replications, s, time_limit_s, fp)))
 
-    n_w = len(district.what_ifs)
-    pending = [n_w] * len(district.schools)  # outcomes still missing, per school
-    paired: dict[int, list[dict[str, Any]]] = {}
-
-    def arrived(k: int) -> None:
-        """Fold school ``k // n_w`` into paired differences once all its what-ifs are in."""
-        i = k // n_w
-        pending[i] -= 1
-        if pending[i]:
-            return
-        block = [o for o in outcomes[i * n_w : (i + 1) * n_w] if o is not None]
-        paired[i] = paired_rows(block)
-        if not keep_replicates:
-            for j in range(i * n_w, (i + 1) * n_w):
-                o = outcomes[j]
-                if o is not None and o.replicates:
-                    outcomes[j] = replace(o, replicates={})
-
+    fold = _Fold(outcomes, len(district.what_ifs), keep_replicates)
     for k, o in enumerate(outcomes):
         if o is not None:
-            arrived(k)
+            fold.arrived(k)
     advance, stop = _progress(len(keys), progress)
     for _ in range(len(keys) - len(to_run)):
         advance()
@@ -415,7 +424,7 @@ def sweep(
             outcomes[to_run[i][0]] = outcome
             if store is not None and outcome.status in ("ok", "infeasible"):
                 store.save(outcome)
-            arrived(to_run[i][0])
+            fold.arrived(to_run[i][0])
             advance()
     finally:
         results.close()  # on an interrupt: workers killed now, not when garbage-collected
@@ -438,7 +447,7 @@ def sweep(
             "elapsed_s": time.perf_counter() - t_start,
             "task_elapsed_s": {(o.school, o.what_if): o.elapsed_s for o in done},
         },
-        paired=[r for i in sorted(paired) for r in paired[i]],
+        paired=fold.rows(),
     )
 
 

@@ -54,7 +54,25 @@ def simulate_baseline(scenario: Scenario, replications: int, seed: int, time_lim
 
     plan = baseline_plan(scenario)
     res = simulate(scenario, plan, replications=replications, seed=seed)
-    return Evaluation(timetable=plan.rows(), metrics=res.metrics())
+    return Evaluation(timetable=plan.rows(), metrics=res.metrics_raw())
+
+
+def synthetic_metrics(scenario: Scenario, replications: int, seed: int, time_limit_s: float) -> Evaluation:
+    """No simulation: random figures in the shape of ``SimulationResult.metrics_raw()`` (every metric,
+    one row per replication × gate and "all"), so the client's memory can be measured against
+    replications in minutes, not hours."""
+    import numpy as np
+
+    from reopen_sim.optimizer.baseline import baseline_plan
+    from reopen_sim.simulation.result import METRICS
+
+    rng = np.random.default_rng(seed)
+    gates = [e.id for e in scenario.entrances] + ["all"]
+    n = replications * len(gates)
+    frame = pd.DataFrame(rng.random((n, len(METRICS))) * 100, columns=list(METRICS))
+    frame.insert(0, "gate", gates * replications)
+    frame.insert(0, "replication", np.repeat(np.arange(replications), len(gates)))
+    return Evaluation(timetable=baseline_plan(scenario).rows(), metrics=frame)
 
 
 def _load() -> str:
@@ -267,6 +285,8 @@ def bench_scale(args: argparse.Namespace) -> dict[str, Any]:
     rss_before_mb = _peak_rss_mb(resource.RUSAGE_SELF)
     cluster = _Cluster(args.workers) if args.executor == "dask" else None
     evaluator = optimize_and_simulate if args.optimize else simulate_baseline
+    if args.synthetic:
+        evaluator = synthetic_metrics
     load_start = _load()
     try:
         kw: dict[str, Any] = {"scheduler": cluster.address} if cluster else {"executor": "process"}
@@ -295,7 +315,11 @@ def bench_scale(args: argparse.Namespace) -> dict[str, Any]:
     out = {
         "schools": tasks,
         "replications": args.replications,
-        "evaluator": "optimize+simulate" if args.optimize else "simulate (baseline plan)",
+        "evaluator": "synthetic (no simulation)"
+        if args.synthetic
+        else ("optimize+simulate" if args.optimize else "simulate (baseline plan)"),
+        "keep_replicates": args.keep_replicates,
+        "resumed": res.meta["resumed"],
         "time_limit_s": args.time_limit if args.optimize else None,
         "executor": args.executor,
         "workers": args.workers,
@@ -337,6 +361,9 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="--scale: worker processes")
     ap.add_argument("--optimize", action="store_true", help="--scale: CP-SAT then simulate (end to end)")
     ap.add_argument("--time-limit", type=float, default=1.0, help="--scale --optimize: deterministic s")
+    ap.add_argument("--synthetic", action="store_true", help="--scale: random figures, no simulation")
+    ap.add_argument("--keep-replicates", action="store_true", help="--scale: sweep(keep_replicates=True)")
+    ap.add_argument("--store", default=None, help="--scale: out_dir of the sweep (progress, resume)")
     args = ap.parse_args()
     if args.scale:
         bench_scale(args)

@@ -260,3 +260,23 @@ def test_table_keeps_every_school_and_what_if(reference) -> None:  # type: ignor
     st = reference.status.set_index(["school", "what_if"])["status"]
     for (school, w), status in st.items():
         assert pd.isna(t.loc[school, w]) == (status != "ok"), (school, w)
+
+
+@pytest.mark.parametrize("executor", ["inprocess", "process"])
+def test_the_executor_keeps_no_result_it_has_handed_over(executor: str) -> None:
+    """The client's memory must not grow with the district: once a result is yielded and dropped
+    by the caller, nothing of the executor's still refers to it (at most the latest is held)."""
+    import gc
+    import weakref
+
+    from district_fakes import make_blob
+    from reopen_sim.district.executors import run_tasks
+
+    refs: list[weakref.ref[object]] = []
+    for _i, blob in run_tasks(make_blob, list(range(8)), executor=executor, workers=2):
+        refs.append(weakref.ref(blob))
+        del blob
+        gc.collect()
+        alive = [r for r in refs[:-2] if r() is not None]
+        assert alive == [], f"{len(alive)} results handed over earlier are still held"
+    assert len(refs) == 8

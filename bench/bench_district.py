@@ -290,12 +290,15 @@ def bench_scale(args: argparse.Namespace) -> dict[str, Any]:
     load_start = _load()
     try:
         kw: dict[str, Any] = {"scheduler": cluster.address} if cluster else {"executor": "process"}
+        if args.store:
+            kw["out_dir"] = args.store  # finished tasks under STORE/tasks: progress, and a re-run resumes
         wall, res = _run(
             d,
             args.replications,
             workers=args.workers,
             evaluator=evaluator,
             time_limit_s=args.time_limit,
+            keep_replicates=args.keep_replicates,
             **kw,
         )
         client_mb = _peak_rss_mb(resource.RUSAGE_SELF)

@@ -4,6 +4,8 @@
     .venv/bin/python bench/bench_district.py --quick    # smaller, a couple of minutes
     .venv/bin/python bench/bench_district.py --interrupt  # seconds from Ctrl-C to exit (4.)
     .venv/bin/python bench/bench_district.py --pools    # loky pool against a spawn pool (5.)
+    .venv/bin/python bench/bench_district.py --scale --schools 500 --replications 100 \
+        --executor process --workers 2 [--optimize --time-limit 1]   # at scale (6.)
 
 1. Executors on a generated 50-school district (one what-if): in-process, local process pool and
    Dask LocalCluster, 1 and 2 workers. The evaluator here simulates each school's *baseline plan*
@@ -17,6 +19,13 @@
    ``run`` and ``sweep`` (local pool), with the exit code (130 expected).
 5. Pools: the same sweep on the loky pool the sweep uses and on ``concurrent.futures`` with the
    spawn start method (the pool it replaced), cold (first use) and warm.
+
+6. At scale (``--scale``): one sweep of ``--schools`` generated schools × ``--replications`` on the
+   local pool or on a Dask cluster of real ``dask scheduler`` + ``dask worker`` processes started
+   here on localhost; school·replications per second, the client's peak memory (the process that
+   submits and gathers: ``ru_maxrss``), each worker's peak memory, the serial part measured in the
+   client, the per-task overhead, Dask's scheduler overhead (no-op tasks), and a projection to 16
+   workers (model printed with it). One configuration per run, so each peak memory is its own.
 
 Figures are wall-clock seconds on a shared machine: the load average is printed with them.
 """
@@ -45,7 +54,25 @@ def simulate_baseline(scenario: Scenario, replications: int, seed: int, time_lim
 
     plan = baseline_plan(scenario)
     res = simulate(scenario, plan, replications=replications, seed=seed)
-    return Evaluation(timetable=plan.rows(), metrics=res.metrics())
+    return Evaluation(timetable=plan.rows(), metrics=res.metrics_raw())
+
+
+def synthetic_metrics(scenario: Scenario, replications: int, seed: int, time_limit_s: float) -> Evaluation:
+    """No simulation: random figures in the shape of ``SimulationResult.metrics_raw()`` (every metric,
+    one row per replication × gate and "all"), so the client's memory can be measured against
+    replications in minutes, not hours."""
+    import numpy as np
+
+    from reopen_sim.optimizer.baseline import baseline_plan
+    from reopen_sim.simulation.result import METRICS
+
+    rng = np.random.default_rng(seed)
+    gates = [e.id for e in scenario.entrances] + ["all"]
+    n = replications * len(gates)
+    frame = pd.DataFrame(rng.random((n, len(METRICS))) * 100, columns=list(METRICS))
+    frame.insert(0, "gate", gates * replications)
+    frame.insert(0, "replication", np.repeat(np.arange(replications), len(gates)))
+    return Evaluation(timetable=baseline_plan(scenario).rows(), metrics=frame)
 
 
 def _load() -> str:
@@ -153,6 +180,175 @@ def bench_pools(repeat: int) -> None:
             print(f"round {i}: {pool:5s} {_pool_sweep(d, 5, pool):5.1f} s", flush=True)
 
 
+def _peak_rss_mb(who: int) -> float:
+    """Peak resident memory in MB (``ru_maxrss`` is in KiB on Linux): RUSAGE_SELF or _CHILDREN."""
+    import resource
+
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def _worker_peak_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _noop(x: int) -> int:
+    return x
+
+
+class _Cluster:
+    """``dask scheduler`` + ``workers`` × ``dask worker`` (one thread, no nanny) on 127.0.0.1."""
+
+    def __init__(self, workers: int) -> None:
+        import socket
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        from distributed import Client
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        self.address = f"tcp://127.0.0.1:{port}"
+        dask = str(Path(sys.executable).parent / "dask")
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "start_new_session": True}
+        self.procs = [
+            subprocess.Popen(
+                [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], **quiet
+            )  # type: ignore[call-overload]
+        ]
+        for i in range(workers):
+            args = [
+                dask,
+                "worker",
+                self.address,
+                "--nthreads",
+                "1",
+                "--no-nanny",
+                "--no-dashboard",
+                "--name",
+                f"w{i}",
+            ]
+            self.procs.append(subprocess.Popen(args, **quiet))  # type: ignore[call-overload]
+        with Client(self.address, timeout="60s") as client:
+            client.wait_for_workers(workers, timeout=120)
+
+    def worker_peak_mb(self) -> list[float]:
+        from distributed import Client
+
+        with Client(self.address, timeout="60s") as client:
+            return sorted(client.run(_worker_peak_mb).values())
+
+    def scheduler_s_per_task(self, tasks: int) -> float:
+        """Seconds per no-op task submitted, run and gathered: the scheduler's and transport's cost."""
+        from distributed import Client
+
+        with Client(self.address, timeout="60s") as client:
+            t = time.perf_counter()
+            client.gather(client.map(_noop, range(tasks), pure=False))
+            return (time.perf_counter() - t) / tasks
+
+    def close(self) -> None:
+        import signal
+
+        for p in self.procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+            p.wait(timeout=30)
+
+
+def _pool_worker_peak_mb() -> float:
+    """Peak memory of the largest loky worker: shut the pool down, then RUSAGE_CHILDREN."""
+    import resource
+
+    from loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True)
+    return _peak_rss_mb(resource.RUSAGE_CHILDREN)
+
+
+def bench_scale(args: argparse.Namespace) -> dict[str, Any]:
+    """One sweep at scale (section 6); returns and prints its figures."""
+    import resource
+
+    from reopen_sim.district.sweep import prepare
+
+    t = time.perf_counter()
+    d = generate_district(args.schools, seed=1, what_ifs=(WhatIf(name="baseline"),))
+    generate_s = time.perf_counter() - t
+    t = time.perf_counter()
+    for school in d.schools:  # what the sweep does in the client before shipping tasks
+        prepare(school, d.what_ifs[0])
+    prepare_s = time.perf_counter() - t
+    rss_before_mb = _peak_rss_mb(resource.RUSAGE_SELF)
+    cluster = _Cluster(args.workers) if args.executor == "dask" else None
+    evaluator = optimize_and_simulate if args.optimize else simulate_baseline
+    if args.synthetic:
+        evaluator = synthetic_metrics
+    load_start = _load()
+    try:
+        kw: dict[str, Any] = {"scheduler": cluster.address} if cluster else {"executor": "process"}
+        if args.store:
+            kw["out_dir"] = args.store  # finished tasks under STORE/tasks: progress, and a re-run resumes
+        wall, res = _run(
+            d,
+            args.replications,
+            workers=args.workers,
+            evaluator=evaluator,
+            time_limit_s=args.time_limit,
+            keep_replicates=args.keep_replicates,
+            **kw,
+        )
+        client_mb = _peak_rss_mb(resource.RUSAGE_SELF)
+        workers_mb = cluster.worker_peak_mb() if cluster else [_pool_worker_peak_mb()]
+        sched_s = cluster.scheduler_s_per_task(max(200, len(d.schools))) if cluster else 0.0
+    finally:
+        if cluster is not None:
+            cluster.close()
+    tasks = len(d.schools)
+    ok = int((res.status["status"] == "ok").sum())
+    task_s = float(sum(res.meta["task_elapsed_s"].values()))
+    serial_s = prepare_s  # validation in the client; gathering and folding are inside the overhead
+    overhead_s = max(0.0, (wall - serial_s) * args.workers - task_s) / tasks  # a task, on one worker
+    f = serial_s / (serial_s + task_s)
+    w16 = 16
+    projected_s = serial_s + (task_s + overhead_s * tasks) / w16 + sched_s * tasks
+    out = {
+        "schools": tasks,
+        "replications": args.replications,
+        "evaluator": "synthetic (no simulation)"
+        if args.synthetic
+        else ("optimize+simulate" if args.optimize else "simulate (baseline plan)"),
+        "keep_replicates": args.keep_replicates,
+        "resumed": res.meta["resumed"],
+        "time_limit_s": args.time_limit if args.optimize else None,
+        "executor": args.executor,
+        "workers": args.workers,
+        "ok": ok,
+        "wall_s": round(wall, 1),
+        "school_reps_per_s": round(ok * args.replications / wall, 1),
+        "task_s_total": round(task_s, 1),
+        "task_s_mean": round(task_s / tasks, 3),
+        "generate_s": round(generate_s, 1),
+        "serial_s (validation in client)": round(serial_s, 1),
+        "serial_fraction": round(f, 4),
+        "overhead_s_per_task": round(overhead_s, 3),
+        "scheduler_s_per_task": round(sched_s, 4),
+        "client_peak_mb": round(client_mb, 0),
+        "client_mb_before_sweep": round(rss_before_mb, 0),
+        "worker_peak_mb": [round(x) for x in workers_mb],
+        "projected_16_workers_s": round(projected_s, 0),
+        "amdahl_speedup_16": round(1 / (f + (1 - f) / w16), 1),
+        "load_start": load_start,
+        "load_end": _load(),
+    }
+    for k, v in out.items():
+        print(f"{k:34s} {v}")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="10 schools, fewer replications")
@@ -161,7 +357,20 @@ def main() -> None:
     )
     ap.add_argument("--interrupt", action="store_true", help="only: seconds from Ctrl-C to exit")
     ap.add_argument("--pools", action="store_true", help="only: loky pool against a spawn pool")
+    ap.add_argument("--scale", action="store_true", help="only: one sweep at scale (section 6)")
+    ap.add_argument("--schools", type=int, default=500, help="--scale: generated schools")
+    ap.add_argument("--replications", type=int, default=100, help="--scale: replications a school")
+    ap.add_argument("--executor", choices=("process", "dask"), default="process", help="--scale")
+    ap.add_argument("--workers", type=int, default=2, help="--scale: worker processes")
+    ap.add_argument("--optimize", action="store_true", help="--scale: CP-SAT then simulate (end to end)")
+    ap.add_argument("--time-limit", type=float, default=1.0, help="--scale --optimize: deterministic s")
+    ap.add_argument("--synthetic", action="store_true", help="--scale: random figures, no simulation")
+    ap.add_argument("--keep-replicates", action="store_true", help="--scale: sweep(keep_replicates=True)")
+    ap.add_argument("--store", default=None, help="--scale: out_dir of the sweep (progress, resume)")
     args = ap.parse_args()
+    if args.scale:
+        bench_scale(args)
+        return
     if args.interrupt:
         bench_interrupt(args.repeat)
         return

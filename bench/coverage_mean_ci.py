@@ -42,7 +42,7 @@ def _one_gate(rho: float, students: int, stretch: float = 1.0) -> tuple[rs.Scena
 def _figures(sc: rs.Scenario, plan: rs.Plan, days: int, gate: str) -> dict[str, np.ndarray]:
     out: dict[str, list[np.ndarray]] = {}
     for k in range(math.ceil(days / 1000)):  # chunks: traces of thousands of days use much memory
-        m = rs.simulate(sc, plan, replications=min(1000, days - 1000 * k), seed=100 + k).metrics()
+        m = rs.simulate(sc, plan, replications=min(1000, days - 1000 * k), seed=100 + k).metrics_raw()
         for g, metric in FIGURES:
             out.setdefault(metric, []).append(
                 m.loc[m["gate"] == (gate if g == "gate" else g), metric].to_numpy()

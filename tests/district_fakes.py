@@ -104,3 +104,15 @@ class AlwaysKillsItsWorker:
         if scenario.school.name == self.school:
             os.kill(os.getpid(), signal.SIGKILL)
         return fake_evaluator(scenario, replications, seed, time_limit_s)
+
+
+class Blob:
+    """A task result that can be weakly referenced (to see whether the executor still holds it)."""
+
+    def __init__(self, i: int) -> None:
+        self.i = i
+        self.payload = np.full(1000, float(i))
+
+
+def make_blob(i: int) -> Blob:
+    return Blob(i)

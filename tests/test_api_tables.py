@@ -92,25 +92,49 @@ def res(sc: rs.Scenario) -> rs.SimulationResult:
     return rs.simulate(sc, rs.baseline_plan(sc), replications=3, seed=1)
 
 
-def test_result_typed_metrics_match_the_raw_numbers(res: rs.SimulationResult) -> None:
-    raw = res.metrics()
-    typed = res.metrics_typed()
+def test_result_tables_are_typed_and_match_the_raw_numbers(res: rs.SimulationResult) -> None:
+    from reopen_sim.simulation.result import COUNT_METRICS, METRICS, TIME_OF_DAY_METRICS
+
+    raw = res.metrics_raw()
+    typed = res.metrics()
+    assert typed["replication"].dtype == "int64"
     assert typed["gate"].dtype == pd.CategoricalDtype(res.gate_order())
     assert typed["whole_school"].dtype == bool and list(typed["whole_school"]) == list(raw["gate"] == "all")
-    assert typed["late"].dtype == "Int64" and typed["students"].sum() == raw["students"].sum()
-    assert typed["last_through"].dtype == "timedelta64[ns]" and "last_through_min" not in typed
-    seconds = typed["last_through"].dt.total_seconds().to_numpy()
-    assert abs(seconds / 60 - raw["last_through_min"].to_numpy()).max() <= 1 / 120
-    ts = res.timeseries_typed()
+    assert list(typed["gate"].astype(str)) == list(raw["gate"])
+    for name in METRICS:
+        if name in TIME_OF_DAY_METRICS:
+            new = TIME_OF_DAY_METRICS[name]
+            assert typed[new].dtype == "timedelta64[ns]" and name not in typed, name
+            minutes = typed[new].dt.total_seconds().to_numpy(dtype=float) / 60
+            got, want = minutes[~pd.isna(minutes)], raw[name].dropna().to_numpy()
+            assert len(got) == len(want) and (abs(got - want) <= 1 / 120).all(), name  # to the second
+        elif name in COUNT_METRICS:
+            assert typed[name].dtype == "Int64", name
+            assert typed[name].astype("Float64").equals(raw[name].astype("Float64")), name  # whole numbers
+        else:
+            assert typed[name].dtype == "float64" and typed[name].equals(raw[name]), name
+    ts = res.timeseries()
+    ts_raw = res.timeseries_raw()
+    assert list(ts.columns) == [
+        "replication",
+        "gate",
+        "time",
+        "queue_people",
+        "queue_m",
+        "spill_people",
+        "spill_m",
+    ]
     assert ts["time"].dtype == "timedelta64[ns]" and isinstance(ts["gate"].dtype, pd.CategoricalDtype)
-    assert list(ts["time"].dt.total_seconds() / 60) == list(res.timeseries()["minute"].astype(float))
+    assert ts["replication"].dtype == "int64"
+    assert list(ts["time"].dt.total_seconds() / 60) == list(ts_raw["minute"].astype(float))
+    assert ts["queue_people"].equals(ts_raw["queue_people"])
 
 
 def test_result_summary_forms(res: rs.SimulationResult) -> None:
     narrow = res.summary()
     assert narrow["whole_school"].tolist() == [False, True]  # the one gate, then the school
     assert narrow["marked_places"].dtype == "Int64" and pd.isna(narrow["marked_places"].iloc[1])
-    want = res.metrics().query("gate == 'all'")["max_queue_people"].mean()
+    want = res.metrics().query("whole_school")["max_queue_people"].mean()
     assert narrow.loc[narrow["whole_school"], "max_queue_people"].iloc[0] == pytest.approx(want)
     long = res.summary("long")
     assert list(long.columns) == ["metric", "gate", "whole_school", "mean", "lo", "hi"]

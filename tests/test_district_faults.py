@@ -54,6 +54,7 @@ def reference(district: District) -> SweepResult:
 def _assert_same(a: SweepResult, b: SweepResult) -> None:
     pd.testing.assert_frame_equal(a.summary, b.summary)
     pd.testing.assert_frame_equal(a.replicates, b.replicates)
+    pd.testing.assert_frame_equal(a.paired, b.paired)
     pd.testing.assert_frame_equal(a.status, b.status)
     assert a.timetables.keys() == b.timetables.keys()
     for k, tt in a.timetables.items():

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import reopen_sim as rs
 from reopen_sim.district.load import (
     District,
     PhasedReturn,
@@ -21,6 +23,7 @@ from reopen_sim.district.load import (
     variant_mapping,
 )
 from reopen_sim.errors import InfeasibleError, InputError
+from reopen_sim.scenario.schema import Scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -358,3 +361,106 @@ def test_every_district_file_error_is_translated(tmp_path: Path, data: object) -
         assert issue.key is not None and issue.key != "district_value", issue
         text = issue.render(zh)
         assert str(p) in text and "expected" not in text
+
+
+# --------------------------------------------------------------------------------------------
+# A district file's what-ifs are the edits of sc.with_* (scenario.whatif), resolved per school
+# --------------------------------------------------------------------------------------------
+
+
+def _same_school(a: Scenario, b: Scenario) -> bool:
+    skip = {"source_path", "source_sha256", "notices"}
+    return a.model_dump(mode="json", exclude=skip) == b.model_dump(mode="json", exclude=skip)
+
+
+@pytest.mark.parametrize(
+    ("what_if", "edit"),
+    [
+        ({"screening": {"method": "thermal_kiosk"}}, lambda sc: sc.with_screening(method="thermal_kiosk")),
+        (
+            {"screening": {"service_time_s": 6, "gates": ["east", "nope"]}},
+            lambda sc: sc.with_screening(service_time_s=6, gates=["east"]),
+        ),
+        ({"lanes": 3}, lambda sc: sc.with_lanes(3)),
+        ({"lanes": {"lanes": 3, "gates": ["north"]}}, lambda sc: sc.with_lanes(3, gates=["north"])),
+        ({"spacing": {"queue_m": 1.5}}, lambda sc: sc.with_spacing(queue_m=1.5)),
+        ({"arrivals": {"earliest": "06:40"}}, lambda sc: sc.with_arrivals(earliest="06:40")),
+        ({"set": {"entrances[east].lanes": 3}}, lambda sc: sc.with_("entrances[east].lanes", 3)),
+        ({"keep_grades": [9, 12]}, lambda sc: sc.with_grades([9])),  # the grades the school has
+        # one gate fewer needs more lanes at the others: applied together, validated once
+        (
+            {"close_gates": ["east"], "lanes": 3},
+            lambda sc: rs.apply_what_if(sc, {"close_gates": ["east"], "lanes": 3}),
+        ),
+        (  # all four gates have 2 lanes: "largest" is the first, front
+            {"close_gates": ["largest"], "lanes": 3, "spacing": {"queue_m": 1.5}},
+            lambda sc: rs.apply_what_if(
+                sc, {"close_gates": ["front"], "lanes": 3, "spacing": {"queue_m": 1.5}}
+            ),
+        ),
+    ],
+)
+def test_district_what_ifs_are_the_scenario_edits(what_if: dict[str, object], edit: Any) -> None:
+    d = _tiny_district(**what_if)
+    got = build_variant(d.schools[1], d.what_ifs[0])
+    want = edit(rs.load_scenario(SCENARIOS / "junior-middle.yaml"))
+    assert _same_school(got, want)
+    assert not _same_school(got, rs.load_scenario(SCENARIOS / "junior-middle.yaml"))
+
+
+def test_named_gates_a_school_lacks_skip_it() -> None:
+    d = _tiny_district(screening={"method": "thermal_kiosk", "gates": ["east"]})
+    with pytest.raises(WhatIfSkipped, match="no entrance east"):
+        build_variant(d.schools[0], d.what_ifs[0])  # the tiny school has one gate, "gate"
+    sc = build_variant(d.schools[1], d.what_ifs[0])
+    assert {e.id for e in sc.entrances if e.screening_method == "thermal_kiosk"} == {"east"}
+
+
+@pytest.mark.parametrize(
+    ("what_if", "field", "value"),
+    [
+        ({"screening": {"method": "retina", "gates": ["east"]}}, "entrances[1].screening_method", "retina"),
+        ({"spacing": {"queue_m": -1}}, "policy.queue_spacing_m", "-1"),
+        ({"arrivals": {"latest": "25:00"}}, "day.latest_arrival_at", "25:00"),
+        ({"set": {"entrances[nope].lanes": 3}}, "entrances[nope].lanes", "nope"),
+        ({"screening": {"gates": ["east"]}}, "", ""),  # neither a method nor a time
+        ({"lanes": {"lanes": 2, "gates": ["eest"]}}, "lanes.gates", "eest"),
+    ],
+)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_broken_edit_names_district_file_what_if_field_and_value(
+    tmp_path: Path, what_if: dict[str, object], field: str, value: str, lang: str
+) -> None:
+    from reopen_sim.district.load import check_what_ifs
+    from reopen_sim.i18n import load_catalogue
+
+    p = _write(
+        tmp_path,
+        {
+            "schools": [{"path": str(SCENARIOS / "junior-middle.yaml")}],
+            "what_ifs": [dict({"name": "w"}, **what_if)],
+        },
+    )
+    with pytest.raises(InputError) as exc:
+        check_what_ifs(load_district(p))
+    (issue,) = exc.value.issues
+    assert issue.file == str(p) and "what-if 'w'" in issue.path and field in issue.path
+    assert issue.value == value
+    text = issue.render(load_catalogue(lang))
+    assert str(p) in text and "'w'" in text and (value == "" or repr(value) in text)
+    if lang == "zh":
+        assert issue.key is not None and "expected" not in text
+
+
+def test_unknown_edit_field_is_a_district_file_error(tmp_path: Path) -> None:
+    from reopen_sim.i18n import load_catalogue
+
+    p = _write(
+        tmp_path,
+        {"schools": [{"path": "a.yaml"}], "what_ifs": [{"name": "x", "screening": {"speed": 3}}]},
+    )
+    with pytest.raises(InputError) as exc:
+        load_district(p)
+    (issue,) = exc.value.issues
+    assert issue.path == "what_ifs[0].screening.speed" and issue.key == "district_no_such_field"
+    assert str(p) in issue.render(load_catalogue("zh"))

@@ -110,7 +110,8 @@ def test_report_files_written_whole(result: SweepResult, tmp_path: Path) -> None
     assert "Change against base" in html
     for f in (
         "what_if_effects.csv",
-        "replicates.csv",
+        "replicates.csv",  # the hand-built result holds per-replication values
+        "differences.csv",
         "summary.csv",
         "status.csv",
         "risk.csv",

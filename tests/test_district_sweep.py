@@ -141,7 +141,7 @@ def test_same_results_on_every_executor(district: District, reference) -> None: 
         )
     for other in (pooled, dasked):
         pd.testing.assert_frame_equal(other.summary, reference.summary)
-        pd.testing.assert_frame_equal(other.replicates, reference.replicates)
+        pd.testing.assert_frame_equal(other.paired, reference.paired)
         pd.testing.assert_frame_equal(other.status, reference.status)
         assert other.timetables.keys() == reference.timetables.keys()
         for k, tt in reference.timetables.items():
@@ -227,9 +227,31 @@ def test_paired_differences_use_common_random_numbers(reference) -> None:  # typ
         assert row["mean"] == pytest.approx(0.5 * base_m[school])
     # schools without a plan under both what-ifs have no difference
     assert "Broken" not in set(d.index.get_level_values(0))
-    rep = reference.replicates
+
+
+def test_replications_are_dropped_unless_kept(district: District, reference) -> None:  # type: ignore[no-untyped-def]
+    # by default the per-replication values are folded into paired differences and dropped
+    assert reference.replicates.empty and len(reference.paired) > 0
+    kept = sweep(
+        district, replications=4, seed=7, executor="inprocess", evaluator=fake_evaluator, keep_replicates=True
+    )
+    rep = kept.replicates
     assert list(rep.columns) == ["school", "what_if", "metric", "replication", "value"]
-    assert len(rep) == int(reference.summary["n"].sum())
+    assert len(rep) == int(kept.summary["n"].sum())
+    pd.testing.assert_frame_equal(kept.paired, reference.paired)
+    pd.testing.assert_frame_equal(kept.summary, reference.summary)
+    # one paired difference recomputed by hand from the kept values
+    row = reference.differences("max_queue_m").iloc[0]
+    v = rep[(rep["school"] == row["school"]) & (rep["metric"] == "max_queue_m")]
+    d = (
+        v[v["what_if"] == row["what_if"]]["value"].to_numpy()
+        - v[v["what_if"] == reference.what_ifs[0]]["value"].to_numpy()
+    )
+    assert row["mean"] == pytest.approx(d.mean()) and row["n"] == len(d)
+    # and against another reference, the sign flips
+    back = reference.differences("max_queue_m", reference=str(row["what_if"]))
+    mirror = back[(back["school"] == row["school"]) & (back["what_if"] == reference.what_ifs[0])]
+    assert mirror["mean"].iloc[0] == pytest.approx(-row["mean"])
 
 
 def test_table_keeps_every_school_and_what_if(reference) -> None:  # type: ignore[no-untyped-def]
@@ -238,3 +260,23 @@ def test_table_keeps_every_school_and_what_if(reference) -> None:  # type: ignor
     st = reference.status.set_index(["school", "what_if"])["status"]
     for (school, w), status in st.items():
         assert pd.isna(t.loc[school, w]) == (status != "ok"), (school, w)
+
+
+@pytest.mark.parametrize("executor", ["inprocess", "process"])
+def test_the_executor_keeps_no_result_it_has_handed_over(executor: str) -> None:
+    """The client's memory must not grow with the district: once a result is yielded and dropped
+    by the caller, nothing of the executor's still refers to it (at most the latest is held)."""
+    import gc
+    import weakref
+
+    from district_fakes import make_blob
+    from reopen_sim.district.executors import run_tasks
+
+    refs: list[weakref.ref[object]] = []
+    for _i, blob in run_tasks(make_blob, list(range(8)), executor=executor, workers=2):
+        refs.append(weakref.ref(blob))
+        del blob
+        gc.collect()
+        alive = [r for r in refs[:-2] if r() is not None]
+        assert alive == [], f"{len(alive)} results handed over earlier are still held"
+    assert len(refs) == 8

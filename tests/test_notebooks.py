@@ -1,13 +1,17 @@
 """Every notebook in notebooks/ is stored without outputs, imports only the package (and the standard
 library), and runs top to bottom with nbclient in a fresh kernel: every cell ending in a ``.plot()``
 shows a PNG, every cell ending in a plan, result or comparison shows an HTML table, and the
-notebooks of this package's quick start and what-if sweep end by stating a conclusion in words."""
+notebooks end by stating a conclusion in words: 02 the phased return that works for its example
+district (or in words why none does, never "None"), 03 also a certified plan and its certificate.
+Each notebook runs once here."""
 
 from __future__ import annotations
 
 import ast
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -16,8 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-# The district notebook (02) states its answer on the district's side; its pictures are checked here too.
-CONCLUDING = {"01_quickstart.ipynb", "01_quickstart.zh.ipynb", "03_what_if.ipynb"}
+CONCLUDING = {"01_quickstart.ipynb", "01_quickstart.zh.ipynb", "02_district.ipynb", "03_what_if.ipynb"}
 SHOWN_OBJECTS = {"plan", "cmp", "res"}  # names the notebooks give a Plan, Comparison, SimulationResult
 
 
@@ -65,6 +68,37 @@ def test_imports_only_the_package(path: Path) -> None:
                 assert top == "reopen_sim" or top in sys.stdlib_module_names, name
 
 
+def _said(cell: Any) -> str:
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+
+
+def _district_answer(code: list[Any]) -> None:
+    """02: the chosen phasing, every school with a plan on each of its days, or why none works."""
+    text = _said(code[-1])
+    assert text.startswith(("Chosen phasing: '", "No phasing works for every school.")), text
+    assert "None" not in text
+    if text.startswith("Chosen phasing"):
+        assert "Every school of the district has a plan on every day" in text
+
+
+def _certificate_shown(code: list[Any]) -> None:
+    """03: the certified plan shows itself, its certificate is printed, and a conclusion follows."""
+    (cell,) = [c for c in code if "certify=" in c.source]
+    shown = {k for o in cell.outputs if o.output_type == "execute_result" for k in o.data}
+    text = _said(cell)
+    assert "text/html" in shown and "service level" in text and "holds" in text and "rounds:" in text
+    (words,) = [c for c in code if "certificate_lines" in c.source]
+    said = _said(words)
+    assert "Conclusion: " in said and ("certified" in said or "no timetable" in said), said
+    assert "None" not in said
+
+
+ANSWERS: dict[str, Callable[[list[Any]], None]] = {
+    "02_district.ipynb": _district_answer,
+    "03_what_if.ipynb": _certificate_shown,
+}
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_runs(path: Path, tmp_path: Path) -> None:
     from nbclient import NotebookClient
@@ -89,3 +123,5 @@ def test_runs(path: Path, tmp_path: Path) -> None:
     if path.name in CONCLUDING:
         said = "".join(o.get("text", "") for o in code[-1].outputs if o.output_type == "stream")
         assert len(said.strip()) >= 40, "the last cell states the conclusion in words"
+    if path.name in ANSWERS:
+        ANSWERS[path.name](code)

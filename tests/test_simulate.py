@@ -68,16 +68,18 @@ def test_result_contract(junior: Scenario) -> None:
         assert list(rep.trace.columns[: len(TRACE_COLUMNS)]) == TRACE_COLUMNS
         assert len(rep.trace) == junior.n_students
         assert rep.trace["student_id"].is_unique
-    m = res.metrics()
+    m = res.metrics_raw()
     assert list(m.columns) == ["replication", "gate", *METRICS]
     assert len(m) == 3 * len(gates) and set(m["gate"]) == set(gates)
+    typed = res.metrics()
+    assert list(typed["gate"].cat.categories) == gates and len(typed) == len(m)
     gs = res.gate_summary()
     assert list(gs["gate"]) == gates
     for name in ("max_queue_people", "p95_wait_min", "last_through_min", "utilisation", "late"):
         ok = gs[f"{name}_lo"].notna()
         assert (gs.loc[ok, f"{name}_lo"] <= gs.loc[ok, f"{name}_mean"]).all()
         assert (gs.loc[ok, f"{name}_mean"] <= gs.loc[ok, f"{name}_hi"]).all()
-    ts = res.timeseries()
+    ts = res.timeseries_raw()
     assert list(ts.columns) == list(TIMESERIES_COLUMNS)
     assert set(ts["gate"]) == set(gates)
     assert (ts.groupby(["replication", "gate"])["minute"].diff().dropna() == 1).all()
@@ -340,7 +342,7 @@ def test_dismissal_single_file_hand_worked(tiny: Scenario) -> None:
     walk = 44.0 / 1.2 / 60.0
     np.testing.assert_allclose(c["t_exit_join"], last + k * gap + walk)
     np.testing.assert_allclose(c["t_exit"], last + k * gap + walk + gap)
-    m = res.metrics().set_index("gate")
+    m = res.metrics_raw().set_index("gate")  # minutes since midnight, hand-worked
     assert m.loc["all", "dismissal_last_out_min"] == pytest.approx(c["t_exit"].max())
     assert m.loc["all", "dismissal_mean_wait_min"] == pytest.approx(0.0, abs=1e-9)
 

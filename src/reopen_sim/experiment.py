@@ -25,7 +25,7 @@ from reopen_sim.scenario.schema import Scenario
 from reopen_sim.stats import mean_ci
 
 # Metrics of the comparison table, in display order. The first eight come from
-# ``SimulationResult.metrics()`` for gate "all"; the contact ones from ``exposure.contacts``.
+# ``SimulationResult.metrics_raw()`` for gate "all"; the contact ones from ``exposure.contacts``.
 SIMULATION_METRICS: tuple[str, ...] = (
     "max_queue_people",
     "max_queue_m",
@@ -99,11 +99,11 @@ class Comparison:
 
     - ``table``: plan, metric, mean, lo, hi, diff_mean, diff_lo, diff_hi (see :func:`summarise_paired`);
     - ``per_replication``: plan, replication, metric, value;
-    - ``timeseries``: plan + ``SimulationResult.timeseries()`` columns (replication, gate, minute,
+    - ``timeseries``: plan + ``SimulationResult.timeseries_raw()`` columns (replication, gate, minute,
       queue_people, queue_m, spill_people, spill_m);
     - ``waits``: plan, replication, gate, wait_min — one row per screened student;
     - ``contacts``: plan, replication, setting, contacts — close-contact pairs by setting;
-    - ``gate_metrics``: plan + ``SimulationResult.metrics()`` rows (every gate, incl. "all");
+    - ``gate_metrics``: plan + ``SimulationResult.metrics_raw()`` rows (every gate, incl. "all");
     - ``plans``, ``replications``, ``seed``; ``results``/``contact_results`` keep the raw objects
       (empty when built from stored frames); ``scenario`` the school (None from stored frames).
 
@@ -204,11 +204,11 @@ class Comparison:
 
 def _simulation_frames(result: Any) -> dict[str, pd.DataFrame]:
     """Per-replication metrics, gate metrics, queue time series and per-student waits of one result."""
-    metrics = result.metrics()
+    metrics = result.metrics_raw()
     overall = metrics[metrics["gate"] == "all"]
     present = [m for m in SIMULATION_METRICS if m in overall.columns]
     per_rep = overall.melt(id_vars=["replication"], value_vars=present, var_name="metric", value_name="value")
-    ts = result.timeseries()
+    ts = result.timeseries_raw()
     waits = _waits(result)
     return {"per_rep": per_rep, "gate_metrics": metrics, "timeseries": ts, "waits": waits}
 

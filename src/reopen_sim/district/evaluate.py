@@ -25,7 +25,7 @@ class Evaluation:
     """A plan's timetable rows (the timetable.csv contract) and its per-replication metrics.
 
     ``metrics`` has one row per replication × gate (gate ``"all"`` for the whole school) and the
-    metric columns of ``SimulationResult.metrics()``.
+    metric columns of ``SimulationResult.metrics_raw()`` (numbers).
     """
 
     timetable: Sequence[Mapping[str, str]]
@@ -57,7 +57,7 @@ def optimize_and_simulate(
             scenario, time_limit_s=math.inf, deterministic_limit_s=time_limit_s, seed=seed, num_workers=1
         )
     result = simulate(scenario, plan, replications=replications, seed=seed)
-    metrics: Any = result.metrics()
+    metrics: Any = result.metrics_raw()
     return Evaluation(timetable=plan.rows(), metrics=metrics)
 
 
@@ -87,7 +87,7 @@ def optimize_simulate_contacts(
             scenario, time_limit_s=math.inf, deterministic_limit_s=time_limit_s, seed=seed, num_workers=1
         )
     result = simulate(scenario, plan, replications=replications, seed=seed)
-    metrics = result.metrics()
+    metrics = result.metrics_raw()
     stats = contacts(scenario, result).stats
     anyrows = stats[stats["setting"] == "any"]
     per_rep = pd.DataFrame(

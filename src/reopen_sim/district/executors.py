@@ -117,12 +117,15 @@ def _run_batch(fn: Callable[[T], R], items: dict[int, T], workers: int) -> Itera
         for i, item in items.items():
             futures[pool.submit(fn, item)] = i
         broken: BaseException | None = None
-        for fut in as_completed(futures):
+        for fut in as_completed(list(futures)):
+            i = futures.pop(fut)  # forget the future once done: it holds its result (memory)
             exc = fut.exception()
             if isinstance(exc, BrokenProcessPool):
                 broken = exc
                 continue
-            yield futures[fut], fut.result()
+            result = fut.result()
+            del fut
+            yield i, result
         if broken is not None:
             raise broken
     except BaseException:

@@ -16,6 +16,9 @@ A district file is YAML::
                                                 service_time_s: {dist: lognormal, mean: 3, sd: 1}}}
       - {name: largest gate closed, close_gates: [largest]}
       - {name: graduating grades only, keep_grades: [6, 9, 12]}
+      - {name: kiosks at east, screening: {method: thermal_kiosk, gates: [east]}}
+      - {name: three lanes, lanes: 3, spacing: {queue_m: 1.5}, arrivals: {latest: "08:10"}}
+      - {name: more staff, set: {"policy.staff_per_lane": 2}}
     phased_return:                  # expands into one what-if per day, grades cumulative
       name: phased return
       days:
@@ -24,7 +27,8 @@ A district file is YAML::
 
 A broken district file raises :class:`InputError`. A broken *school* does not: it is kept with its
 issues and every what-if of it is reported ``invalid`` by the sweep, so one bad file never stops a
-district. Each variant (school × what-if) is built as a raw scenario mapping and validated with
+district. Each variant (school × what-if) is built with the edits of ``sc.with_*``
+(:func:`reopen_sim.scenario.whatif.edit_data`) and validated with
 :func:`reopen_sim.scenario.load.scenario_from_dict`, exactly like a file.
 """
 
@@ -32,7 +36,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,7 +53,7 @@ from reopen_sim.scenario.load import (
     scenario_from_dict,
 )
 from reopen_sim.scenario.schema import Scenario
-from reopen_sim.scenario.whatif import keep_only_grades
+from reopen_sim.scenario.whatif import edit_data
 
 SchoolKind = Literal["primary", "junior_middle", "high", "nine_year", "other"]
 
@@ -64,24 +68,68 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Screening(_Model):
+    """``screening``: a method (its own time) and/or a service time (a number: a lognormal mean)."""
+
+    method: str | None = None
+    service_time_s: int | float | dict[str, Any] | None = None  # int first: the value as written
+    gates: tuple[str, ...] | None = None
+
+
+class Lanes(_Model):
+    """``lanes``: screening lanes at ``gates`` (all when omitted); staff raised to open them."""
+
+    lanes: int = Field(ge=1)
+    gates: tuple[str, ...] | None = None
+
+
+class Spacing(_Model):
+    """``spacing``: queue marker spacing and/or room distancing."""
+
+    queue_m: int | float | None = None
+    desk_m: int | float | None = None
+    area_per_student_m2: int | float | None = None
+
+
+class Arrivals(_Model):
+    """``arrivals``: another arrival span (``HH:MM``) and/or window length."""
+
+    earliest: str | None = None
+    latest: str | None = None
+    window_min: int | None = None
+
+
 class WhatIf(_Model):
-    """One what-if, applied to every school: keep some grades, close gates, then merge overrides.
+    """One what-if, applied to every school through the same validated edits as ``sc.with_*``
+    (:func:`reopen_sim.scenario.whatif.edit_data`), in this order:
 
     - ``keep_grades``: only classes of these grades come (a phased return); schools with none of
-      them are ``skipped``.
+      them are ``skipped``, the others keep the grades they have.
     - ``close_gates``: entrance ids to remove, or ``largest`` (the entrance with most lanes).
       Schools with none of the named entrances are ``skipped``. Pins to a closed gate lose their gate.
+    - ``screening`` {method, service_time_s, gates}, ``lanes`` n or {lanes, gates}, ``spacing``
+      {queue_m, desk_m, area_per_student_m2}, ``arrivals`` {earliest, latest, window_min}: as
+      ``with_screening``, ``with_lanes``, ``with_spacing``, ``with_arrivals``; named gates a school
+      lacks are left out for it (a school with none of them is ``skipped``).
     - ``every_entrance``: a mapping merged into every (remaining) entrance, e.g. a screening method
       ``{screening_method: thermal_kiosk, service_time_s: {dist: lognormal, mean: 3, sd: 1}}``.
     - ``overrides``: a nested mapping merged into the scenario, e.g. ``{policy: {queue_spacing_m: 1.5}}``.
+    - ``set``: ``{dotted path: value}`` as ``with_`` (``entrances[east].lanes: 3``).
     - ``school_kinds``: the what-if applies only to schools of these kinds (others are ``skipped``).
     """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     name: str = Field(min_length=1)
     overrides: dict[str, Any] = Field(default_factory=dict)
     every_entrance: dict[str, Any] = Field(default_factory=dict)
     close_gates: tuple[str, ...] = ()
     keep_grades: tuple[int, ...] | None = None
+    screening: Screening | None = None
+    lanes: int | Lanes | None = None
+    spacing: Spacing | None = None
+    arrivals: Arrivals | None = None
+    set_paths: dict[str, Any] = Field(default_factory=dict, alias="set")
     school_kinds: tuple[SchoolKind, ...] | None = None
     day: int | None = Field(default=None, ge=1)
 
@@ -91,6 +139,28 @@ class WhatIf(_Model):
         if v is not None and (not v or any(g < 1 or g > 12 for g in v)):
             raise ValueError(_GRADES_RULE)
         return v
+
+    def edits(self) -> bool:
+        """True when the what-if changes anything (or restricts the school kinds)."""
+        return bool(
+            self.keep_grades
+            or self.close_gates
+            or self.screening
+            or self.lanes
+            or self.spacing
+            or self.arrivals
+            or self.set_paths
+            or self.overrides
+            or self.every_entrance
+            or self.school_kinds
+        )
+
+    def named_gates(self) -> list[str]:
+        """Gates named by ``screening`` / ``lanes`` (``close_gates`` apart)."""
+        out = list(self.screening.gates or ()) if self.screening else []
+        if isinstance(self.lanes, Lanes):
+            out += list(self.lanes.gates or ())
+        return out
 
 
 class Phase(_Model):
@@ -412,77 +482,97 @@ def is_impossibility(data: Mapping[str, Any], base_dir: str) -> bool:
     return not cross_reference_issues(sc, "")
 
 
-def _keep_grades(data: dict[str, Any], grades: tuple[int, ...]) -> None:
-    keep = set(grades)
-    classes = [c for c in data["classes"] if c["grade"] in keep]
-    if not classes:
-        have = sorted({c["grade"] for c in data["classes"]})
-        raise WhatIfSkipped(f"no class of grades {sorted(keep)} at this school (grades {have})")
-    keep_only_grades(data, grades)
+def _school_grades(data: Mapping[str, Any], grades: tuple[int, ...]) -> list[int]:
+    """The grades of ``grades`` this school has; skipped when it has none."""
+    have = sorted({c["grade"] for c in data["classes"]})
+    kept = [g for g in grades if g in have]
+    if not kept:
+        raise WhatIfSkipped(f"no class of grades {sorted(set(grades))} at this school (grades {have})")
+    return kept
 
 
-def _close_gates(data: dict[str, Any], gates: tuple[str, ...]) -> list[str]:
+def _school_gates(data: Mapping[str, Any], gates: tuple[str, ...]) -> list[str]:
+    """The entrances ``close_gates`` closes at this school (``largest`` resolved); skipped when none."""
     entrances = data["entrances"]
     ids = [e["id"] for e in entrances]
     closed: list[str] = []
     for g in gates:
         if g == LARGEST_GATE:
-            widest = max(entrances, key=lambda e: e["lanes"])  # first on ties
-            closed.append(widest["id"])
-        elif g in ids:
+            g = max(entrances, key=lambda e: e["lanes"])["id"]  # first on ties
+        if g in ids and g not in closed:
             closed.append(g)
     if not closed:
         raise WhatIfSkipped(f"no entrance {', '.join(gates)} at this school (entrances {', '.join(ids)})")
-    data["entrances"] = [e for e in entrances if e["id"] not in closed]
-    pins = []
-    for p in data.get("pins", ()):
-        if p.get("gate") in closed:
-            p = {**p, "gate": None}
-            if all(
-                p.get(k) is None for k in ("gate", "window_at", "rooms", "canteen_sitting", "dismissal_at")
-            ):
-                continue
-        pins.append(p)
-    data["pins"] = pins
     return closed
+
+
+def _gates_here(data: Mapping[str, Any], gates: tuple[str, ...] | None) -> list[str] | None:
+    """Named gates this school has (None = all); skipped when it has none of them."""
+    if gates is None:
+        return None
+    ids = [e["id"] for e in data["entrances"]]
+    here = [g for g in gates if g in ids]
+    if not here:
+        raise WhatIfSkipped(f"no entrance {', '.join(gates)} at this school (entrances {', '.join(ids)})")
+    return here
+
+
+def school_spec(what_if: WhatIf, data: Mapping[str, Any]) -> dict[str, Any]:
+    """``what_if`` as an :func:`reopen_sim.scenario.whatif.apply_what_if` spec for one school
+    (``data``): grades and gates it lacks left out. Raises :class:`WhatIfSkipped` when the what-if
+    does not concern the school and :class:`InfeasibleError` when it closes every gate."""
+    spec: dict[str, Any] = {}
+    if what_if.keep_grades is not None:
+        spec["grades"] = _school_grades(data, what_if.keep_grades)
+    if what_if.close_gates:
+        spec["close_gates"] = closed = _school_gates(data, what_if.close_gates)
+        if len(closed) == len(data["entrances"]):
+            raise InfeasibleError(
+                [f"closing {', '.join(closed)} leaves this school without an entrance"], status="NO_ENTRANCE"
+            )
+    if what_if.screening is not None:
+        sc = what_if.screening
+        gates = _gates_here(data, sc.gates)
+        spec["screening"] = {"method": sc.method, "service_time_s": sc.service_time_s, "gates": gates}
+    if isinstance(what_if.lanes, Lanes):
+        spec["lanes"] = {"lanes": what_if.lanes.lanes, "gates": _gates_here(data, what_if.lanes.gates)}
+    elif what_if.lanes is not None:
+        spec["lanes"] = what_if.lanes
+    if what_if.spacing is not None:
+        spec["spacing"] = what_if.spacing.model_dump()
+    if what_if.arrivals is not None:
+        spec["arrivals"] = what_if.arrivals.model_dump()
+    for key, value in (
+        ("every_entrance", what_if.every_entrance),
+        ("overrides", what_if.overrides),
+        ("set", what_if.set_paths),
+    ):
+        if value:
+            spec[key] = copy.deepcopy(value)
+    return spec
 
 
 def variant_mapping(school: SchoolSource, what_if: WhatIf) -> tuple[dict[str, Any], str]:
     """The raw scenario mapping of ``school`` under ``what_if`` and its label for error messages.
 
-    Raises :class:`InputError` when the school itself is broken, :class:`WhatIfSkipped` when the
-    what-if does not concern the school and :class:`InfeasibleError` when it closes every gate.
+    The school is validated, written out as a file would be, and edited by
+    :func:`reopen_sim.scenario.whatif.edit_data` (the edits of ``sc.with_*``) with the spec of
+    :func:`school_spec`. Raises :class:`InputError` when the school itself is broken or an edit is
+    refused, :class:`WhatIfSkipped` when the what-if does not concern the school and
+    :class:`InfeasibleError` when it closes every gate.
     """
     if school.raw is None:
         raise InputError(school.issues)
-    if not (
-        what_if.keep_grades
-        or what_if.close_gates
-        or what_if.overrides
-        or what_if.every_entrance
-        or what_if.school_kinds
-    ):
+    if not what_if.edits():
         return copy.deepcopy(dict(school.raw)), school.file
     base = _validate(school.raw, school.file, school.base_dir)
     if what_if.school_kinds is not None and base.school.kind not in what_if.school_kinds:
         raise WhatIfSkipped(
             f"the what-if is for {', '.join(what_if.school_kinds)} schools; this is {base.school.kind}"
         )
-    data: dict[str, Any] = base.model_dump()  # a roster is resolved into classes here
+    data: dict[str, Any] = base.model_dump(mode="json")  # a roster is resolved into classes here
     label = f"{school.file} (what-if {what_if.name!r})"
-    if what_if.keep_grades is not None:
-        _keep_grades(data, what_if.keep_grades)
-    if what_if.close_gates:
-        closed = _close_gates(data, what_if.close_gates)
-        if not data["entrances"]:
-            raise InfeasibleError(
-                [f"closing {', '.join(closed)} leaves this school without an entrance"], status="NO_ENTRANCE"
-            )
-    if what_if.every_entrance:
-        data["entrances"] = [_deep_merge(e, what_if.every_entrance) for e in data["entrances"]]
-    if what_if.overrides:
-        data = _deep_merge(data, what_if.overrides)
-    return data, label
+    return edit_data(data, school_spec(what_if, data), label), label
 
 
 def build_variant(school: SchoolSource, what_if: WhatIf) -> Scenario:
@@ -508,6 +598,18 @@ def _names_issues(district: District, bases: list[Scenario]) -> list[InputIssue]
     kinds = sorted({sc.school.kind for sc in bases})
     issues: list[InputIssue] = []
     for w in district.what_ifs:
+        for g in w.named_gates():
+            if g not in gates:
+                issues.append(
+                    InputIssue(
+                        file,
+                        f"{_label(w)}: {'screening' if w.screening and g in (w.screening.gates or ()) else 'lanes'}.gates",
+                        g,
+                        f"an entrance id of one of the schools ({', '.join(gates)})",
+                        key="district_entrance",
+                        fields={"gates": ", ".join(gates)},
+                    )
+                )
         for g in w.close_gates:
             if g != LARGEST_GATE and g not in gates:
                 issues.append(
@@ -545,16 +647,33 @@ def _names_issues(district: District, bases: list[Scenario]) -> list[InputIssue]
     return issues
 
 
+def _in_district(district: District, what_if: WhatIf, school: SchoolSource, issue: InputIssue) -> InputIssue:
+    """An issue of a school's variant restated as the district file's: its what-if and the school."""
+    file = district.source_path or f"district {district.name!r}"
+    where = f"{_label(what_if)} ({school.name}): {issue.path}".rstrip(": ")
+    return replace(issue, file=file, path=where, path_key=None)
+
+
 def _edit_issues(district: District, valid: list[SchoolSource]) -> list[InputIssue]:
-    """What ``overrides`` / ``every_entrance`` of each what-if break in the first school they concern.
+    """What the edits of each what-if (screening, lanes, spacing, arrivals, set, overrides,
+    every_entrance) break in the first school they concern.
 
     A school that is fine on its own but not under the what-if was broken by the what-if (an unknown
-    field, a bad value): that is the district file's mistake, not the school's. A what-if that only
-    makes a school impossible to fit is no mistake (the sweep reports it as ``infeasible``).
+    field, a bad value, a refused edit): that is the district file's mistake, not the school's; the
+    issue names the district file, the what-if and the school. A what-if that only makes a school
+    impossible to fit is no mistake (the sweep reports it as ``infeasible``).
     """
     issues: list[InputIssue] = []
     for w in district.what_ifs:
-        if not (w.overrides or w.every_entrance):
+        if not (
+            w.overrides
+            or w.every_entrance
+            or w.screening
+            or w.lanes
+            or w.spacing
+            or w.arrivals
+            or w.set_paths
+        ):
             continue
         for school in valid:
             data: dict[str, Any] | None = None
@@ -565,7 +684,7 @@ def _edit_issues(district: District, valid: list[SchoolSource]) -> list[InputIss
                 continue
             except InputError as exc:
                 if data is None or not is_impossibility(data, school.base_dir):
-                    issues.extend(exc.issues)
+                    issues.extend(_in_district(district, w, school, i) for i in exc.issues)
             break
     return issues
 

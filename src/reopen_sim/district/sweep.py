@@ -43,6 +43,7 @@ STATUSES = ("ok", "invalid", "infeasible", "skipped", "error")
 SUMMARY_COLUMNS = ("school", "what_if", "metric", "mean", "lo", "hi", "n")
 STATUS_COLUMNS = ("school", "what_if", "status", "reason")
 REPLICATE_COLUMNS = ("school", "what_if", "metric", "replication", "value")
+PAIRED_COLUMNS = ("school", "what_if", "reference", "metric", "mean", "lo", "hi", "n")
 CONFIDENCE = 0.95
 _WORST_GATE = ("max_queue_people", "max_queue_m", "p95_wait_min", "max_spill_people")
 
@@ -70,7 +71,12 @@ class SweepResult:
       wrong), ``infeasible`` (no plan fits), ``skipped`` (the what-if does not concern the school),
       ``error`` (an unexpected failure, with its message), and the reason.
     - ``timetables``: ``{(school, what_if): timetable DataFrame}`` for every ``ok`` task.
-    - ``replicates``: tidy, one row per school × what-if × metric × replication (``value``).
+    - ``paired``: tidy, one row per school × what-if × reference × metric: the paired difference
+      what-if minus reference over replications (mean, 95 % t interval, ``n``), for every ordered
+      pair of what-ifs with a plan (see :meth:`differences`).
+    - ``replicates``: tidy, one row per school × what-if × metric × replication (``value``); empty
+      unless the sweep was asked to keep them (``keep_replicates=True``): its size grows with
+      replications, while every other table does not.
     """
 
     summary: pd.DataFrame
@@ -80,6 +86,7 @@ class SweepResult:
     what_ifs: tuple[str, ...]
     meta: dict[str, Any] = field(default_factory=dict)
     replicates: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(REPLICATE_COLUMNS)))
+    paired: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(PAIRED_COLUMNS)))
 
     def differences(self, metric: str, reference: str | None = None) -> pd.DataFrame:
         """Each what-if minus ``reference`` (default: the first what-if), school by school.
@@ -90,34 +97,9 @@ class SweepResult:
         ``school, what_if, metric, mean, lo, hi, n``; only schools with a plan under both.
         """
         ref = reference or self.what_ifs[0]
-        rep = self.replicates[self.replicates["metric"] == metric]
-        wide = rep.pivot_table(
-            index=["school", "replication"], columns="what_if", values="value", dropna=False
-        )
-        rows = []
-        for school in self.schools:
-            if ref not in wide.columns or school not in wide.index.get_level_values(0):
-                continue
-            block = wide.loc[school]
-            for w in self.what_ifs:
-                if w == ref or w not in block.columns:
-                    continue
-                d = (block[w] - block[ref]).to_numpy(dtype=float)
-                if np.isnan(d).all():
-                    continue
-                m, lo, hi = mean_ci(d)
-                rows.append(
-                    {
-                        "school": school,
-                        "what_if": w,
-                        "metric": metric,
-                        "mean": m,
-                        "lo": lo,
-                        "hi": hi,
-                        "n": int((~np.isnan(d)).sum()),
-                    }
-                )
-        return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+        p = self.paired
+        rows = p[(p["metric"] == metric) & (p["reference"] == ref)]
+        return rows.drop(columns="reference").reset_index(drop=True)[list(SUMMARY_COLUMNS)]
 
     def timetable(self, school: str, what_if: str | None = None) -> pd.DataFrame:
         """The timetable of ``school`` under ``what_if`` (default: the first what-if)."""
@@ -213,6 +195,38 @@ def summarise_metrics(metrics: pd.DataFrame) -> list[dict[str, Any]]:
     return summarise_values(replication_values(metrics))
 
 
+def paired_rows(outcomes: list[TaskOutcome]) -> list[dict[str, Any]]:
+    """Paired differences of one school's outcomes (its what-ifs in district order): for every
+    ordered pair (what-if, reference) with a plan under both and every metric both have, the mean
+    and interval of the per-replication differences (:func:`reopen_sim.stats.mean_ci`)."""
+    ok = [o for o in outcomes if o.status == "ok" and o.replicates]
+    rows: list[dict[str, Any]] = []
+    for ref in ok:
+        for o in ok:
+            if o is ref:
+                continue
+            for metric, ref_values in ref.replicates.items():
+                if metric not in o.replicates:
+                    continue
+                d = np.asarray(o.replicates[metric], dtype=float) - np.asarray(ref_values, dtype=float)
+                if np.isnan(d).all():
+                    continue
+                m, lo, hi = mean_ci(d)
+                rows.append(
+                    {
+                        "school": o.school,
+                        "what_if": o.what_if,
+                        "reference": ref.what_if,
+                        "metric": metric,
+                        "mean": m,
+                        "lo": lo,
+                        "hi": hi,
+                        "n": int((~np.isnan(d)).sum()),
+                    }
+                )
+    return rows
+
+
 # --------------------------------------------------------------------------------------------
 # One task
 # --------------------------------------------------------------------------------------------
@@ -300,6 +314,43 @@ def _progress(total: int, enabled: bool) -> tuple[Callable[[], None], Callable[[
     return (lambda: bar.advance(tid)), bar.stop
 
 
+def _check_replications(replications: int) -> None:
+    if replications < 1:
+        issue = InputIssue(
+            "sweep", "replications", str(replications), "at least 1 replication", key="sweep_replications"
+        )
+        raise InputError([issue])
+
+
+class _Fold:
+    """Folds each school's outcomes into paired differences once all its what-ifs are in, then
+    drops their per-replication values (unless kept): the sweep's memory then does not grow with
+    replications. ``outcomes`` is the sweep's list (district order, ``n_w`` what-ifs a school)."""
+
+    def __init__(self, outcomes: list[TaskOutcome | None], n_w: int, keep_replicates: bool) -> None:
+        self.outcomes, self.n_w, self.keep = outcomes, n_w, keep_replicates
+        self.pending = [n_w] * (len(outcomes) // n_w if n_w else 0)
+        self.paired: dict[int, list[dict[str, Any]]] = {}
+
+    def arrived(self, k: int) -> None:
+        """Outcome ``k`` is in; fold its school when it was the last one missing."""
+        i = k // self.n_w
+        self.pending[i] -= 1
+        if self.pending[i]:
+            return
+        block = range(i * self.n_w, (i + 1) * self.n_w)
+        self.paired[i] = paired_rows([o for j in block if (o := self.outcomes[j]) is not None])
+        if not self.keep:
+            for j in block:
+                o = self.outcomes[j]
+                if o is not None and o.replicates:
+                    self.outcomes[j] = replace(o, replicates={})
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Paired rows of every school, in district order."""
+        return [r for i in sorted(self.paired) for r in self.paired[i]]
+
+
 def sweep(
     district: District,
     replications: int = 20,
@@ -311,6 +362,7 @@ def sweep(
     progress: bool = False,
     time_limit_s: float = 10.0,
     evaluator: Evaluator = optimize_simulate_contacts,
+    keep_replicates: bool = False,
 ) -> SweepResult:
     """Optimize and simulate every school × what-if of ``district``.
 
@@ -322,19 +374,13 @@ def sweep(
     The default evaluator optimizes, simulates and counts close contacts
     (:func:`~reopen_sim.district.evaluate.optimize_simulate_contacts`); pass
     ``evaluator=optimize_and_simulate`` to skip contacts.
+
+    Memory: workers send each task's summary and per-replication values; as soon as every
+    what-if of a school is in, its paired differences are computed and the per-replication values
+    dropped (kept only with ``keep_replicates=True``), so the client holds a few schools'
+    replications at a time, not the district's.
     """
-    if replications < 1:
-        raise InputError(
-            [
-                InputIssue(
-                    "sweep",
-                    "replications",
-                    str(replications),
-                    "at least 1 replication",
-                    key="sweep_replications",
-                )
-            ]
-        )
+    _check_replications(replications)
     check_executor(executor, scheduler, workers)
     check_what_ifs(district)
     t_start = time.perf_counter()
@@ -358,6 +404,10 @@ def sweep(
             continue
         to_run.append((k, Task(school.name, what_if.name, prepared, replications, s, time_limit_s, fp)))
 
+    fold = _Fold(outcomes, len(district.what_ifs), keep_replicates)
+    for k, o in enumerate(outcomes):
+        if o is not None:
+            fold.arrived(k)
     advance, stop = _progress(len(keys), progress)
     for _ in range(len(keys) - len(to_run)):
         advance()
@@ -374,6 +424,7 @@ def sweep(
             outcomes[to_run[i][0]] = outcome
             if store is not None and outcome.status in ("ok", "infeasible"):
                 store.save(outcome)
+            fold.arrived(to_run[i][0])
             advance()
     finally:
         results.close()  # on an interrupt: workers killed now, not when garbage-collected
@@ -396,13 +447,25 @@ def sweep(
             "elapsed_s": time.perf_counter() - t_start,
             "task_elapsed_s": {(o.school, o.what_if): o.elapsed_s for o in done},
         },
+        paired=fold.rows(),
     )
 
 
 def assemble(
-    outcomes: list[TaskOutcome], schools: tuple[str, ...], what_ifs: tuple[str, ...], meta: dict[str, Any]
+    outcomes: list[TaskOutcome],
+    schools: tuple[str, ...],
+    what_ifs: tuple[str, ...],
+    meta: dict[str, Any],
+    paired: list[dict[str, Any]] | None = None,
 ) -> SweepResult:
-    """Tidy frames from outcomes already in district order."""
+    """Tidy frames from outcomes already in district order; ``paired`` rows (district order) when
+    the sweep computed them already, else from the outcomes' per-replication values."""
+    if paired is None:
+        paired = [r for s in schools for r in paired_rows([o for o in outcomes if o.school == s])]
+    pairs = pd.DataFrame(paired, columns=list(PAIRED_COLUMNS))
+    pairs["n"] = pairs["n"].astype("int64")
+    for c in ("mean", "lo", "hi"):
+        pairs[c] = pairs[c].astype("float64")
     rows = [{"school": o.school, "what_if": o.what_if, **r} for o in outcomes for r in o.summary]
     summary = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
     summary["n"] = summary["n"].astype("int64")
@@ -435,4 +498,5 @@ def assemble(
         what_ifs=what_ifs,
         meta=meta,
         replicates=replicates,
+        paired=pairs,
     )

@@ -332,7 +332,9 @@ def _write_tables(
     risk.to_csv(tmp / "risk.csv", index=False)
     per_what_if.to_csv(tmp / "what_ifs.csv", index=False)
     effects.to_csv(tmp / "what_if_effects.csv", index=False)
-    result.replicates.to_csv(tmp / "replicates.csv", index=False)
+    result.paired.to_csv(tmp / "differences.csv", index=False)
+    if len(result.replicates):  # only when the sweep kept them (their size grows with replications)
+        result.replicates.to_csv(tmp / "replicates.csv", index=False)
     with pd.ExcelWriter(tmp / "results.xlsx") as xl:
         risk.to_excel(xl, sheet_name="risk", index=False)
         per_what_if.to_excel(xl, sheet_name="what-ifs", index=False)

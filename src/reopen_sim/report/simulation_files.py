@@ -41,8 +41,8 @@ def write_simulation_files(
 
     def build(tmp: Path) -> None:
         summary.to_csv(tmp / "gate_summary.csv", index=False, float_format="%.4f")
-        result.metrics().to_csv(tmp / "metrics.csv", index=False, float_format="%.4f")
-        result.timeseries().to_csv(tmp / "timeseries.csv", index=False, float_format="%.3f")
+        result.metrics_raw().to_csv(tmp / "metrics.csv", index=False, float_format="%.4f")
+        result.timeseries_raw().to_csv(tmp / "timeseries.csv", index=False, float_format="%.3f")
         result.timeseries_summary().to_csv(tmp / "timeseries_summary.csv", index=False, float_format="%.3f")
         result.replications[0].trace.to_csv(tmp / "trace_replication_0.csv", index=False, float_format="%.4f")
         meta = {

@@ -24,6 +24,7 @@ from reopen_sim.scenario.schema import SCREENING_DEFAULTS_S, Scenario
 __all__ = [
     "WHAT_IF_KEYS",
     "apply_what_if",
+    "edit_data",
     "with_",
     "with_arrivals",
     "with_gate_closed",
@@ -357,7 +358,13 @@ def apply_what_if(sc: Scenario, spec: Mapping[str, Any], name: str | None = None
             label, ", ".join(unknown), ", ".join(unknown), f"one of {', '.join(WHAT_IF_KEYS)}",
             "one_of", choices=", ".join(WHAT_IF_KEYS),
         )  # fmt: skip
-    data = _data(sc)
+    return _validated(sc, edit_data(_data(sc), spec, label), label)
+
+
+def edit_data(data: Data, spec: Mapping[str, Any], label: str) -> Data:
+    """The edits of an :func:`apply_what_if` spec on a scenario mapping (``model_dump(mode="json")``),
+    in :data:`WHAT_IF_KEYS` order, not yet validated; refusals name ``label``. A district file's
+    what-ifs call this with a spec resolved for each school (``district.load.variant_mapping``)."""
     if "grades" in spec:
         _keep_grades(data, list(spec["grades"]), label)
     for gate in spec.get("close_gates", ()):
@@ -383,4 +390,4 @@ def apply_what_if(sc: Scenario, spec: Mapping[str, Any], name: str | None = None
         data = _deep_merge(data, spec["overrides"])
     for path, value in dict(spec.get("set", {})).items():
         _set_path(data, path, value, label)
-    return _validated(sc, data, label)
+    return data

@@ -15,8 +15,8 @@ from reopen_sim.plan import Plan
 from reopen_sim.scenario.schema import Scenario
 from reopen_sim.stats import FewReplicationsWarning, mean_ci, t_quantile
 
-# Metric columns of ``metrics()`` (one row per replication × gate, gate "all" = whole school).
-# Times of day are minutes since midnight; counts are students. Lunch and fever-path extras are
+# Metric columns of ``metrics_raw()`` (one row per replication × gate, gate "all" = whole school).
+# Times of day are minutes since midnight; counts are students. ``metrics()`` types them. Lunch and fever-path extras are
 # only filled on the "all" row.
 METRICS: tuple[str, ...] = (
     "students",
@@ -124,8 +124,10 @@ class SimulationResult:
     replications: list[Replication] = field(repr=False)
     lane_choice: str = "shortest"
 
-    def metrics(self) -> pd.DataFrame:
-        """One row per replication × gate (incl. "all"): columns replication, gate, then :data:`METRICS`."""
+    def metrics_raw(self) -> pd.DataFrame:
+        """:meth:`metrics` as numbers (the ``metrics.csv`` form, and what summaries compute on): gate
+        as text, counts float, times of day in minutes since midnight under their ``_min`` names.
+        Columns replication, gate, then :data:`METRICS`."""
         frames = [r.metrics.assign(replication=r.index) for r in self.replications]
         out = pd.concat(frames, ignore_index=True)
         return out[["replication", "gate", *METRICS]]
@@ -139,12 +141,14 @@ class SimulationResult:
     def _gate_categorical(self, gates: Any) -> pd.Categorical:
         return pd.Categorical(gates, categories=self.gate_order())
 
-    def metrics_typed(self) -> pd.DataFrame:
-        """:meth:`metrics` with real dtypes: gate categorical, ``whole_school`` bool, counts Int64,
-        times of day (:data:`TIME_OF_DAY_METRICS`) as Timedelta since midnight."""
+    def metrics(self) -> pd.DataFrame:
+        """One row per replication × gate (then "all", the whole school), typed (docs/api.md):
+        replication int64, gate categorical, ``whole_school`` bool, then :data:`METRICS` with counts
+        Int64 and times of day (:data:`TIME_OF_DAY_METRICS`) as Timedelta since midnight.
+        :meth:`metrics_raw` gives the same figures as numbers."""
         from reopen_sim.plotting import clock
 
-        m = self.metrics()
+        m = self.metrics_raw()
         for name in COUNT_METRICS:
             m[name] = m[name].astype("Int64")
         m.insert(2, "whole_school", (m["gate"] == SCHOOL).astype(bool))
@@ -153,11 +157,13 @@ class SimulationResult:
             m.insert(list(m.columns).index(old), new, clock(m.pop(old)).to_numpy())
         return m
 
-    def timeseries_typed(self) -> pd.DataFrame:
-        """:meth:`timeseries` with gate categorical and ``time`` (Timedelta since midnight) for ``minute``."""
+    def timeseries(self) -> pd.DataFrame:
+        """Queue at each whole minute, every replication and gate (incl. "all"), typed: replication,
+        gate categorical, ``time`` (Timedelta since midnight), then the queue columns.
+        :meth:`timeseries_raw` gives ``minute`` (since midnight) instead of ``time``."""
         from reopen_sim.plotting import clock
 
-        ts = self.timeseries()
+        ts = self.timeseries_raw()
         ts["gate"] = self._gate_categorical(ts["gate"])
         ts.insert(2, "time", clock(ts.pop("minute")).to_numpy())
         return ts
@@ -181,7 +187,7 @@ class SimulationResult:
             raise ValueError(f"form is 'narrow', 'long' or 'wide', not {form!r}")
         from reopen_sim.plotting import clock, marked_places
 
-        m = self.metrics()
+        m = self.metrics_raw()
         means = (
             m.groupby("gate", sort=False)[list(NARROW_METRICS)]
             .mean()
@@ -203,7 +209,7 @@ class SimulationResult:
         return out
 
     def _long(self, level: float) -> pd.DataFrame:
-        m = self.metrics()
+        m = self.metrics_raw()
         rows = []
         with warnings.catch_warnings(record=True) as caught:  # one warning for the table, not one a cell
             warnings.simplefilter("always", FewReplicationsWarning)
@@ -230,7 +236,7 @@ class SimulationResult:
         from reopen_sim.plotting import marked_places, queue_panels
 
         gates = [g for g in self.gate_order() if g != SCHOOL]
-        ts = self.timeseries().assign(plan="plan")
+        ts = self.timeseries_raw().assign(plan="plan")
         return queue_panels(ts, marked_places(self.scenario, [*gates, SCHOOL]), gate, lang, ax)
 
     def _repr_html_(self) -> str:
@@ -256,7 +262,7 @@ class SimulationResult:
         of ``gate_summary.csv``; ``form="narrow"``/``"long"`` give :meth:`summary`'s typed forms."""
         if form != "wide":
             return self.summary(form, level)
-        m = self.metrics()
+        m = self.metrics_raw()
         gates = list(dict.fromkeys(m["gate"]))
         rows = []
         for g in gates:
@@ -270,8 +276,9 @@ class SimulationResult:
             rows.append(row)
         return pd.DataFrame(rows)
 
-    def timeseries(self) -> pd.DataFrame:
-        """Queue at each whole minute, every replication and gate (incl. "all")."""
+    def timeseries_raw(self) -> pd.DataFrame:
+        """:meth:`timeseries` as numbers (the ``timeseries.csv`` form): gate as text and ``minute``
+        since midnight; columns :data:`TIMESERIES_COLUMNS`."""
         frames = [r.timeseries.assign(replication=r.index) for r in self.replications]
         return pd.concat(frames, ignore_index=True)[list(TIMESERIES_COLUMNS)]
 
@@ -279,7 +286,7 @@ class SimulationResult:
         """Mean over replications of the queue at each minute (absent minutes = 0), with a pointwise
         Student-t band for plots (not :func:`reopen_sim.stats.mean_ci`: thousands of minutes, most of
         them all-zero or nearly, where resampling buys nothing a reader of the plot could see)."""
-        ts = self.timeseries()
+        ts = self.timeseries_raw()
         full = (
             ts.set_index(["replication", "gate", "minute"])
             .unstack("replication", fill_value=0.0)

@@ -35,7 +35,7 @@ def main() -> None:
     t0 = time.perf_counter()
     res = simulate(sc, plan, replications=args.n, seed=1)
     t1 = time.perf_counter()
-    series = queue_series(sc, res.timeseries())
+    series = queue_series(sc, res.timeseries_raw())
     t2 = time.perf_counter()
     certification(sc, plan, res, "desk.test.cause")
     t3 = time.perf_counter()
@@ -53,7 +53,7 @@ def main() -> None:
     for _ in range(rounds):
         html = macro.render(charts=queue_charts({"plan": series}, names), t=cat)
     svg_ms = 1000 * (time.perf_counter() - t) / rounds / len(sc.entrances)
-    ts = res.timeseries().assign(plan="plan")
+    ts = res.timeseries_raw().assign(plan="plan")
     limits = gate_limits_people(sc)
     queue_over_time(ts, sc.entrances[0].id, limits[sc.entrances[0].id], cat).savefig(
         io.StringIO(), format="svg"

@@ -81,7 +81,7 @@ def test_a_simulation_keeps_each_gates_queue_minute_by_minute(desk: dict[str, An
     assert [g["gate"] for g in series["gates"]] == [e.id for e in sc.entrances]
     # The same band the report draws, from the same mornings.
     res = simulate(sc, _library_plan(c, plan, 1), replications=3, seed=1)
-    band = queue_band(res.timeseries().assign(plan="p"))
+    band = queue_band(res.timeseries_raw().assign(plan="p"))
     limits = gate_limits_people(sc)
     for g in series["gates"]:
         assert len(g["mean"]) == len(g["lo"]) == len(g["hi"])

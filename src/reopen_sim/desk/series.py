@@ -38,7 +38,7 @@ def queue_series(scenario: Scenario, timeseries: pd.DataFrame) -> dict[str, Any]
     morning without a row at a minute counts as nobody queuing) on one shared minute axis from
     ``start_min`` (minutes since midnight) in steps of one minute, and the gate's ``marked_places``.
 
-    ``timeseries`` is ``SimulationResult.timeseries()`` (one plan)."""
+    ``timeseries`` is ``SimulationResult.timeseries_raw()`` (one plan: minutes since midnight)."""
     from reopen_sim.report.figures import gate_limits_people, queue_band
 
     places = gate_limits_people(scenario)

@@ -75,7 +75,7 @@ def _simulate(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[s
     return jsonable(
         {
             "gates": gates,
-            "series": queue_series(scenario, res.timeseries()),
+            "series": queue_series(scenario, res.timeseries_raw()),
             "certification": cert,
             "contacts": close,
         }

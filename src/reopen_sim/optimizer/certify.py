@@ -17,6 +17,7 @@ This module does not import the solver: ``optimize`` passes itself in as ``resol
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections import defaultdict
@@ -28,6 +29,7 @@ import numpy as np
 
 from reopen_sim.errors import InfeasibleError
 from reopen_sim.optimizer.capacity_scale import CapacityScale, max_scale, scaled_capacity
+from reopen_sim.optimizer.isolation import IsolationNeed, Stays, confirmed_stays, isolation_need, rooms_to_add
 from reopen_sim.optimizer.reasons import Reason
 from reopen_sim.plan import Plan
 from reopen_sim.scenario import capacity as cap
@@ -94,6 +96,7 @@ class Evaluation:
     held_max: int
     late_max: int
     per_gate: list[dict[str, Any]]
+    isolation: IsolationNeed
 
     @property
     def broken(self) -> list[GateWindowFigure]:
@@ -208,7 +211,9 @@ def evaluate(sc: Scenario, plan: Plan, replications: int, seed: int, sl: Service
     late: dict[GateWindow, list[int]] = defaultdict(list)
     window_of = {a.class_id: _window_index(sc, a.arrival_start_min) for a in plan.assignments}
     held, late_total = [], []
+    stays: list[Stays] = []
     for _, trace in result.traces():
+        stays.append(confirmed_stays(trace))
         for key, q in _gate_window_queues(sc, plan, trace, sl.queue_quantile).items():
             queues[key].append(q)
         lt = trace[trace["late"].astype(bool)]
@@ -242,7 +247,12 @@ def evaluate(sc: Scenario, plan: Plan, replications: int, seed: int, sl: Service
             )
         )
     return Evaluation(
-        seed, tuple(figures), max(held, default=0), max(late_total, default=0), _per_gate(sc, result, sl)
+        seed,
+        tuple(figures),
+        max(held, default=0),
+        max(late_total, default=0),
+        _per_gate(sc, result, sl),
+        isolation_need(sc, stays, sl.max_held),
     )
 
 
@@ -332,9 +342,26 @@ def _why(st: _State, ev: Evaluation, cause: str) -> list[dict[str, Any]]:
         }
         reasons.append(Reason("certify.unmet.queue" if "queue" in f.breaks else "certify.unmet.late", fields))
     if ev.held_max > st.sl.max_held:
-        fields = {"held": ev.held_max, "rooms": st.sc.policy.fever.isolation_rooms}
-        reasons.append(Reason("certify.unmet.held", fields))
+        reasons.append(_held_reason(st.sc, ev))
     return [_reason_dict(r) for r in reasons]
+
+
+def _held_reason(sc: Scenario, ev: Evaluation) -> Reason:
+    """Students held for want of an isolation room: how many, whether a timetable could change it
+    (``isolation.IsolationNeed.depends_on_timetable``) and what would fix it."""
+    need = ev.isolation
+    fields = {
+        "held": ev.held_max,
+        "rooms": need.rooms,
+        "mornings": need.mornings,
+        "spread_held": need.spread_held_max,
+        "add": rooms_to_add(need),
+        "needed": need.rooms_needed,
+        "max_held": need.max_held,
+        "period": f"{format_hhmm(sc.day.earliest_arrival_at)}–{format_hhmm(sc.day.latest_arrival_at)}",
+    }
+    key = "certify.unmet.held_timetable" if need.depends_on_timetable else "certify.unmet.held_rooms"
+    return Reason(key, fields)
 
 
 def _reason_dict(r: Reason) -> dict[str, Any]:
@@ -459,6 +486,8 @@ def certify_plan(
     if met and not ev.met(sl):  # the gates hold; the isolation rooms do not (no gate changes that)
         met, unmet = False, _why(st, ev, "certify.cause.rooms")
     certificate: dict[str, Any] = {
+        "scenario_sha256": scenario_digest(scenario),
+        "timetable_sha256": timetable_digest(plan),
         "service_level": sl.model_dump(mode="json"),
         "replications": options.replications,
         "seed": options.seed,
@@ -473,10 +502,24 @@ def certify_plan(
         "gates": ev.per_gate,
         "gate_windows": [f.as_dict(scenario) for f in ev.windows],
         "held_max": ev.held_max,
+        "isolation": ev.isolation.as_dict(),
         "late_max": ev.late_max,
         "rounds": st.rounds,
     }
     return Plan(plan.assignments, meta={**plan.meta, "certificate": certificate})
+
+
+def scenario_digest(sc: Scenario) -> str:
+    """SHA-256 of the validated scenario (its fields as sorted JSON): the same school however its
+    file is laid out (YAML or workbook), a different one after any change of rule or figure."""
+    text = json.dumps(sc.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def timetable_digest(plan: Plan) -> str:
+    """SHA-256 of the timetable's contract rows (``Plan.to_csv_text``): what ``check`` reads back
+    from ``timetable.csv``, whatever extra columns the file has."""
+    return hashlib.sha256(plan.to_csv_text().encode("utf-8")).hexdigest()
 
 
 def window_limits(plan: Plan) -> dict[tuple[str, int], int]:
@@ -492,4 +535,13 @@ def certificate_json(plan: Plan) -> str:
     return json.dumps(plan.meta["certificate"], ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-__all__ = ["CertifyOptions", "Evaluation", "certificate_json", "certify_plan", "evaluate", "window_limits"]
+__all__ = [
+    "CertifyOptions",
+    "Evaluation",
+    "certificate_json",
+    "certify_plan",
+    "evaluate",
+    "scenario_digest",
+    "timetable_digest",
+    "window_limits",
+]

@@ -36,7 +36,32 @@ def recomputed_terms(sc: Scenario, plan: Plan) -> dict[str, int]:
         round(cap.walk_m(sc, gates[a.gate], sc.room_by_id(r))) for a in plan.assignments for r in a.rooms
     )
     split = sum(len(a.rooms) - 1 for a in plan.assignments)
-    return {"last_window": last_w, "peak_utilisation_permille": peak, "walk_m": walk, "split_rooms": split}
+    terms = {"last_window": last_w, "peak_utilisation_permille": peak, "walk_m": walk, "split_rooms": split}
+    most = most_classes_at_a_gate(sc, plan)
+    if most is not None and "most_classes_at_a_gate" in plan.meta.get("term_weights", {}):  # not with LNS
+        terms["most_classes_at_a_gate"] = most
+    return terms
+
+
+def most_classes_at_a_gate(sc: Scenario, plan: Plan) -> int | None:
+    """Per window and set of gates open to the same classes, the most classes at one gate (scaled to
+    the largest gate's capacity, rounded up), summed; None when no two gates are open to the same."""
+    same: dict[frozenset[str], list[str]] = defaultdict(list)
+    for e in sc.entrances:
+        same[frozenset(c.id for c in sc.classes if sc.entrance_allows(e, c))].append(e.id)
+    groups = [gs for gs in same.values() if len(gs) >= 2]
+    if not groups:
+        return None
+    capacity = {e.id: cap.gate_window_capacity(e, sc.policy, sc.day.window_min) for e in sc.entrances}
+    count: dict[tuple[str, int], int] = defaultdict(int)
+    for a in plan.assignments:
+        count[a.gate, a.arrival_start_min] += 1
+    total = 0
+    for gs in groups:
+        largest = max(capacity[g] for g in gs)
+        for w in {a.arrival_start_min for a in plan.assignments}:
+            total += max(-(-largest * count[g, w] // capacity[g]) for g in gs)  # ceil
+    return total
 
 
 def test_two_classes_two_gates_hand_worked() -> None:
@@ -62,6 +87,7 @@ def test_two_classes_two_gates_hand_worked() -> None:
     assert p2.meta["terms"] == {
         "last_window": 0,
         "peak_utilisation_permille": 589,
+        "most_classes_at_a_gate": 1,  # one class at each gate
         "walk_m": 110,
         "split_rooms": 0,
     }

@@ -143,17 +143,41 @@ def check_cmd(
     scenario: ScenarioArg,
     timetable: Annotated[Path, typer.Argument(help="timetable.csv to check.", show_default=False)],
     lang: LangOpt = DEFAULT_LANG,
+    certificate: Annotated[
+        Path | None,
+        typer.Option(
+            "--certificate",
+            help="certificate.json of this timetable (default: the one beside it, when it matches).",
+        ),
+    ] = None,
 ) -> None:
-    """Check a timetable (possibly edited by hand) against every rule: exit 1 with the violations, 0 if sound."""
+    """Check a timetable (possibly edited by hand) against every rule: exit 1 with the violations, 0 if sound.
+
+    A certified timetable is judged against the capacities it was certified at (its certificate.json)."""
     from reopen_sim.i18n import load_catalogue
+    from reopen_sim.optimizer.certify import window_limits
     from reopen_sim.optimizer.check import check_plan
-    from reopen_sim.plan import read_timetable
+    from reopen_sim.plan import Plan, read_timetable
+    from reopen_sim.report.certificate import certificate_for_check
 
     t = load_catalogue(lang)
     check_input_file(timetable, "TIMETABLE")
+    if certificate is not None:
+        check_input_file(certificate, "--certificate")
     sc = load_school(scenario, t)
     plan = read_timetable(timetable, sc)  # a missing or repeated class is a finding of check_plan
-    problems = check_plan(sc, plan)
+    cert, notice = certificate_for_check(sc, plan, timetable, certificate)
+    cert_path = certificate or timetable.parent / "certificate.json"
+    if notice is not None:
+        console.print(t(notice, path=cert_path), markup=False, highlight=False)
+    limits = window_limits(Plan((), meta={"window_limits": cert["window_limits"]})) if cert else {}
+    if cert is not None:
+        console.print(
+            t("certify.check.using", path=cert_path, n=len(limits), mornings=cert["replications"]),
+            markup=False,
+            highlight=False,
+        )
+    problems = check_plan(sc, plan, limits)
     if not problems:
         console.print(t("cli.check_ok", path=timetable, n=len(plan)), markup=False, highlight=False)
         return

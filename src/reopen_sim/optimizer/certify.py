@@ -17,6 +17,7 @@ This module does not import the solver: ``optimize`` passes itself in as ``resol
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections import defaultdict
@@ -28,6 +29,7 @@ import numpy as np
 
 from reopen_sim.errors import InfeasibleError
 from reopen_sim.optimizer.capacity_scale import CapacityScale, max_scale, scaled_capacity
+from reopen_sim.optimizer.isolation import IsolationNeed, Stays, confirmed_stays, isolation_need, rooms_to_add
 from reopen_sim.optimizer.reasons import Reason
 from reopen_sim.plan import Plan
 from reopen_sim.scenario import capacity as cap
@@ -41,6 +43,7 @@ Resolve = Callable[[CapacityScale, Plan | None], Plan]
 GateWindow = tuple[str, int]  # (gate id, window index)
 
 FRESH_SEED_OFFSET = 1_000_003  # fresh mornings: seed + this, never used by the search rounds
+FRESH_RETRIES = 2  # times a gate-window broken on fresh mornings is tightened and judged on new ones
 TIGHTEN_MIN, TIGHTEN_MAX = 0.5, 0.9  # a broken gate-window keeps 50–90 % of its load per round
 BISECT_STOP = 0.1  # loosening stops when the share t is known to within this
 ROUND_DIGITS = 3  # figures in the certificate are rounded: byte-identical files across machines
@@ -94,6 +97,7 @@ class Evaluation:
     held_max: int
     late_max: int
     per_gate: list[dict[str, Any]]
+    isolation: IsolationNeed
 
     @property
     def broken(self) -> list[GateWindowFigure]:
@@ -214,7 +218,9 @@ def judge(sc: Scenario, plan: Plan, result: Any, sl: ServiceLevel) -> Evaluation
     late: dict[GateWindow, list[int]] = defaultdict(list)
     window_of = {a.class_id: _window_index(sc, a.arrival_start_min) for a in plan.assignments}
     held, late_total = [], []
+    stays: list[Stays] = []
     for _, trace in result.traces():
+        stays.append(confirmed_stays(trace))
         for key, q in _gate_window_queues(sc, plan, trace, sl.queue_quantile).items():
             queues[key].append(q)
         lt = trace[trace["late"].astype(bool)]
@@ -248,7 +254,12 @@ def judge(sc: Scenario, plan: Plan, result: Any, sl: ServiceLevel) -> Evaluation
             )
         )
     return Evaluation(
-        seed, tuple(figures), max(held, default=0), max(late_total, default=0), _per_gate(sc, result, sl)
+        seed,
+        tuple(figures),
+        max(held, default=0),
+        max(late_total, default=0),
+        _per_gate(sc, result, sl),
+        isolation_need(sc, stays, sl.max_held),
     )
 
 
@@ -339,13 +350,37 @@ def unmet_reasons(sc: Scenario, sl: ServiceLevel, ev: Evaluation, cause: str) ->
             "queue": f"{f.queue_hi:.1f}",
             "places": f"{f.places_limit:g}",
             "late": f.late_max,
-            "cause": Reason(cause, {}),
+            "cause": Reason(_cause(f, cause), {}),
         }
         reasons.append(Reason("certify.unmet.queue" if "queue" in f.breaks else "certify.unmet.late", fields))
     if ev.held_max > sl.max_held:
-        fields = {"held": ev.held_max, "rooms": sc.policy.fever.isolation_rooms}
-        reasons.append(Reason("certify.unmet.held", fields))
+        reasons.append(_held_reason(sc, ev))
     return [_reason_dict(r) for r in reasons]
+
+
+def _cause(f: GateWindowFigure, cause: str) -> str:
+    """A gate-window broken by lateness alone that no plan can relieve: its own cause (the day's
+    times, not the gate, are what a school can change)."""
+    stuck = cause in ("certify.cause.no_plan", "certify.cause.one_class")
+    return "certify.cause.late" if stuck and f.breaks == ("late",) else cause
+
+
+def _held_reason(sc: Scenario, ev: Evaluation) -> Reason:
+    """Students held for want of an isolation room: how many, whether a timetable could change it
+    (``isolation.IsolationNeed.depends_on_timetable``) and what would fix it."""
+    need = ev.isolation
+    fields = {
+        "held": ev.held_max,
+        "rooms": need.rooms,
+        "mornings": need.mornings,
+        "spread_held": need.spread_held_max,
+        "add": rooms_to_add(need),
+        "needed": need.rooms_needed,
+        "max_held": need.max_held,
+        "period": f"{format_hhmm(sc.day.earliest_arrival_at)}–{format_hhmm(sc.day.latest_arrival_at)}",
+    }
+    key = "certify.unmet.held_timetable" if need.depends_on_timetable else "certify.unmet.held_rooms"
+    return Reason(key, fields)
 
 
 def _reason_dict(r: Reason) -> dict[str, Any]:
@@ -354,12 +389,12 @@ def _reason_dict(r: Reason) -> dict[str, Any]:
 
 
 def _tighten(
-    st: _State, plan: Plan, ev: Evaluation
+    st: _State, plan: Plan, ev: Evaluation, start: dict[GateWindow, float] | None = None
 ) -> tuple[Plan, dict[GateWindow, float], Evaluation, list[dict[str, Any]]]:
-    """Tighten broken gate-windows and re-solve with few changes until the service level holds on
-    the search mornings; returns the plan, its factors, its evaluation and, when it cannot be met,
-    the reasons."""
-    scale: dict[GateWindow, float] = {}
+    """Tighten broken gate-windows (from the factors ``start``) and re-solve with few changes until
+    the service level holds on the search mornings; returns the plan, its factors, its evaluation
+    and, when it cannot be met, the reasons."""
+    scale: dict[GateWindow, float] = dict(start or {})
     n, seed = st.options.replications, st.options.seed
     while not ev.gates_met(st.sl):
         if not st.budget_left:
@@ -425,11 +460,10 @@ def _gained(sc: Scenario, static: Plan, final: Plan) -> Reason:
 
 
 def _verify(
-    st: _State, candidates: list[tuple[Plan, dict[GateWindow, float], Evaluation]]
+    st: _State, candidates: list[tuple[Plan, dict[GateWindow, float], Evaluation]], fresh: int
 ) -> tuple[Plan, dict[GateWindow, float], Evaluation, bool]:
-    """The first candidate (best first) whose service level holds on fresh mornings; else the last
-    candidate with its fresh figures and ``False``."""
-    fresh = st.options.seed + FRESH_SEED_OFFSET
+    """The first candidate (best first) whose service level holds on the fresh mornings of seed
+    ``fresh``; else the last candidate with its fresh figures and ``False``."""
     for plan, scale, _ in candidates:
         ev = evaluate(st.sc, plan, st.options.replications, fresh, st.sl)
         _record(st, "fresh", plan, scale, ev)
@@ -464,16 +498,29 @@ def certify_plan(
         loose = _loosen(st, plan, scale, ev)
         if loose[0] is not plan:
             candidates.insert(0, loose)
-    plan, scale, ev, met = _verify(st, candidates) if not unmet else (plan, scale, ev, False)
+    fresh = options.seed + FRESH_SEED_OFFSET
+    plan, scale, ev, met = _verify(st, candidates, fresh) if not unmet else (plan, scale, ev, False)
+    for _ in range(FRESH_RETRIES):
+        if met or unmet or not st.budget_left:
+            break
+        # Fresh mornings broke a gate-window the search mornings did not (e.g. a few late students on
+        # some mornings): tighten from what they showed, then judge on mornings never seen again.
+        plan, scale, ev, unmet = _tighten(st, plan, ev, scale)
+        fresh += FRESH_SEED_OFFSET
+        plan, scale, ev, met = (
+            _verify(st, [(plan, scale, ev)], fresh) if not unmet else (plan, scale, ev, False)
+        )
     if not met and not unmet:
         unmet = _why(st, ev, "certify.cause.fresh")
     if met and not ev.met(sl):  # the gates hold; the isolation rooms do not (no gate changes that)
         met, unmet = False, _why(st, ev, "certify.cause.rooms")
     certificate: dict[str, Any] = {
+        "scenario_sha256": scenario_digest(scenario),
+        "timetable_sha256": timetable_digest(plan),
         "service_level": sl.model_dump(mode="json"),
         "replications": options.replications,
         "seed": options.seed,
-        "fresh_seed": options.seed + FRESH_SEED_OFFSET,
+        "fresh_seed": fresh,
         "met": met,
         "unmet_reasons": unmet,
         "gained": _reason_dict(_gained(scenario, static, plan)),
@@ -484,10 +531,24 @@ def certify_plan(
         "gates": ev.per_gate,
         "gate_windows": [f.as_dict(scenario) for f in ev.windows],
         "held_max": ev.held_max,
+        "isolation": ev.isolation.as_dict(),
         "late_max": ev.late_max,
         "rounds": st.rounds,
     }
     return Plan(plan.assignments, meta={**plan.meta, "certificate": certificate})
+
+
+def scenario_digest(sc: Scenario) -> str:
+    """SHA-256 of the validated scenario (its fields as sorted JSON): the same school however its
+    file is laid out (YAML or workbook), a different one after any change of rule or figure."""
+    text = json.dumps(sc.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def timetable_digest(plan: Plan) -> str:
+    """SHA-256 of the timetable's contract rows (``Plan.to_csv_text``): what ``check`` reads back
+    from ``timetable.csv``, whatever extra columns the file has."""
+    return hashlib.sha256(plan.to_csv_text().encode("utf-8")).hexdigest()
 
 
 def window_limits(plan: Plan) -> dict[tuple[str, int], int]:
@@ -510,6 +571,8 @@ __all__ = [
     "certify_plan",
     "evaluate",
     "judge",
+    "scenario_digest",
+    "timetable_digest",
     "unmet_reasons",
     "window_limits",
 ]

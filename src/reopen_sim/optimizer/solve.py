@@ -14,6 +14,7 @@ large-neighbourhood search by arrival group (``optimizer/lns.py``), one worker p
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import defaultdict
 from typing import Any
@@ -401,6 +402,9 @@ def _solve_once(
         if deterministic_limit_s is None
         else float(deterministic_limit_s)
     )
+    use_lns = lns if lns is not None else len(scenario.classes) >= LNS_MIN_CLASSES
+    if use_lns:  # the gate-spread term slows every neighbourhood's solve ~100× (bench/README.md)
+        weights = dataclasses.replace(weights or Weights(), most_classes_at_a_gate=0)
     tm = build_model(scenario, previous=previous, weights=weights, capacity_scale=capacity_scale)
     # A tightened gate-window may reject the greedy plan (checked against static capacities): no hint.
     tightened = any(f < 1 for f in (capacity_scale or {}).values())
@@ -408,7 +412,6 @@ def _solve_once(
     hinted = hint.added
     progress = _Progress(t_start)
     t0 = time.perf_counter()
-    use_lns = lns if lns is not None else len(scenario.classes) >= LNS_MIN_CLASSES
     local = None
     if use_lns and hint.complete is not None:
         solver, status, phases, local = _lns_then_whole(

@@ -3,12 +3,15 @@ timetable (all or nothing), and its summary in words for the terminal and the re
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
+from reopen_sim.errors import InputError, InputIssue
 from reopen_sim.i18n import Catalogue
-from reopen_sim.optimizer.certify import certificate_json
+from reopen_sim.optimizer.certify import certificate_json, scenario_digest, timetable_digest
 from reopen_sim.optimizer.reasons import Reason
 from reopen_sim.plan import Plan
 from reopen_sim.report.timetable import write_timetable
@@ -92,4 +95,60 @@ def certificate_view(plan: Plan, cat: Catalogue) -> dict[str, object] | None:
     return {"lines": certificate_lines(plan, cat), "gates": gates}
 
 
-__all__ = ["CERTIFICATE", "certificate_lines", "certificate_view", "write_plan_files"]
+_KEYS = ("window_limits", "scenario_sha256", "timetable_sha256")
+# Why a certificate does not apply to the timetable being checked: English text and catalogue key.
+_MISFITS = {
+    "unreadable": ("a certificate.json written by reopen-sim plan --certify", "certificate_unreadable"),
+    "foreign": ("a certificate made for this school's scenario as it is now", "certificate_foreign"),
+    "stale": (
+        "a certificate made for this timetable (it differs from the certified one)",
+        "certificate_stale",
+    ),
+}
+
+
+def _misfit(path: Path, sc: Scenario, plan: Plan) -> tuple[dict[str, Any] | None, str]:
+    """The certificate at ``path`` and ``""``, or ``None`` and why it does not apply to ``plan`` of
+    ``sc`` (``unreadable``, ``foreign``: another school or the scenario changed since, ``stale``:
+    the timetable was edited or re-planned since it was certified)."""
+    try:
+        c = json.loads(path.read_text(encoding="utf-8"))
+        if not all(isinstance(c[k], list if k == "window_limits" else str) for k in _KEYS):
+            return None, "unreadable"
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError):
+        return None, "unreadable"
+    if c["scenario_sha256"] != scenario_digest(sc):
+        return None, "foreign"
+    if c["timetable_sha256"] != timetable_digest(plan):
+        return None, "stale"
+    return c, ""
+
+
+def certificate_for_check(
+    sc: Scenario, plan: Plan, timetable: Path, given: Path | None
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The certificate ``check`` judges ``plan`` with, and a notice key when one was set aside.
+
+    ``given`` (``--certificate``) must belong to this scenario and this timetable, else it is
+    refused (``InputError``, exit 2). Without it, ``certificate.json`` beside the timetable is used
+    when it belongs to them; one that does not (the timetable edited by hand since, another school)
+    is set aside with a notice (``certify.check.ignored_<why>``) and the static capacities apply."""
+    path = given if given is not None else timetable.parent / CERTIFICATE
+    if given is None and not path.is_file():
+        return None, None
+    cert, why = _misfit(path, sc, plan)
+    if cert is not None:
+        return cert, None
+    if given is not None:
+        english, key = _MISFITS[why]
+        raise InputError([InputIssue(str(path), "--certificate", "", english, key=key)])
+    return None, f"certify.check.ignored_{why}"
+
+
+__all__ = [
+    "CERTIFICATE",
+    "certificate_for_check",
+    "certificate_lines",
+    "certificate_view",
+    "write_plan_files",
+]

@@ -132,8 +132,12 @@ class JobRunner:
                         outcome = (kind, payload)
                 elif not proc.is_alive() and not recv.poll(0):
                     break
-            proc.join(timeout=5)
+            if outcome is None:  # no result: the exit code says why
+                proc.join(timeout=5)
+            # The result is stored before the process has finished exiting (tearing down a
+            # simulation's arrays takes a few tenths of a second): the job is done when its answer is.
             self._finish(job_id, proc, outcome, on_done)
+            proc.join(timeout=5)
         except Exception:
             log.exception("job %s: recording its outcome failed", job_id)
             self._set(job_id, status="failed", error="desk.error.internal", finished_at=datetime.now(UTC))

@@ -213,7 +213,14 @@ def solver_info(plan: Plan) -> dict[str, str]:
 
 
 # The optimizer's objective terms (optimizer.model.Weights), most important first.
-TERM_ORDER = ("last_window", "changes", "peak_utilisation_permille", "split_rooms", "walk_m")
+TERM_ORDER = (
+    "last_window",
+    "changes",
+    "most_classes_at_a_gate",
+    "peak_utilisation_permille",
+    "split_rooms",
+    "walk_m",
+)
 
 
 def solver_words(plan: Plan, t: Catalogue) -> list[str]:
@@ -229,6 +236,7 @@ def solver_words(plan: Plan, t: Catalogue) -> list[str]:
         fields = {
             "last_window": {"time": plan.meta.get("arrival_ends", "–"), "n": int(v) + 1},
             "peak_utilisation_permille": {"pct": round(float(v) / 10, 1)},
+            "most_classes_at_a_gate": {"n": int(v)},
             "walk_m": {"m": round(float(v))},
             "split_rooms": {"n": int(v)},
             "changes": {"n": int(v)},

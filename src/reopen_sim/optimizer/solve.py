@@ -479,7 +479,6 @@ def _solve_once(
         solver, status, phases = _search_phases(
             tm, search_s, seed, num_workers, single_worker_s, hint.added, progress, clock, first
         )
-    hinted = hint.added
     t_end = time.perf_counter()
     solver, status, bound, from_hint = _settle(solver, status, phases, hint)
     name = solver.status_name(status)
@@ -510,7 +509,7 @@ def _solve_once(
         "deterministic_limit": det_s,
         "phases": phases,  # per search phase: workers, status, deterministic s, wall s, bound
         "first_solution_s": progress.solutions[0][0] if progress.solutions else None,
-        "greedy_hint": hinted,
+        "greedy_hint": hint.added,
         "plan_from": "greedy_hint" if from_hint else "search",
         "solutions": progress.solutions,  # (wall s, objective) of each improving plan
         "bounds": progress.bounds,  # (wall s, best bound) as the bound improved
@@ -520,7 +519,7 @@ def _solve_once(
         "solver": "OR-Tools CP-SAT",
     }
     if trial is not None:
-        meta["gate_spread"] = {k: v for k, v in trial.items() if not k.startswith("_")}
+        meta["gate_spread"] = trial
     assignments = tuple(extract_plan(tm, solver))
     meta["wall_time_s"] = time.perf_counter() - t_start
     plan = Plan(assignments, meta=meta)

@@ -41,7 +41,7 @@ from reopen_sim.scenario.workbook_layout import (
     field_info,
 )
 from reopen_sim.scenario.workbook_read import Bad, read_cell
-from reopen_sim.scenario.workbook_write import cell_value, choice_label, note_text
+from reopen_sim.scenario.workbook_write import cell_value, choice_label, dig, note_text
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,14 +75,6 @@ class Problem:
     row: int | None
     key: str | None
     texts: list[str]
-
-
-def _dig(data: Any, dotted: str) -> Any:
-    for name in dotted.split("."):
-        if not isinstance(data, Mapping) or name not in data:
-            return None
-        data = data[name]
-    return data
 
 
 def shown(col: Column, item: Mapping[str, Any], lang: str) -> str:
@@ -199,7 +191,7 @@ def item_update(part: Part, item: Mapping[str, Any], typed: Mapping[str, str]) -
         if col.kind.startswith("dist"):
             base = col.key if col.kind == "dist" else col.key.rsplit(".", 1)[0]
             if base not in dists:
-                current = _dig(item, base) or {}
+                current = dig(item, base) or {}
                 dists[base] = {
                     kind: current[name]
                     for kind, names in _DIST_FIELD.items()

@@ -64,7 +64,8 @@ def choice_label(choices: str, code: Any, lang: str) -> Any:
     return CHOICES[choices][str(code)] if lang == "zh" else str(code)
 
 
-def _dig(data: Any, dotted: str) -> Any:
+def dig(data: Any, dotted: str) -> Any:
+    """The value at ``dotted`` (``policy.service_level.max_held``) in nested mappings, or None."""
     for name in dotted.split("."):
         if not isinstance(data, Mapping) or name not in data:
             return None
@@ -94,8 +95,8 @@ def cell_value(col: Column, item: Mapping[str, Any], lang: str) -> Any:
     """The typed cell for ``col`` of one item (a dict as ``model_dump(mode="json")`` gives it)."""
     if col.kind.startswith("dist"):
         base = col.key.rsplit(".", 1)[0] if col.kind != "dist" else col.key
-        return _dist_cells(_dig(item, base), lang).get(col.kind)
-    v = _dig(item, col.key)
+        return _dist_cells(dig(item, base), lang).get(col.kind)
+    v = dig(item, col.key)
     if v is None:
         return None
     if col.kind == "bool":
@@ -217,7 +218,7 @@ def _write_form(ws: Worksheet, part: Part, data: Mapping[str, Any], lang: str, c
         head = put(ws, 1, j, text)
         head.font = Font(bold=True)
         head.fill = _HEAD_FILL
-    obj = _dig(data, part.root) if part.root else data
+    obj = dig(data, part.root) if part.root else data
     for i, col in enumerate(part.columns, start=2):
         label = put(ws, i, 1, col.header(lang))
         label.comment = _comment(note_text(part, col, lang, cat))

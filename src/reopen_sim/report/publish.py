@@ -28,14 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
 from reopen_sim.i18n import Catalogue, load_catalogue
 from reopen_sim.naming import class_name, class_number, grade_name
 from reopen_sim.optimizer.check import Violation
 from reopen_sim.plan import ClassAssignment, Plan
 from reopen_sim.report.notices import PARENT_DISTANCE_M
-from reopen_sim.report.write import atomic_output
+from reopen_sim.report.write import atomic_output, template_env
 from reopen_sim.scenario import capacity as cap
 from reopen_sim.scenario.derived import derived
 from reopen_sim.scenario.schema import Entrance, Scenario, format_hhmm
@@ -308,17 +306,6 @@ def png_names(pages: Sequence[dict[str, Any]]) -> list[str]:
     return names
 
 
-def _env() -> Environment:
-    return Environment(
-        loader=PackageLoader("reopen_sim.report", "templates"),
-        autoescape=select_autoescape(["html", "j2"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
 def publish(
     scenario: Scenario,
     plan: Plan,
@@ -340,7 +327,7 @@ def publish(
 
     t = load_catalogue(lang)
     sheet = Sheet(scenario.school.name, date_text(date, t), tuple(v.render(t) for v in violations), t)
-    env = _env()
+    env = template_env()
     common: dict[str, Any] = {"sheet": sheet, "t": t, "lang": t.html_lang}
     parents = class_pages(scenario, plan, t)
     docs: dict[str, tuple[str, dict[str, Any]]] = {

@@ -320,7 +320,8 @@ def _data_uri(path: Path, mime: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _env() -> Environment:
+def template_env() -> Environment:
+    """The report package's jinja2 templates, HTML-escaped, strict about missing values."""
     return Environment(
         loader=PackageLoader("reopen_sim.report", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -448,7 +449,7 @@ def write_report(
             images[name] = _data_uri(svg, "image/svg+xml")
         files = _write_timetables(comparison.plans[plan_name], scenario, tmp, lang)
         comparison.table.to_csv(tmp / "comparison.csv", index=False)
-        env = _env()
+        env = template_env()
         common = {
             "t": t,
             "lang": t.html_lang,

@@ -76,3 +76,42 @@ def test_conservation_and_fifo_per_lane(t: list[float], lanes: int, seed: int) -
             # one at a time per lane, served in order of arrival
             assert np.all(r.start[order][1:] >= r.end[order][:-1] - 1e-9)
             assert np.all(np.diff(ta[order]) >= -1e-12)
+
+
+def _shortest_by_scanning(t: list[float], s: list[float], lanes: int) -> list[int]:
+    """The rule as first written: at each arrival, drop from every lane those who have left
+    (departures ≤ now, FIFO from the front), then join the lane holding fewest (lowest on ties)."""
+    from collections import deque
+
+    from reopen_sim.simulation.lanes import TIME_EPS_MIN
+
+    present: list[deque[float]] = [deque() for _ in range(lanes)]
+    last_end = [-np.inf] * lanes
+    out = []
+    for ti, si in zip(t, s, strict=True):
+        for d in present:
+            while d and d[0] <= ti + TIME_EPS_MIN:
+                d.popleft()
+        best = min(range(lanes), key=lambda j: len(present[j]))
+        start = ti if ti > last_end[best] - TIME_EPS_MIN else last_end[best]
+        last_end[best] = start + si
+        present[best].append(start + si)
+        out.append(best)
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 400), min_size=1, max_size=300),
+    st.lists(st.integers(0, 30), min_size=1, max_size=300),
+    st.integers(2, 13),
+)
+def test_the_shortest_lane_rule_matches_a_scan_of_every_lane(
+    t_tenths: list[int], s_tenths: list[int], lanes: int
+) -> None:
+    """Times on a 0.1-min grid: many simultaneous arrivals, departures at arrival instants and
+    zero service times, where a heap of departures could part from the rule."""
+    t = sorted(x / 10 for x in t_tenths)
+    s = [s_tenths[i % len(s_tenths)] / 10 for i in range(len(t))]
+    fast = run_lanes(np.array(t), np.array(s), lanes, "shortest")
+    assert fast.lane.tolist() == _shortest_by_scanning(t, s, lanes)

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import binomtest
 
 import reopen_sim as rs
@@ -108,3 +110,25 @@ def test_the_bundled_schools_have_the_isolation_rooms_their_fever_figures_need(n
     held = sum(bool((trace["outcome"] == "held").any()) for _, trace in result.traces())
     low = binomtest(held, MORNINGS).proportion_ci(0.95).low
     assert low <= 0.005, (held, MORNINGS)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.tuples(st.integers(0, 120), st.integers(1, 90)), max_size=12), min_size=1, max_size=6
+    ),
+    st.integers(0, 2),
+)
+def test_rooms_needed_is_the_fewest_that_keep_every_morning_within_max_held(
+    mornings: list[list[tuple[int, int]]], max_held: int
+) -> None:
+    """Against trying every room count on every morning (the search stops at a morning that fails)."""
+    sc = scenario_from_dict(feverish(1))
+    stays = [
+        (420.0 + np.sort(np.array([a for a, _ in m], dtype=float)), np.array([d for _, d in m], dtype=float))
+        for m in mornings
+    ]
+    worst = [max(held_with_rooms(s, d, r) for s, d in stays) for r in range(14)]
+    assert isolation_need(sc, stays, max_held).rooms_needed == next(
+        r for r, h in enumerate(worst) if h <= max_held
+    )

@@ -98,9 +98,20 @@ def isolation_need(sc: Scenario, mornings: list[Stays], max_held: int) -> Isolat
     def worst(r: int, ms: list[Stays]) -> int:
         return max((held_with_rooms(s, d, r) for s, d in ms), default=0)
 
+    hardest_first = list(mornings)
+
+    def enough(r: int) -> bool:
+        """Every morning within ``max_held`` with ``r`` rooms. Stops at the first that is not, and
+        tries it first next time (the mornings that need most rooms fail the smaller counts)."""
+        for i, (s, d) in enumerate(hardest_first):
+            if held_with_rooms(s, d, r) > max_held:
+                hardest_first.insert(0, hardest_first.pop(i))
+                return False
+        return True
+
     most = max((len(s) for s, _ in mornings), default=0)
     needed = next(
-        (r for r in range(0, min(most, MAX_ROOMS_TRIED) + 1) if worst(r, mornings) <= max_held),
+        (r for r in range(0, min(most, MAX_ROOMS_TRIED) + 1) if enough(r)),
         min(most, MAX_ROOMS_TRIED),
     )
     spread = [spread_evenly(sc, m) for m in mornings]

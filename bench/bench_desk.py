@@ -113,12 +113,13 @@ def database(kind: str, pg_url: str | None) -> Iterator[str | None]:
 
 
 @contextmanager
-def desk_server(db_url: str | None) -> Iterator[str]:
+def desk_server(db_url: str | None, job_processes: int | None = None) -> Iterator[str]:
     """``reopen-sim serve`` on a free port with a fresh data folder; yields its base URL."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="bench-desk-") as data:
         cmd = [sys.executable, "-m", "reopen_sim.cli", "serve", "--no-browser", "--port", str(port)]
         cmd += ["--data", data] + (["--db-url", db_url] if db_url else [])
+        cmd += ["--job-processes", str(job_processes)] if job_processes else []
         server = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         try:
@@ -375,11 +376,15 @@ def main() -> None:
     ap.add_argument("--sim-runs", type=int, default=3, help="simulate jobs timed, one after another")
     ap.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     ap.add_argument("--pg-url", default=None, help="an existing PostgreSQL server (default: a throwaway one)")
+    ap.add_argument(
+        "--job-processes", type=int, default=None, help="serve --job-processes (default: the server's, 2)"
+    )
     args = ap.parse_args()
     with ExitStack() as stack:
         desks = []
         for kind in args.databases.split(","):
-            base = stack.enter_context(desk_server(stack.enter_context(database(kind, args.pg_url))))
+            db_url = stack.enter_context(database(kind, args.pg_url))
+            base = stack.enter_context(desk_server(db_url, args.job_processes))
             desks.append(Desk(kind, base, stack.enter_context(httpx.Client(base_url=base, timeout=600))))
         print(f"load average at start: {os.getloadavg()}")
         for d in desks:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -38,6 +39,14 @@ def serve_cmd(
         str | None,
         typer.Option("--db-url", help="SQLAlchemy database URL (default: SQLite in --data)."),
     ] = None,
+    job_processes: Annotated[
+        int | None,
+        typer.Option(
+            "--job-processes",
+            min=1,
+            help="Processes one simulation job may use (default: 2, or 1 on a single CPU).",
+        ),
+    ] = None,
     lang: LangOpt = DEFAULT_LANG,
 ) -> None:
     """Start the planning desk at http://HOST:PORT/ and open it in the browser (Ctrl+C stops it)."""
@@ -53,6 +62,8 @@ def serve_cmd(
     data_dir = data if data is not None else default_data_dir()
     # Example schools: those shipped with the package (DeskSettings' default, reopen_sim.bundled).
     settings = DeskSettings(data_dir=data_dir, db_url=db_url, token=token, host=host, port=port)
+    if job_processes is not None:
+        settings = replace(settings, job_processes=job_processes)
     desk = create_app(settings)
     url = desk_url(host, port, token)
     where = db_url.split("@")[-1] if db_url else str(data_dir)  # never print a database password

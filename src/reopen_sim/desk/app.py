@@ -46,7 +46,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = store
-    app.state.jobs = JobRunner(store, max_jobs=settings.max_jobs)
+    app.state.jobs = JobRunner(store, max_jobs=settings.max_jobs, processes=settings.job_processes)
     app.state.scenarios = ScenarioCache()
     install_handlers(app)
     install_security(app, settings)

@@ -2,7 +2,8 @@
 
 A job is a row in ``jobs`` (queued -> running -> done | failed | cancelled) and, while it runs, a
 process of its own (``multiprocessing``, forkserver: the library is imported once, each job forks
-from it), so cancelling a running job is terminating its process. At most ``max_jobs`` run at once;
+from it), so cancelling a running job is terminating its process group (the job and any processes it
+started: a simulate job's pool). At most ``max_jobs`` run at once;
 the rest wait in order. The process sends progress and its result on a pipe (:mod:`.worker`); a
 thread of the server records them, and on success stores the result (a plan version, a
 simulation summary) in the same transaction that marks the job done.
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
+import signal
 import threading
 import uuid
 from collections.abc import Callable
@@ -47,12 +50,23 @@ def _context() -> Any:
     return ctx
 
 
+def _kill(proc: Any, sig: int = signal.SIGTERM) -> None:
+    """End a job's process and the processes it started: ``run_job`` makes the job the leader of
+    its own process group. Before it has (or where there are no groups), the process alone."""
+    try:
+        os.killpg(proc.pid, sig)
+    except (AttributeError, ProcessLookupError, PermissionError):
+        if sig == signal.SIGTERM:
+            proc.terminate()
+
+
 class JobRunner:
     """Starts queued jobs in worker processes, records their progress, cancels them."""
 
-    def __init__(self, store: Store, max_jobs: int = 2):
+    def __init__(self, store: Store, max_jobs: int = 2, processes: int = 1):
         self.store = store
         self.max_jobs = max_jobs
+        self.processes = processes  # that a simulate, compare or report job may use
         self._ctx = _context()
         self._lock = threading.Lock()
         self._queue: list[tuple[str, str, str, dict[str, Any], OnDone]] = []
@@ -92,7 +106,8 @@ class JobRunner:
                 )
             )
         with self._lock:
-            self._queue.append((job_id, kind, scenario_json, {**params, "_source": source_name}, on_done))
+            work = {**params, "processes": self.processes, "_source": source_name}
+            self._queue.append((job_id, kind, scenario_json, work, on_done))
         self._start_next()
         return job_id
 
@@ -104,9 +119,9 @@ class JobRunner:
                 job_id, kind, sc_json, params, on_done = self._queue.pop(0)
                 recv, send = self._ctx.Pipe(duplex=False)
                 source = params.pop("_source")
-                proc = self._ctx.Process(
-                    target=run_job, args=(kind, sc_json, source, params, send), daemon=True
-                )
+                # Not a daemon: a simulate job starts processes of its own (daemons may not). close()
+                # ends running jobs when the server stops.
+                proc = self._ctx.Process(target=run_job, args=(kind, sc_json, source, params, send))
                 proc.start()
                 send.close()
                 self._running[job_id] = proc
@@ -134,6 +149,7 @@ class JobRunner:
                     break
             if outcome is None:  # no result: the exit code says why
                 proc.join(timeout=5)
+                _kill(proc, signal.SIGKILL)  # and any process it had started
             # The result is stored before the process has finished exiting (tearing down a
             # simulation's arrays takes a few tenths of a second): the job is done when its answer is.
             self._finish(job_id, proc, outcome, on_done)
@@ -184,7 +200,7 @@ class JobRunner:
             proc = self._running.get(job_id)
             if proc is not None:
                 self._cancelled.add(job_id)
-                proc.terminate()
+                _kill(proc)
         if proc is not None:
             proc.join(timeout=5)
             self._set(job_id, status="cancelled", finished_at=datetime.now(UTC))
@@ -200,6 +216,6 @@ class JobRunner:
             procs = list(self._running.items())
         for job_id, proc in procs:
             self._cancelled.add(job_id)
-            proc.terminate()
+            _kill(proc)
         for _job_id, proc in procs:
             proc.join(timeout=5)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reopen_sim.bundled import examples_dir
+from reopen_sim.district.executors import default_workers
 
 # Uploads above this are refused (413). A 10,000-row roster workbook is about 4 MB (scenario/files.py).
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -46,6 +47,9 @@ class DeskSettings:
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     # Worker processes for jobs (plan, simulate) running at once; more are queued.
     max_jobs: int = 2
+    # Processes one simulate, compare or report job may use (its mornings in a pool; a simulation's
+    # contacts beside its judgement): at most 2 by default, as many as the CPUs allow.
+    job_processes: int = field(default_factory=lambda: min(2, default_workers()))
     # Example schools offered by ``/api/examples`` (default: those shipped with the package,
     # ``reopen_sim.bundled``); None: none.
     examples_dir: Path | None = field(default_factory=examples_dir)

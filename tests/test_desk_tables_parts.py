@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from desk_support import client_for, plan_school, upload
 from reopen_sim.desk.pages_school import FORMS, TABLES
-from reopen_sim.scenario.workbook_layout import PARTS
+from reopen_sim.scenario.workbook_layout import CLASSES, ENTRANCES, PARTS
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -256,10 +256,24 @@ def test_the_plan_page_says_when_the_school_was_edited_after_the_plan_was_made(c
         banner = _banner(c.get(f"/plans/{plan}", headers={"accept-language": lang}).text)
         assert banner is not None and title in banner
         assert 'data-planned="1" data-latest="3"' in banner
-        assert f"lanes</code>: {lanes} → {lanes + 1}" in banner  # what changed, in a few words
-        assert ("班级" if lang == "zh" else "Classes") in banner and "name</code>: – → 实验班" in banner
+        # What changed, in a few words: the columns as the tables head them.
+        assert f"gate · {ENTRANCES.column('lanes').header(lang)}: {lanes} → {lanes + 1}" in banner
+        assert (
+            "班级" if lang == "zh" else "Classes"
+        ) in banner and f"{CLASSES.column('name').header(lang)}: – → 实验班" in banner
         assert f'name="previous" value="{plan}"' in banner and 'id="replan-edited-button"' in banner
     # Re-planned with few changes for the edited school: up to date again.
     again = plan_school(c, school.id, previous=plan)
     assert again["status"] == "done", (again["error"], again["result"])
     assert _banner(c.get(f"/plans/{plan}").text) is None
+
+
+def test_a_stored_change_is_named_by_its_column_as_the_tables_head_it() -> None:
+    from reopen_sim.desk.pages_school import change_label
+    from reopen_sim.scenario.workbook_layout import SCHOOL_DAY, WALKS
+
+    assert change_label("day", "window_min", "zh") == SCHOOL_DAY.column("day.window_min").header("zh")
+    assert change_label("entrances", "service_time_s.mean", "en") == "service_time_s 检测时间（均值）"
+    assert change_label("entrances", "walk_m.Lab", "en") == f"{WALKS.column('walk_m').header('en')} (Lab)"
+    assert change_label("policy", "fever.threshold_c", "zh") == "体温阈值 fever.threshold_c"
+    assert change_label("pins", "nothing.known", "en") == "nothing.known"

@@ -120,6 +120,30 @@ def row_label(part: Part, item: Mapping[str, Any]) -> str:
     return " – ".join(str(item.get(k) or "") for k in keys)
 
 
+def change_label(part: str, field: str, lang: str) -> str:
+    """A stored change's field (``school_versions.changes``: ``part`` is the scenario's top-level
+    key) as the tables head it: ``lanes`` -> ``通道数 lanes``, ``service_time_s.sd`` -> its column,
+    ``walk_m.Lab`` -> the walking distance column (Lab); else the field as stored."""
+    owner = {"school": "school_day", "day": "school_day", "policy": "rules"}.get(part, part)
+    layout = PARTS.get(owner)
+    if layout is None:
+        return field
+    key = f"{part}.{field}" if owner == "school_day" else field
+    columns = {c.key: c for c in layout.columns}
+    if key in columns:
+        return columns[key].header(lang)
+    base, _, sub = key.rpartition(".")
+    if base in columns:  # a distribution's mean, sd, kind or samples
+        return (
+            columns[base].header(lang)
+            if sub in ("mean", "value")
+            else f"{columns[base].header(lang)} ({sub})"
+        )
+    if part == "entrances" and field.startswith("walk_m."):
+        return f"{WALKS.column('walk_m').header(lang)} ({field.split('.', 1)[1]})"
+    return field
+
+
 def _derived(part: Part, item: Mapping[str, Any], sc: Any, homes: Mapping[str, list[str]], lang: str) -> str:
     """The read-only column beside a row: a room's classes, a class's (or pin's, group's) names."""
     names = {c.id: c for c in sc.classes}

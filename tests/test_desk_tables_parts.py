@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from desk_support import client_for, plan_school, upload
 from reopen_sim.desk.pages_school import FORMS, TABLES
-from reopen_sim.scenario.workbook_layout import CLASSES, ENTRANCES, PARTS
+from reopen_sim.scenario.workbook_layout import CANTEEN, CLASSES, ENTRANCES, PARTS
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -122,7 +122,8 @@ def test_a_school_without_a_canteen_adds_one_and_removing_it_is_refused_while_a_
     (issue,) = issues(school.add("canteen", lang=lang, tables=""))  # sittings need tables
     assert _expected_in_lang(issue, lang), issue
     assert "canteen" not in school.scenario()
-    assert saved(school.add("canteen", lang=lang, tables="20", first_sitting_at="11:50"))
+    blank = {c.key: "" for c in CANTEEN.columns if c.key != "mode"}  # as the page sends them
+    assert saved(school.add("canteen", lang=lang, **{**blank, "tables": "20", "first_sitting_at": "11:50"}))
     assert school.scenario()["canteen"] == {"tables": 20, "first_sitting_at": "11:50"}  # sittings
     page = c.get(f"/schools/{school.id}/tables").text
     assert 'id="cell-canteen-tables"' in page and 'id="delete-canteen"' in page

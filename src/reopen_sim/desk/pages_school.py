@@ -580,9 +580,8 @@ async def add_row(request: Request, school_id: int, part_name: str) -> HTMLRespo
     part = _part(part_name)
     if part is None or not (part.table or part.name in OPTIONAL_FORMS):
         return HTMLResponse(status_code=404)
-    typed = {c.key: _form_value(form, f"new.{c.key}") for c in part.columns if f"new.{c.key}" in form}
-    if part.table:  # a form's blanked cell restores the default; a new row's blank is left out
-        typed = {k: v for k, v in typed.items() if v.strip()}
+    typed = {c.key: _form_value(form, f"new.{c.key}") for c in part.columns}
+    typed = {k: v for k, v in typed.items() if v.strip()}  # blank: the default (or what was kept)
     if not typed:
         typed = {part.columns[0].key if part.table else part.columns[1].key: ""}
     return await _apply(request, school_id, part, None, typed, _form_value(form, "version"))

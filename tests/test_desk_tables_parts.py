@@ -135,6 +135,7 @@ def test_a_school_without_a_canteen_adds_one_and_removing_it_is_refused_while_a_
     (issue,) = issues(school.delete("canteen", lang=lang))
     named = "1-1 班固定在第 2 批就餐" if lang == "zh" else "class 1-1 is pinned to sitting 2"
     assert named in issue and _expected_in_lang(issue, lang), issue
+    assert ("送餐到班" if lang == "zh" else "delivered") in issue  # the value as its drop-down shows it
     assert "mode" not in school.scenario()["canteen"]
     assert saved(school.delete("pins", 0))
     assert saved(school.delete("canteen"))

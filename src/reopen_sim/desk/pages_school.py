@@ -441,6 +441,17 @@ def _place(path: str, scenario: Mapping[str, Any], cat: Catalogue) -> str:
     return cat(f"desk_tables.ui.part.{part.name}") if not rest or part.root == path else path
 
 
+def _value(path: str, value: Any, lang: str) -> Any:
+    """An issue's value as its cell shows it: a closed choice's code by its label (送餐到班)."""
+    m = _ITEM.match(path)
+    part = _ROOTS[m.group(1)] if m else _FORM_ROOTS.get(path.partition(".")[0])
+    key = path[m.end() :].lstrip(".") if m else path.partition(".")[2]
+    col = next((c for c in part.columns if c.key == key), None) if part is not None else None
+    if col is not None and col.kind == "choice" and str(value) in CHOICES[col.choices]:
+        return choice_label(col.choices, value, lang)
+    return value
+
+
 def issue_texts(issues: list[Mapping[str, Any]], scenario: Mapping[str, Any], cat: Catalogue) -> list[str]:
     """Each API issue as 'field: got value; expected ...' in the page's language; a table row's
     path (``classes[3].students``) is named by the row's id (``7-4 students``)."""
@@ -448,7 +459,7 @@ def issue_texts(issues: list[Mapping[str, Any]], scenario: Mapping[str, Any], ca
         cat(
             "desk_tables.ui.issue",
             field=_place(str(i.get("field", "")), scenario, cat),
-            value=i.get("value", ""),
+            value=_value(str(i.get("field", "")), i.get("value", ""), cat.lang),
             expected=i.get("expected", ""),
         )
         for i in issues

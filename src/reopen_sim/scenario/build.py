@@ -18,6 +18,7 @@ from reopen_sim.scenario.crosscheck import cross_reference_issues, impossibility
 from reopen_sim.scenario.issues import RowOrigin, fields_at, show, validation_issues
 from reopen_sim.scenario.roster import read_roster
 from reopen_sim.scenario.schema import Scenario
+from reopen_sim.scenario.setting_names import SourceFormat
 
 __all__ = ["_deep_merge", "scenario_from_dict"]
 
@@ -92,15 +93,19 @@ def scenario_from_dict(
     file: str = "<scenario>",
     base_dir: str | Path | None = None,
     sha256: str | None = None,
+    source_format: SourceFormat = "yaml",
 ) -> Scenario:
-    """Validate a scenario given as a mapping (the content of a scenario YAML)."""
+    """Validate a scenario given as a mapping (the content of a scenario YAML).
+
+    ``source_format``: how the user writes the school (``"workbook"`` for a workbook and the desk's
+    tables); advice in the issues and in later explanations names settings in those terms."""
     data = dict(data)
     issues: list[InputIssue] = []
     origins: list[RowOrigin] | None = None
     notices: list[Notice] = []
     if "roster" in data:
         issues, origins, notices = _roster_classes(data, file, base_dir)
-    for key in ("notices", "source_path", "source_sha256"):  # set by the loader, never by a file
+    for key in ("notices", "source_path", "source_sha256", "source_format"):  # set by the loader
         if key in data:
             known = ", ".join(fields_at(("x",)) or [])
             issues.append(
@@ -119,6 +124,7 @@ def scenario_from_dict(
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
         raise InputError(validation_issues(exc, file, origins)) from None
+    sc = sc.model_copy(update={"source_format": source_format})
     issues.extend(cross_reference_issues(sc, file, origins))
     if not issues:
         issues.extend(impossibility_issues(sc, file))

@@ -517,6 +517,9 @@ class Scenario(_Model):
     # Where it came from (not part of the school's description): file path and content hash.
     source_path: str | None = Field(default=None, exclude=True)
     source_sha256: str | None = Field(default=None, exclude=True)
+    # How the user writes the school: a YAML file, or the workbook's sheets (a workbook, the desk's
+    # tables); advice names a setting in those terms (scenario.setting_names).
+    source_format: Literal["yaml", "workbook"] = Field(default="yaml", exclude=True)
     # What the loader did that the user should know (a roster's total row skipped, a hidden row
     # read): :class:`reopen_sim.errors.Notice`, in file order; the CLI prints them.
     notices: tuple[Notice, ...] = Field(default=(), exclude=True)

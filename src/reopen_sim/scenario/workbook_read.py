@@ -593,7 +593,7 @@ def load_workbook_scenario(path: str | Path, overrides: Mapping[str, Any] | None
         data = _merge(data, overrides)
     digest = hashlib.sha256(p.read_bytes()).hexdigest()
     try:
-        sc = scenario_from_dict(data, file=str(p), base_dir=p.parent, sha256=digest)
+        sc = scenario_from_dict(data, file=str(p), base_dir=p.parent, sha256=digest, source_format="workbook")
     except InputError as exc:
         later = [locate(i, reader) for i in exc.issues]
         raise InputError([*reader.issues, *(i for i in later if i.path not in reader.bad_places)]) from None

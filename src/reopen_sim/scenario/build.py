@@ -7,6 +7,7 @@ is validated the same way whatever it came in.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from reopen_sim.scenario.crosscheck import cross_reference_issues, impossibility
 from reopen_sim.scenario.issues import RowOrigin, fields_at, show, validation_issues
 from reopen_sim.scenario.roster import read_roster
 from reopen_sim.scenario.schema import Scenario
-from reopen_sim.scenario.setting_names import SourceFormat
+from reopen_sim.scenario.setting_names import Setting, SourceFormat
 
 __all__ = ["_deep_merge", "scenario_from_dict"]
 
@@ -88,6 +89,18 @@ def _roster_classes(
     return got.issues, got.origins, got.notices
 
 
+def _in_terms(issue: InputIssue, source_format: SourceFormat) -> InputIssue:
+    """A schema rule whose advice names settings, with them named as the user's file does."""
+    if issue.key != "canteen_tables":
+        return issue
+    fields = {
+        "tables": Setting("canteen.tables", source=source_format, label=True),
+        "delivered": Setting("canteen.mode", "delivered", source_format),
+    }
+    expected = "{tables} of at least 1 for a canteen with sittings (or {delivered})".format(**fields)
+    return dataclasses.replace(issue, expected=expected, fields=fields)
+
+
 def scenario_from_dict(
     data: Mapping[str, Any],
     file: str = "<scenario>",
@@ -123,7 +136,8 @@ def scenario_from_dict(
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise InputError(validation_issues(exc, file, origins)) from None
+        issues = [_in_terms(i, source_format) for i in validation_issues(exc, file, origins)]
+        raise InputError(issues) from None
     sc = sc.model_copy(update={"source_format": source_format})
     issues.extend(cross_reference_issues(sc, file, origins))
     if not issues:

@@ -17,7 +17,7 @@ import yaml
 
 from cli_support import in_process
 from desk_support import client_for, plan_school
-from reopen_sim.scenario.workbook_layout import PARTS, normalise
+from reopen_sim.scenario.workbook_layout import NO, PARTS, YES, normalise
 from test_optimize_schools import gate, room, school
 
 # A zh workbook's advice: 「sheet」表的「field」填“value”; an en one: the "sheet" sheet, "field": value.
@@ -86,18 +86,24 @@ def follow(book: Path, advice: tuple[str, str, str]) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(SCHOOLS))
-@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(("book_lang", "lang"), [("zh", "zh"), ("en", "en"), ("zh", "en"), ("en", "zh")])
 def test_plan_on_a_workbook_advises_in_its_sheet_field_and_value(
-    name: str, lang: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+    name: str, book_lang: str, lang: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:
-    book = workbook_of(
-        monkeypatch, capsys, write_yaml(tmp_path / "s.yaml", SCHOOLS[name]()), tmp_path / "学校.xlsx", lang
-    )
+    """In the message's language; the sheet and the value as the user's workbook has them (a Chinese
+    workbook read in English still names 防控规则 and 否, what its drop-down offers)."""
+    source = write_yaml(tmp_path / "s.yaml", SCHOOLS[name]())
+    book = workbook_of(monkeypatch, capsys, source, tmp_path / "学校.xlsx", book_lang)
     code, text = plan(monkeypatch, capsys, book, lang)
     assert code == 1, text
     assert YAML_KEYS.findall(text) == [], text  # a workbook user never saw the YAML keys
     found = (ZH_ADVICE if lang == "zh" else EN_ADVICE).findall(text)
     assert found, text
+    sheet, field, value = found[0]
+    part = next(p for p in PARTS if p.title(book_lang) == sheet)
+    col = next(c for c in part.columns if field == (c.zh if lang == "zh" else c.key))
+    if col.kind == "bool":  # what the workbook's drop-down offers
+        assert value in (YES[book_lang], NO[book_lang]), text
     follow(book, found[0])
     code, text = plan(monkeypatch, capsys, book, lang)
     assert code == 0, text

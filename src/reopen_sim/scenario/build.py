@@ -18,8 +18,8 @@ from reopen_sim.errors import InputError, InputIssue, Notice
 from reopen_sim.scenario.crosscheck import cross_reference_issues, impossibility_issues
 from reopen_sim.scenario.issues import RowOrigin, fields_at, show, validation_issues
 from reopen_sim.scenario.roster import read_roster
-from reopen_sim.scenario.schema import Scenario
-from reopen_sim.scenario.setting_names import Setting, SourceFormat
+from reopen_sim.scenario.schema import Scenario, SourceFormat
+from reopen_sim.scenario.setting_names import Setting
 
 __all__ = ["_deep_merge", "scenario_from_dict"]
 
@@ -110,8 +110,9 @@ def scenario_from_dict(
 ) -> Scenario:
     """Validate a scenario given as a mapping (the content of a scenario YAML).
 
-    ``source_format``: how the user writes the school (``"workbook"`` for a workbook and the desk's
-    tables); advice in the issues and in later explanations names settings in those terms."""
+    ``source_format``: how the user writes the school (``"workbook_zh"``/``"workbook_en"`` for a
+    workbook, ``"workbook"`` for the desk's tables); advice in the issues and in later explanations
+    names settings in those terms."""
     data = dict(data)
     issues: list[InputIssue] = []
     origins: list[RowOrigin] | None = None

@@ -9,19 +9,21 @@ and renders in a catalogue's language (``setting.*`` of ``locales/<lang>/explain
 * from a workbook (and the desk, whose tables follow the workbook layout): the sheet, the field's
   header and the value as its cell shows it, all taken from :mod:`.workbook_layout` (the one
   source of the workbook's names): ``「防控规则」表的「允许分班就坐」填“是”`` /
-  ``the "Rules" sheet, "allow_split_classes": yes``.
+  ``the "Rules" sheet, "allow_split_classes": yes``. The sheet and the value are named as the
+  user's workbook names them (a Chinese workbook read in English: ``the "防控规则" sheet,
+  "allow_split_classes": 是``, what its drop-down offers); the field by the header's half in the
+  message's language (a header holds both). The desk's tables follow the message's language.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from reopen_sim.i18n import Catalogue, load_catalogue
+from reopen_sim.scenario.schema import SourceFormat
 from reopen_sim.scenario.workbook_layout import PARTS, Column, Part, shown_value
-
-SourceFormat = Literal["yaml", "workbook"]
 
 
 def layout_of(path: str) -> tuple[Part, Column]:
@@ -33,6 +35,11 @@ def layout_of(path: str) -> tuple[Part, Column]:
                 if prefix + col.key == path:
                     return part, col
     raise KeyError(path)
+
+
+def workbook_format(lang: str) -> SourceFormat:
+    """The source format of a workbook whose sheets are named in ``lang``."""
+    return "workbook_zh" if lang == "zh" else "workbook_en"
 
 
 def _yaml_text(value: Any) -> str:
@@ -76,10 +83,11 @@ class Setting:
         field = col.zh if cat.lang == "zh" else col.key
         if self.label:
             return cat("setting.label", field=field)
-        where = {"sheet": part.title(cat.lang), "field": field}
+        book = {"workbook_zh": "zh", "workbook_en": "en"}.get(self.source, cat.lang)
+        where = {"sheet": part.title(book), "field": field}
         if value is None:
             return cat("setting.place", **where)
-        shown = shown_value(col, value, cat.lang)
+        shown = shown_value(col, value, book)
         if shown in ("", [], ()):
             return cat("setting.blank", **where)
         return cat("setting.value", **where, value=shown)
@@ -88,4 +96,4 @@ class Setting:
         return self.render(load_catalogue("en"))
 
 
-__all__ = ["Setting", "SourceFormat", "layout_of"]
+__all__ = ["Setting", "SourceFormat", "layout_of", "workbook_format"]

@@ -17,6 +17,7 @@ import yaml
 
 from cli_support import in_process
 from desk_support import client_for, plan_school
+from reopen_sim.i18n import load_catalogue
 from reopen_sim.scenario.workbook_layout import NO, PARTS, YES, normalise
 from test_optimize_schools import gate, room, school
 
@@ -214,3 +215,7 @@ def test_the_desk_plan_job_advises_in_the_tables_terms(tmp_path: Path) -> None:
             assert YAML_KEYS.findall(text) == [], text
             field = rules.column("keep_home_rooms").zh if lang == "zh" else "keep_home_rooms"
             assert (rules.title(lang), field, "否" if lang == "zh" else "no") in pattern.findall(text), text
+            # The job's page: "Failed: …", "失败：…" (Chinese text joins with the full-width colon).
+            page = c.get(f"/jobs/{job['id']}", params={"lang": lang}).text
+            failed = load_catalogue(lang)("desk.ui.job.failed")
+            assert failed + ("：" if lang == "zh" else ": ") in page, page

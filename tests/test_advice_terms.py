@@ -219,3 +219,56 @@ def test_the_desk_plan_job_advises_in_the_tables_terms(tmp_path: Path) -> None:
             page = c.get(f"/jobs/{job['id']}", params={"lang": lang}).text
             failed = load_catalogue(lang)("desk.ui.job.failed")
             assert failed + ("：" if lang == "zh" else ": ") in page, page
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("policy.keep_home_rooms", False),
+        ("policy.max_grades_per_gate_window", 2),
+        ("day.latest_arrival_at", "08:30"),
+        ("policy.arrival_order", ((9,), (7, 8))),
+        ("canteen.mode", "delivered"),
+        ("canteen.tables", 40),
+    ],
+)
+@pytest.mark.parametrize("book_lang", ["zh", "en"])
+def test_the_value_advised_reads_back_as_the_value_meant(path: str, value: Any, book_lang: str) -> None:
+    """What the advice tells the user to type, read as the workbook reads that cell, is the change."""
+    from reopen_sim.scenario.setting_names import Setting, layout_of, workbook_format
+    from reopen_sim.scenario.workbook_read import read_cell
+
+    part, col = layout_of(path)
+    for lang, pattern in (("zh", ZH_ADVICE), ("en", EN_ADVICE)):
+        text = f"({Setting(path, value, workbook_format(book_lang)).render(load_catalogue(lang))})"
+        [(sheet, _field, typed)] = pattern.findall(text.replace("（", "(").replace("）", ")"))
+        assert sheet == part.title(book_lang)
+        got = read_cell(part, col, typed)
+        assert got == ([list(g) for g in value] if col.kind == "grade_groups" else value), text
+
+
+def test_a_dropped_order_is_a_blank_cell_and_an_empty_yaml_list() -> None:
+    from reopen_sim.scenario.setting_names import Setting
+
+    rules = next(p for p in PARTS if p.name == "rules")
+    zh, en = load_catalogue("zh"), load_catalogue("en")
+    label = rules.column("arrival_order").zh
+    assert (
+        Setting("policy.arrival_order", (), "workbook_zh").render(zh) == f"「{rules.zh}」表的「{label}」留空"
+    )
+    assert (
+        Setting("policy.arrival_order", (), "workbook_en").render(en).endswith('"arrival_order" left blank')
+    )
+    assert Setting("policy.arrival_order", ()).render(zh) == "policy.arrival_order: []"
+
+
+def test_no_advice_text_spells_a_yaml_key() -> None:
+    """Settings are fields of the sentences (named per file), never YAML keys written into them."""
+    import json
+
+    root = Path(__file__).resolve().parents[1] / "src/reopen_sim/locales"
+    for lang in ("en", "zh"):
+        texts = json.loads((root / lang / "explain.json").read_text(encoding="utf-8"))
+        texts |= json.loads((root / lang / "errors.json").read_text(encoding="utf-8"))
+        spelled = {k: v for k, v in texts.items() if YAML_KEYS.search(v)}
+        assert spelled == {}, spelled

@@ -44,7 +44,7 @@ def test_lang_option_read_before_parsing() -> None:
 def test_an_issue_in_chinese_has_no_english_frame() -> None:
     issue = InputIssue("s.yaml", "x", "fr", "one of en, zh", key="one_of", fields={"choices": "en, zh"})
     zh = InputError([issue]).render(load_catalogue("zh"))
-    assert zh == "输入中有 1 处问题：\n  - s.yaml: x：填写的是 'fr'；应为以下之一：en, zh"
+    assert zh == "输入中有 1 处问题：\n  - s.yaml：x：填写的是 'fr'；应为以下之一：en, zh"
     assert InputError([issue]).render(load_catalogue("en")) == str(InputError([issue]))
 
 

@@ -117,8 +117,8 @@ def test_class_larger_than_every_room_without_splitting(base: dict[str, Any]) ->
     base["policy"] = {"allow_split_classes": False}
     assert messages(base) == [
         "school.yaml: classes[0].students: got '30'; expected at most 25 students: the largest room (R1) "
-        "holds 25 under the distancing rule and splitting is off; set policy.allow_split_classes: true "
-        "or add a larger room"
+        "holds 25 under the distancing rule and splitting is off; allow split classes "
+        "(policy.allow_split_classes: true) or add a larger room"
     ]
 
 

@@ -113,10 +113,9 @@ def full_school() -> S.Scenario:
 
 
 def same_school(a: S.Scenario, b: S.Scenario) -> bool:
-    """Equal apart from where each came from (path and hash)."""
-    return a.model_copy(update={"source_path": None, "source_sha256": None}) == b.model_copy(
-        update={"source_path": None, "source_sha256": None}
-    )
+    """Equal apart from where each came from (path, hash and format)."""
+    where = {"source_path": None, "source_sha256": None, "source_format": "yaml"}
+    return a.model_copy(update=where) == b.model_copy(update=where)
 
 
 # --------------------------------------------------------------------------------------------

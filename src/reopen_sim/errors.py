@@ -39,22 +39,39 @@ class InputIssue:
         got = f"got {self.value!r}; " if self.value != "" else ""
         return f"{where}: {got}expected {self.expected}"
 
+    def expected_text(self, cat: Catalogue) -> str:
+        """What was expected, in the catalogue's language (English when the issue has no key)."""
+        if cat.lang == "en" or self.key is None:
+            return self.expected
+        return cat(f"expected.{self.key}", **rendered_fields(cat, self.fields))
+
     def render(self, cat: Catalogue) -> str:
         """The issue in the catalogue's language (English text when the issue has no key)."""
         if cat.lang == "en" or self.key is None:
             return str(self)
         where = _where(cat, self.file, self.path, self.path_key, self.path_fields)
-        expected = cat(f"expected.{self.key}", **self.fields)
+        expected = self.expected_text(cat)
         if self.value != "":
             return cat("error.issue_got", where=where, value=repr(self.value), expected=expected)
         return cat("error.issue", where=where, expected=expected)
 
 
+def rendered_fields(cat: Catalogue, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Message fields in the catalogue's language: a field with a ``render(cat)`` method (a setting
+    named as the user's file names it, :class:`reopen_sim.scenario.setting_names.Setting`) is rendered."""
+    out: dict[str, Any] = {}
+    for k, v in fields.items():
+        render = getattr(v, "render", None)
+        out[k] = render(cat) if callable(render) else v
+    return out
+
+
 def _where(cat: Catalogue, file: str, path: str, key: str | None, fields: Mapping[str, Any]) -> str:
-    """``file: place`` with the place in the catalogue's language when it has a ``where.`` key."""
+    """``file: place`` (``file：place`` in Chinese) with the place in the catalogue's language when it
+    has a ``where.`` key."""
     if key is not None:
         path = cat(f"where.{key}", **fields)
-    return f"{file}: {path}" if path else file
+    return cat("where.file", file=file, place=path) if path else file
 
 
 @dataclass(frozen=True)

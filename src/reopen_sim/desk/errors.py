@@ -39,10 +39,7 @@ def issue_json(issue: InputIssue, cat: Catalogue) -> dict[str, str]:
     field = issue.path
     if issue.path_key is not None and cat.lang != "en":
         field = cat(f"where.{issue.path_key}", **issue.path_fields)
-    expected = issue.expected
-    if issue.key is not None and cat.lang != "en":
-        expected = cat(f"expected.{issue.key}", **issue.fields)
-    return {"file": issue.file, "field": field, "value": issue.value, "expected": expected}
+    return {"file": issue.file, "field": field, "value": issue.value, "expected": issue.expected_text(cat)}
 
 
 def input_error_response(exc: InputError, cat: Catalogue) -> JSONResponse:

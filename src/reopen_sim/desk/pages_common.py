@@ -78,4 +78,5 @@ def scenario_of(school: dict[str, Any]) -> Scenario:
     data = {
         k: v for k, v in school["scenario"].items() if k not in ("notices", "source_path", "source_sha256")
     }
-    return scenario_from_dict(data, file=str(school.get("source_name", "school")))
+    file = str(school.get("source_name", "school"))
+    return scenario_from_dict(data, file=file, source_format="workbook")  # the desk's tables

@@ -226,7 +226,7 @@ def first_version(session: Session, school: School, author: str = "") -> SchoolV
 
 def validate(data: Mapping[str, Any]) -> Scenario:
     """The edited school as the loader validates it (InputError -> 422, nothing saved)."""
-    return scenario_from_dict(dict(data), file=EDIT_FILE)
+    return scenario_from_dict(dict(data), file=EDIT_FILE, source_format="workbook")  # the desk's tables
 
 
 def save_version(

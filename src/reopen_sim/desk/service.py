@@ -66,7 +66,7 @@ def scenario_of(school: School, pins: Sequence[Mapping[str, Any]] = ()) -> Scena
     if pins:
         pinned = {p["class_id"] for p in pins}
         data["pins"] = [p for p in data.get("pins", []) if p.get("class_id") not in pinned] + list(pins)
-    return scenario_from_dict(data, file=school.source_name)
+    return scenario_from_dict(data, file=school.source_name, source_format="workbook")  # the desk's tables
 
 
 def scenario_json(sc: Scenario) -> str:

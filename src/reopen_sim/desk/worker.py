@@ -237,7 +237,8 @@ def run_job(
         mp.set_start_method("fork", force=True)
     try:
         conn.send(("progress", 0.0))
-        sc = scenario_from_dict(json.loads(scenario_json), file=source_name)
+        # The desk's tables follow the workbook layout: advice names its sheets and fields.
+        sc = scenario_from_dict(json.loads(scenario_json), file=source_name, source_format="workbook")
         work = {"plan": _plan, "simulate": _simulate, "report": _report, "compare": _compare}[kind]
         result = work(sc, params, conn)
         conn.send(("done", result))

@@ -31,6 +31,7 @@ from reopen_sim.optimizer.reasons import Grades, Joined, Reason
 from reopen_sim.optimizer.relax import Relaxable, Relaxations, RuleFamily, RuleKey
 from reopen_sim.scenario.derived import derived
 from reopen_sim.scenario.schema import Scenario, format_hhmm
+from reopen_sim.scenario.setting_names import Setting
 
 F = RuleFamily
 
@@ -299,7 +300,8 @@ def _describe(sc: Scenario, key: RuleKey) -> Reason:
     if family == F.ROOMS:
         return Reason("rule.rooms", {"rooms": len(sc.rooms), "per_class": pol.max_rooms_per_class})
     if family == F.HOME_ROOMS:
-        return Reason("rule.home_rooms", {"n": len(derived(sc).kept_home_rooms)})
+        setting = Setting("policy.keep_home_rooms", source=sc.source_format)
+        return Reason("rule.home_rooms", {"n": len(derived(sc).kept_home_rooms), "setting": setting})
     if family == F.CANTEEN:
         return Reason(
             "rule.canteen", {"seats": derived(sc).canteen_seats, "sittings": sc.canteen.max_sittings}

@@ -4,6 +4,8 @@ For each rule of the clash, :func:`smallest_fix` walks that rule's changes from 
 more lane, two more lanes, …), applies each to a copy of the scenario, and re-solves the *whole*
 timetable model with it; the first change with a plan is the advice. A change is offered only when
 that solve found a plan, so the advice "add a lane at gate east" is never given when it takes two.
+A setting the advice names is a :class:`~reopen_sim.scenario.setting_names.Setting`: the YAML key
+for a school from YAML, the sheet, field and value for one from a workbook or the desk.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from reopen_sim.optimizer.reasons import Grades, Reason
 from reopen_sim.optimizer.relax import RuleFamily, RuleKey
 from reopen_sim.scenario.derived import derived
 from reopen_sim.scenario.schema import Entrance, Room, Scenario, StudentGroup, format_hhmm
+from reopen_sim.scenario.setting_names import Setting
 
 F = RuleFamily
 
@@ -55,6 +58,11 @@ def _with_policy(sc: Scenario, **update: Any) -> Scenario:
     return _with(sc, policy=sc.policy.model_copy(update=update))
 
 
+def _setting(sc: Scenario, path: str, value: Any) -> Setting:
+    """The setting at ``path`` set to ``value``, named as ``sc``'s own file names it."""
+    return Setting(path, value, sc.source_format)
+
+
 def _more_lanes(sc: Scenario, g: int) -> Iterator[tuple[Reason, Scenario]]:
     """n more open lanes at gate g, each with its staff (``policy.staff_per_lane``)."""
     e: Entrance = sc.entrances[g]
@@ -82,9 +90,12 @@ def _order_changes(sc: Scenario, family: RuleFamily, i: int) -> Iterator[tuple[R
     name = "arrival_order" if family == F.ARRIVAL_ORDER else "dismissal_order"
     groups = getattr(sc.policy, name)
     merged = (*groups[:i], tuple(sorted({*groups[i], *groups[i + 1]})), *groups[i + 2 :])
-    merge = Reason(f"fix.{name}_merge", {"a": Grades(tuple(groups[i])), "b": Grades(tuple(groups[i + 1]))})
-    yield merge, _with_policy(sc, **{name: merged if len(merged) > 1 else ()})
-    yield Reason(f"fix.{name}_drop"), _with_policy(sc, **{name: ()})
+    order = merged if len(merged) > 1 else ()
+    a, b = Grades(tuple(groups[i])), Grades(tuple(groups[i + 1]))
+    setting = _setting(sc, f"policy.{name}", order)
+    yield Reason(f"fix.{name}_merge", {"a": a, "b": b, "setting": setting}), _with_policy(sc, **{name: order})
+    drop = Reason(f"fix.{name}_drop", {"setting": _setting(sc, f"policy.{name}", ())})
+    yield drop, _with_policy(sc, **{name: ()})
 
 
 def _more_rooms(sc: Scenario) -> Iterator[tuple[Reason, Scenario]]:
@@ -102,14 +113,14 @@ def _canteen_changes(sc: Scenario) -> Iterator[tuple[Reason, Scenario]]:
     ct = sc.canteen
     for k in range(ct.max_sittings + 1, ct.max_sittings + MAX_SITTINGS_ADDED + 1):
         yield (
-            Reason("fix.canteen_sittings", {"k": k}),
+            Reason("fix.canteen_sittings", {"k": k, "setting": _setting(sc, "canteen.max_sittings", k)}),
             _with(sc, canteen=ct.model_copy(update={"max_sittings": k})),
         )
     per_table = derived(sc).canteen_seats / max(1, ct.tables)
     need = max(math.ceil(sc.n_students / ct.max_sittings), max(c.students for c in sc.classes))
     start = max(ct.tables + 1, math.ceil(need / per_table)) if per_table > 0 else ct.tables + 1
     for tables in range(start, start + MAX_TABLE_STEPS):
-        fields = {"n": tables - ct.tables, "tables": tables}
+        fields = {"n": tables - ct.tables, "setting": _setting(sc, "canteen.tables", tables)}
         yield (
             Reason("fix.canteen_tables", fields),
             _with(sc, canteen=ct.model_copy(update={"tables": tables})),
@@ -123,17 +134,26 @@ def candidates(sc: Scenario, key: RuleKey) -> Iterator[tuple[Reason, Scenario]]:
         day = sc.day
         for extra in range(1, day.n_windows + 1):
             at = day.latest_arrival_at + extra * day.window_min
+            fields = {
+                "at": format_hhmm(at),
+                "setting": _setting(sc, "day.latest_arrival_at", format_hhmm(at)),
+            }
             yield (
-                Reason("fix.arrival_span", {"at": format_hhmm(at)}),
+                Reason("fix.arrival_span", fields),
                 _with(sc, day=day.model_copy(update={"latest_arrival_at": at})),
             )
     elif family == F.GATE_CAPACITY:
         yield from _more_lanes(sc, idx[0])
     elif family == F.GRADES_PER_GATE:
         for k in range(sc.policy.max_grades_per_gate_window + 1, len(sc.grades) + 1):
-            yield Reason("fix.grades_per_gate", {"k": k}), _with_policy(sc, max_grades_per_gate_window=k)
+            setting = _setting(sc, "policy.max_grades_per_gate_window", k)
+            yield (
+                Reason("fix.grades_per_gate", {"k": k, "setting": setting}),
+                _with_policy(sc, max_grades_per_gate_window=k),
+            )
     elif family == F.BOARDERS:
-        yield Reason("fix.boarders"), _with_policy(sc, separate_boarders=False)
+        setting = _setting(sc, "policy.separate_boarders", False)
+        yield Reason("fix.boarders", {"setting": setting}), _with_policy(sc, separate_boarders=False)
     elif family == F.OPEN_TO:
         g = idx[0]
         yield (
@@ -145,7 +165,8 @@ def candidates(sc: Scenario, key: RuleKey) -> Iterator[tuple[Reason, Scenario]]:
     elif family == F.ROOMS:
         yield from _more_rooms(sc)
     elif family == F.HOME_ROOMS:
-        yield Reason("fix.home_rooms"), _with_policy(sc, keep_home_rooms=False)
+        setting = _setting(sc, "policy.keep_home_rooms", False)
+        yield Reason("fix.home_rooms", {"setting": setting}), _with_policy(sc, keep_home_rooms=False)
     elif family == F.CANTEEN:
         yield from _canteen_changes(sc)
     elif family == F.EXIT:

@@ -7,6 +7,7 @@ is validated the same way whatever it came in.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,8 @@ from reopen_sim.errors import InputError, InputIssue, Notice
 from reopen_sim.scenario.crosscheck import cross_reference_issues, impossibility_issues
 from reopen_sim.scenario.issues import RowOrigin, fields_at, show, validation_issues
 from reopen_sim.scenario.roster import read_roster
-from reopen_sim.scenario.schema import Scenario
+from reopen_sim.scenario.schema import Scenario, SourceFormat
+from reopen_sim.scenario.setting_names import Setting
 
 __all__ = ["_deep_merge", "scenario_from_dict"]
 
@@ -87,20 +89,37 @@ def _roster_classes(
     return got.issues, got.origins, got.notices
 
 
+def _in_terms(issue: InputIssue, source_format: SourceFormat) -> InputIssue:
+    """A schema rule whose advice names settings, with them named as the user's file does."""
+    if issue.key != "canteen_tables":
+        return issue
+    fields = {
+        "tables": Setting("canteen.tables", source=source_format, label=True),
+        "delivered": Setting("canteen.mode", "delivered", source_format),
+    }
+    expected = "{tables} of at least 1 for a canteen with sittings (or {delivered})".format(**fields)
+    return dataclasses.replace(issue, expected=expected, fields=fields)
+
+
 def scenario_from_dict(
     data: Mapping[str, Any],
     file: str = "<scenario>",
     base_dir: str | Path | None = None,
     sha256: str | None = None,
+    source_format: SourceFormat = "yaml",
 ) -> Scenario:
-    """Validate a scenario given as a mapping (the content of a scenario YAML)."""
+    """Validate a scenario given as a mapping (the content of a scenario YAML).
+
+    ``source_format``: how the user writes the school (``"workbook_zh"``/``"workbook_en"`` for a
+    workbook, ``"workbook"`` for the desk's tables); advice in the issues and in later explanations
+    names settings in those terms."""
     data = dict(data)
     issues: list[InputIssue] = []
     origins: list[RowOrigin] | None = None
     notices: list[Notice] = []
     if "roster" in data:
         issues, origins, notices = _roster_classes(data, file, base_dir)
-    for key in ("notices", "source_path", "source_sha256"):  # set by the loader, never by a file
+    for key in ("notices", "source_path", "source_sha256", "source_format"):  # set by the loader
         if key in data:
             known = ", ".join(fields_at(("x",)) or [])
             issues.append(
@@ -118,7 +137,9 @@ def scenario_from_dict(
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise InputError(validation_issues(exc, file, origins)) from None
+        issues = [_in_terms(i, source_format) for i in validation_issues(exc, file, origins)]
+        raise InputError(issues) from None
+    sc = sc.model_copy(update={"source_format": source_format})
     issues.extend(cross_reference_issues(sc, file, origins))
     if not issues:
         issues.extend(impossibility_issues(sc, file))

@@ -2,7 +2,8 @@
 
 Each finding is an :class:`InputIssue` whose English sentence is its catalogue template
 (``expected.<key>`` of ``locales/en/errors.json``) filled with its fields, so every language gets the
-same numbers: what binds and what would relax it.
+same numbers: what binds and what would relax it. A setting named in the advice is a
+:class:`~.setting_names.Setting`, named as the school's own file names it (YAML key or workbook sheet).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from reopen_sim.errors import InputIssue
 from reopen_sim.scenario import capacity as cap
 from reopen_sim.scenario.issues import RowOrigin
 from reopen_sim.scenario.schema import Entrance, Policy, Scenario, StudentGroup, format_hhmm
+from reopen_sim.scenario.setting_names import Setting
 
 
 def issue(file: str, path: str, value: str, key: str, template: str, **fields: Any) -> InputIssue:
@@ -264,9 +266,10 @@ def _room_issues(sc: Scenario, file: str) -> list[InputIssue]:
                     str(c.students),
                     "class_too_big_split",
                     "at most {best} students: the {k} largest rooms hold {best} under the distancing rule; add rooms, "
-                    "allow more rooms per class (policy.max_rooms_per_class) or relax the spacing",
+                    "allow more rooms per class ({setting}) or relax the spacing",
                     best=best_k,
                     k=k,
+                    setting=Setting("policy.max_rooms_per_class", source=sc.source_format),
                 )
             )
         else:
@@ -278,9 +281,10 @@ def _room_issues(sc: Scenario, file: str) -> list[InputIssue]:
                     str(c.students),
                     "class_too_big",
                     "at most {largest} students: the largest room ({room}) holds {largest} under the distancing "
-                    "rule and splitting is off; set policy.allow_split_classes: true or add a larger room",
+                    "rule and splitting is off; allow split classes ({setting}) or add a larger room",
                     largest=largest,
                     room=room,
+                    setting=Setting("policy.allow_split_classes", True, sc.source_format),
                 )
             )
     needed = cap.rooms_needed_per_class(sc)
@@ -389,9 +393,12 @@ def _gate_issues(sc: Scenario, file: str) -> list[InputIssue]:
                     f"gate_queue_{group_key[label]}",
                     f"time for all {{need}} {label}: gates {{gates}} take at most {{can}} between {{span}} "
                     "({per_window} a window), and the marked queue space binds before screening speed at "
-                    "{queue_gates}: at {gate}, {places} marked places (lanes × queue_length_m ÷ "
-                    "policy.queue_spacing_m) hold {cap} a window where screening could take {thru}; "
+                    "{queue_gates}: at {gate}, {places} marked places ({lanes} × {length} ÷ {spacing}) "
+                    "hold {cap} a window where screening could take {thru}; "
                     "lengthen the marked queue, add lanes or open later windows",
+                    lanes=Setting("entrances.lanes", source=sc.source_format, label=True),
+                    length=Setting("entrances.queue_length_m", source=sc.source_format, label=True),
+                    spacing=Setting("policy.queue_spacing_m", source=sc.source_format, label=True),
                     queue_gates=", ".join(e.id for e, _ in queue_bound),
                     gate=e0.id,
                     places=places0,
@@ -439,8 +446,9 @@ def _order_and_canteen_issues(sc: Scenario, file: str) -> list[InputIssue]:
                 "policy.dismissal_order",
                 f"{len(pol.dismissal_order)} groups",
                 "dismissal_groups",
-                "at most {n} groups (day.dismissal_slots)",
+                "at most {n} groups ({setting})",
                 n=sc.day.dismissal_slots,
+                setting=Setting("day.dismissal_slots", source=sc.source_format),
             )
         )
     if sc.canteen.mode == "sittings":

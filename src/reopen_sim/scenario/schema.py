@@ -31,6 +31,12 @@ from reopen_sim.errors import Notice
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
+# How a user writes a school: a YAML file; a workbook whose sheets are named in Chinese or English
+# ("workbook_zh", "workbook_en"); or tables laid out as the workbook, named in the reader's language
+# ("workbook": the desk).
+SourceFormat = Literal["yaml", "workbook", "workbook_zh", "workbook_en"]
+
+
 def _rule(key: str, message: str, **fields: Any) -> PydanticCustomError:
     """A broken rule of the schema: ``key`` names ``expected.<key>`` in the catalogues (a ValueError)."""
     return PydanticCustomError(key, message, fields)
@@ -517,6 +523,8 @@ class Scenario(_Model):
     # Where it came from (not part of the school's description): file path and content hash.
     source_path: str | None = Field(default=None, exclude=True)
     source_sha256: str | None = Field(default=None, exclude=True)
+    # How the user writes the school (advice names a setting in those terms, scenario.setting_names).
+    source_format: SourceFormat = Field(default="yaml", exclude=True)
     # What the loader did that the user should know (a roster's total row skipped, a hidden row
     # read): :class:`reopen_sim.errors.Notice`, in file order; the CLI prints them.
     notices: tuple[Notice, ...] = Field(default=(), exclude=True)

@@ -49,7 +49,7 @@ def _refuse(label: str, path: str, value: Any, expected: str, key: str, **fields
 
 def _validated(sc: Scenario, data: Mapping[str, Any], label: str) -> Scenario:
     """``data`` validated like a file (issues name the edit); keeps where the scenario came from."""
-    out = scenario_from_dict(data, file=label)
+    out = scenario_from_dict(data, file=label, source_format=sc.source_format)
     return out.model_copy(
         update={"source_path": sc.source_path, "source_sha256": None, "notices": sc.notices}
     )

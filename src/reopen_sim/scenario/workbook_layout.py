@@ -127,6 +127,27 @@ class Part:
         raise KeyError(key)
 
 
+def choice_label(choices: str, code: Any, lang: str) -> Any:
+    """A choice as the workbook shows it: the Chinese label in a Chinese workbook, else the code."""
+    if choices == "sides":
+        return int(code)
+    return CHOICES[choices][str(code)] if lang == "zh" else str(code)
+
+
+def shown_value(col: Column, v: Any, lang: str) -> Any:
+    """A value (as ``model_dump(mode="json")`` gives it) as the workbook's cell shows it: 是/否 (yes/no),
+    a choice's label, ids and groups of grades as text (``12; 11; 10``); other values as they are."""
+    if col.kind == "bool":
+        return YES[lang] if v else NO[lang]
+    if col.kind == "choice":
+        return choice_label(col.choices, v, lang)
+    if col.kind == "ids":
+        return ", ".join(v)
+    if col.kind == "grade_groups":
+        return "; ".join(",".join(str(g) for g in group) for group in v)
+    return v
+
+
 def normalise(text: str) -> str:
     """Header/label text compared case-blind, spaces and full-width brackets unified."""
     t = str(text).strip().lower().replace("（", "(").replace("）", ")").replace("\u3000", " ")

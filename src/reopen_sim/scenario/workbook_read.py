@@ -27,6 +27,7 @@ from typing import Any
 from reopen_sim.errors import InputError, InputIssue
 from reopen_sim.scenario.build import scenario_from_dict
 from reopen_sim.scenario.schema import Scenario
+from reopen_sim.scenario.setting_names import workbook_format
 from reopen_sim.scenario.workbook_layout import (
     CHOICES,
     FALSE_WORDS,
@@ -593,7 +594,8 @@ def load_workbook_scenario(path: str | Path, overrides: Mapping[str, Any] | None
         data = _merge(data, overrides)
     digest = hashlib.sha256(p.read_bytes()).hexdigest()
     try:
-        sc = scenario_from_dict(data, file=str(p), base_dir=p.parent, sha256=digest)
+        book = workbook_format(reader.lang)
+        sc = scenario_from_dict(data, file=str(p), base_dir=p.parent, sha256=digest, source_format=book)
     except InputError as exc:
         later = [locate(i, reader) for i in exc.issues]
         raise InputError([*reader.issues, *(i for i in later if i.path not in reader.bad_places)]) from None

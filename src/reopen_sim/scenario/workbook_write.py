@@ -40,9 +40,11 @@ from reopen_sim.scenario.workbook_layout import (
     YES,
     Column,
     Part,
+    choice_label,
     default_of,
     field_info,
     limits,
+    shown_value,
 )
 from reopen_sim.scenario.workbook_read import range_error
 
@@ -55,13 +57,6 @@ _NOTE_FONT = Font(color="595959", size=9)
 def display_width(text: str) -> int:
     """Columns a text takes in a spreadsheet: Chinese characters take two."""
     return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
-
-
-def choice_label(choices: str, code: Any, lang: str) -> Any:
-    """A choice as the workbook shows it: the Chinese label in a Chinese workbook, else the code."""
-    if choices == "sides":
-        return int(code)
-    return CHOICES[choices][str(code)] if lang == "zh" else str(code)
 
 
 def dig(data: Any, dotted: str) -> Any:
@@ -99,18 +94,10 @@ def cell_value(col: Column, item: Mapping[str, Any], lang: str) -> Any:
     v = dig(item, col.key)
     if v is None:
         return None
-    if col.kind == "bool":
-        return YES[lang] if v else NO[lang]
     if col.kind == "time":
         h, m = (int(x) for x in str(v).split(":"))
         return dt.time(h, m)
-    if col.kind == "choice":
-        return choice_label(col.choices, v, lang)
-    if col.kind == "ids":
-        return ", ".join(v)
-    if col.kind == "grade_groups":
-        return "; ".join(",".join(str(g) for g in group) for group in v)
-    return v
+    return shown_value(col, v, lang)
 
 
 def put(ws: Worksheet, row: int, column: int, value: Any, kind: str = "text") -> Cell:

@@ -284,7 +284,7 @@ def _scenario_at(s: Any, school: School, version: int | None, cache: Any) -> tup
     if version is None or version == school.version:
         return cache.get(school), school.scenario_json
     data = version_scenario(s, school.id, version)
-    return scenario_from_dict(json.loads(data), file=school.source_name), data
+    return scenario_from_dict(json.loads(data), file=school.source_name, source_format="workbook"), data
 
 
 def school_json(s: Any, school: School, cache: Any, version: int | None = None) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from reopen_sim.errors import InfeasibleError
+from reopen_sim.i18n import load_catalogue
 from reopen_sim.optimizer.check import check_plan
 from reopen_sim.optimizer.solve import optimize
 from reopen_sim.plan import Plan
@@ -123,3 +124,19 @@ def test_bundled_schools_keep_every_home_room() -> None:
         p = optimize(sc, time_limit_s=10)
         assert all(a.rooms[0] == homes[a.class_id] for a in p.assignments if a.class_id in homes)
         assert p.meta["status"] == "OPTIMAL"
+
+
+@pytest.mark.parametrize(
+    ("source", "lang", "named"),
+    [
+        ("yaml", "en", "(policy.keep_home_rooms: a class keeps its own room"),
+        ("yaml", "zh", "（policy.keep_home_rooms："),
+        ("workbook_zh", "zh", "（「防控规则」表的「保留本班教室」："),
+        ("workbook_en", "en", '(the "Rules" sheet, "keep_home_rooms": a class keeps its own room'),
+    ],
+)
+def test_the_home_room_rule_is_named_as_the_schools_file_names_it(source: str, lang: str, named: str) -> None:
+    sc = near_and_far().model_copy(update={"source_format": source})
+    p = optimize(sc, time_limit_s=5)
+    (found,) = check_plan(sc, Plan((replace(p.assignments[0], rooms=("NEAR-1",)),)))
+    assert named in found.render(load_catalogue(lang))

@@ -24,6 +24,7 @@ from reopen_sim.plan import ClassAssignment, Plan
 from reopen_sim.scenario import capacity as cap
 from reopen_sim.scenario.derived import derived
 from reopen_sim.scenario.schema import Entrance, Scenario, SchoolClass, format_hhmm
+from reopen_sim.scenario.setting_names import Setting
 
 if TYPE_CHECKING:
     from reopen_sim.i18n import Catalogue
@@ -58,6 +59,8 @@ def _render_value(cat: Catalogue, value: Any) -> Any:
         return cat(value.key, **_render_fields(cat, value.fields))
     if isinstance(value, Parts):
         return cat(value.sep_key).join(_render_value(cat, p) for p in value.items)
+    if isinstance(value, Setting):  # named as the school's own file names it
+        return value.render(cat)
     return value
 
 
@@ -447,7 +450,13 @@ def check_home_room(v: PlanView) -> list[Violation]:
         if row is not None and row.rooms and row.rooms[0] != room:
             out.append(
                 violation(
-                    RuleKey.HOME_ROOM, (cid,), "home_room", cid=cid, rooms=";".join(row.rooms), room=room
+                    RuleKey.HOME_ROOM,
+                    (cid,),
+                    "home_room",
+                    cid=cid,
+                    rooms=";".join(row.rooms),
+                    room=room,
+                    setting=Setting("policy.keep_home_rooms", source=v.sc.source_format),
                 )
             )
     return out

@@ -14,9 +14,9 @@ from scipy.stats import binomtest
 
 import reopen_sim as rs
 from reopen_sim.i18n import load_catalogue
-from reopen_sim.optimizer.certify import evaluate
+from reopen_sim.optimizer.certify import evaluate, unmet_reasons
 from reopen_sim.optimizer.isolation import held_with_rooms, isolation_need
-from reopen_sim.report.certificate import certificate_lines
+from reopen_sim.report.certificate import certificate_lines, reason_text
 from reopen_sim.scenario.build import scenario_from_dict
 from reopen_sim.scenario.load import load_scenario
 from reopen_sim.scenario.schema import Scenario
@@ -132,3 +132,24 @@ def test_rooms_needed_is_the_fewest_that_keep_every_morning_within_max_held(
     assert isolation_need(sc, stays, max_held).rooms_needed == next(
         r for r, h in enumerate(worst) if h <= max_held
     )
+
+
+def test_the_held_students_advice_names_the_setting_as_the_schools_file_does(
+    short_of_rooms: tuple[Scenario, rs.Plan],
+) -> None:
+    """A workbook school reads the rules sheet's field; a certificate stored before the settings
+    were (its fields without them) still reads, naming the YAML key as it did."""
+    sc, plan = short_of_rooms
+    ev = evaluate(sc, plan, N, 1, sc.policy.service_level)
+    book = sc.model_copy(update={"source_format": "workbook_zh"})
+    [as_yaml] = unmet_reasons(sc, sc.policy.service_level, ev, "certify.cause.rounds")
+    [as_book] = unmet_reasons(book, book.policy.service_level, ev, "certify.cause.rounds")
+    zh = load_catalogue("zh")
+    assert "policy.service_level.max_held" in reason_text(as_yaml, zh)
+    assert "「防控规则」表的「认证允许等候区人数」" in reason_text(as_book, zh)
+    assert "max_held" not in reason_text(as_book, zh)
+    old = {
+        "key": as_book["key"],
+        "fields": {k: v for k, v in as_book["fields"].items() if "setting" not in k},
+    }
+    assert "policy.service_level.max_held" in reason_text(old, zh)

@@ -15,7 +15,7 @@ from reopen_sim.desk.pages_board import build_board
 from reopen_sim.desk.pages_common import catalogue_of, page_lang, render, scenario_of
 from reopen_sim.desk.pages_school import change_label
 from reopen_sim.i18n import Catalogue
-from reopen_sim.report.certificate import _reason as certificate_reason
+from reopen_sim.report.certificate import reason_text as certificate_reason
 from reopen_sim.scenario.schema import format_hhmm, parse_hhmm
 from reopen_sim.stats import RECOMMENDED_MIN_N
 

@@ -35,6 +35,7 @@ from reopen_sim.plan import Plan
 from reopen_sim.scenario import capacity as cap
 from reopen_sim.scenario.derived import derived
 from reopen_sim.scenario.schema import Scenario, ServiceLevel, format_hhmm
+from reopen_sim.scenario.setting_names import Setting
 from reopen_sim.simulation.queue import lane_lines, queue_steps, time_weighted_quantile
 from reopen_sim.simulation.run import simulate
 from reopen_sim.stats import mean_ci
@@ -350,8 +351,9 @@ def unmet_reasons(sc: Scenario, sl: ServiceLevel, ev: Evaluation, cause: str) ->
             "queue": f"{f.queue_hi:.1f}",
             "places": f"{f.places_limit:g}",
             "late": f.late_max,
-            "cause": Reason(_cause(f, cause), {}),
+            **advice_settings(sc),
         }
+        fields["cause"] = Reason(_cause(f, cause), advice_settings(sc))
         reasons.append(Reason("certify.unmet.queue" if "queue" in f.breaks else "certify.unmet.late", fields))
     if ev.held_max > sl.max_held:
         reasons.append(_held_reason(sc, ev))
@@ -378,13 +380,35 @@ def _held_reason(sc: Scenario, ev: Evaluation) -> Reason:
         "needed": need.rooms_needed,
         "max_held": need.max_held,
         "period": f"{format_hhmm(sc.day.earliest_arrival_at)}–{format_hhmm(sc.day.latest_arrival_at)}",
+        **advice_settings(sc),
     }
     key = "certify.unmet.held_timetable" if need.depends_on_timetable else "certify.unmet.held_rooms"
     return Reason(key, fields)
 
 
+# The settings the reasons' advice names (``{max_held_setting}`` ...), by their YAML paths.
+ADVICE_SETTINGS: dict[str, str] = {
+    "max_held_setting": "policy.service_level.max_held",
+    "latest_setting": "day.latest_arrival_at",
+    "first_class_setting": "day.first_class_at",
+}
+
+
+def advice_settings(sc: Scenario | None = None) -> dict[str, Setting]:
+    """The settings advice names, as the school's own file names them (the YAML keys without a
+    scenario: what certificates written before the workbook terms said)."""
+    source = sc.source_format if sc is not None else "yaml"
+    return {field: Setting(path, source=source) for field, path in ADVICE_SETTINGS.items()}
+
+
+def _stored(value: Any) -> Any:
+    if isinstance(value, Reason):
+        return value.key  # a cause: its fields are the reason's own settings
+    return value.as_dict() if isinstance(value, Setting) else value
+
+
 def _reason_dict(r: Reason) -> dict[str, Any]:
-    fields = {k: (v.key if isinstance(v, Reason) else v) for k, v in r.fields.items()}
+    fields = {k: _stored(v) for k, v in r.fields.items()}
     return {"key": r.key, "fields": fields, "text": str(r)}
 
 

@@ -11,11 +11,12 @@ from typing import Any
 
 from reopen_sim.errors import InputError, InputIssue
 from reopen_sim.i18n import Catalogue
-from reopen_sim.optimizer.certify import certificate_json, scenario_digest, timetable_digest
+from reopen_sim.optimizer.certify import advice_settings, certificate_json, scenario_digest, timetable_digest
 from reopen_sim.optimizer.reasons import Reason
 from reopen_sim.plan import Plan
 from reopen_sim.report.timetable import write_timetable
 from reopen_sim.scenario.schema import Scenario
+from reopen_sim.scenario.setting_names import Setting
 
 CERTIFICATE = "certificate.json"
 
@@ -46,10 +47,15 @@ def write_plan_files(plan: Plan, scenario: Scenario, out_dir: str | Path, lang: 
     return [*paths, target]
 
 
-def _reason(d: dict[str, object], cat: Catalogue) -> str:
-    fields = dict(d["fields"])  # type: ignore[call-overload]
+def reason_text(d: dict[str, object], cat: Catalogue) -> str:
+    """A stored reason (``{"key", "fields"}`` of a certificate or a desk test) in the catalogue's
+    language. Settings its advice names come back as :class:`Setting` (a certificate written before
+    they were stored names the YAML keys, as it did then); a ``cause`` is a key, given them too."""
+    fields = {**advice_settings(), **{k: Setting.from_stored(v) for k, v in dict(d["fields"]).items()}}  # type: ignore[call-overload]
     if isinstance(fields.get("cause"), str):
-        fields["cause"] = Reason(str(fields["cause"]), {})
+        fields["cause"] = Reason(
+            str(fields["cause"]), {k: v for k, v in fields.items() if isinstance(v, Setting)}
+        )
     return Reason(str(d["key"]), fields).render(cat)
 
 
@@ -62,10 +68,13 @@ def certificate_lines(plan: Plan, cat: Catalogue) -> list[str]:
     if c["met"]:
         return [
             cat(
-                "certify.cli.met", n=c["replications"], seed=c["fresh_seed"], gained=_reason(c["gained"], cat)
+                "certify.cli.met",
+                n=c["replications"],
+                seed=c["fresh_seed"],
+                gained=reason_text(c["gained"], cat),
             )
         ]
-    return [cat("certify.cli.unmet", n=c["replications"]), *(_reason(r, cat) for r in c["unmet_reasons"])]
+    return [cat("certify.cli.unmet", n=c["replications"]), *(reason_text(r, cat) for r in c["unmet_reasons"])]
 
 
 def _ci_text(fig: dict[str, float | None]) -> str:

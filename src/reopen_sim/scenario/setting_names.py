@@ -95,5 +95,18 @@ class Setting:
     def __str__(self) -> str:
         return self.render(load_catalogue("en"))
 
+    def as_dict(self) -> dict[str, Any]:
+        """The setting as stored in JSON (a certificate's reasons): ``{"setting": path, ...}``."""
+        return {"setting": self.path, "value": self.value, "source": self.source, "label": self.label}
+
+    @classmethod
+    def from_stored(cls, value: Any) -> Any:
+        """A setting stored by :meth:`as_dict` back as a :class:`Setting`; any other value as it is."""
+        if isinstance(value, dict) and "setting" in value:
+            return cls(
+                value["setting"], value.get("value"), value.get("source", "yaml"), value.get("label", False)
+            )
+        return value
+
 
 __all__ = ["Setting", "SourceFormat", "layout_of", "workbook_format"]

@@ -108,3 +108,62 @@ def test_edit_school_tables_replan_and_download(
     stored = scenario_from_dict(sc, file="stored")
     assert loaded.model_dump(mode="json") == stored.model_dump(mode="json")
     ctx.close()
+
+
+def test_edit_walks_and_add_a_canteen_in_chinese_then_replan_from_the_banner(
+    server: str,  # noqa: F811 (the fixture imported above)
+    browser: Any,  # noqa: F811
+) -> None:
+    """In zh: a walking distance edited (and a bad one refused next to its cell in Chinese), a
+    canteen added to a school without one; the plan made before says the school was edited, names
+    the change, and its banner's re-plan makes a version for the edited school."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    ctx = browser.new_context(locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(f"{server}/lang/zh?next=/")
+    page.locator("#example select").select_option("junior-middle")
+    page.locator("#example button").click()
+    page.wait_for_url(re.compile(r"/schools/\d+$"))
+    school_url = page.url
+    school = int(school_url.rsplit("/", 1)[1])
+    page.locator("input[name=time_limit_s]").fill("3")
+    page.locator("#plan-button").click()
+    page.wait_for_url(re.compile(r"/plans/\d+"), timeout=SLOW_MS)
+    plan_url = page.url
+    expect(page.locator("#school-edited")).to_have_count(0)
+
+    page.goto(school_url)
+    version = page.locator("#school-version")
+    expect(version).to_have_value("1")
+    walk = page.locator("#cell-walks-0-walk_m")
+    old = float(walk.input_value())
+    _edit(page, "#cell-walks-0-walk_m", str(int(old) + 15))
+    expect(version).to_have_value("2")
+    _edit(page, "#cell-walks-0-walk_m", "-5")
+    issue = page.locator("#row-walks-0 .cell-issue")
+    expect(issue).to_be_visible()
+    assert re.search(r"[\u4e00-\u9fff]", issue.inner_text().split("应为")[-1]), issue.inner_text()
+    expect(version).to_have_value("2")
+
+    canteen = page.locator("#part-canteen")
+    canteen.locator("summary").click()
+    expect(page.locator("#canteen-none")).to_contain_text("没有食堂")
+    canteen.locator("input[name='new.tables']").fill("150")
+    page.locator("#add-canteen").click()
+    expect(version).to_have_value("3")
+    expect(page.locator("#cell-canteen-tables")).to_have_value("150")
+    _shot(page, "tables-canteen-zh", "#part-canteen")
+    sc = _api(server, f"/api/schools/{school}")["scenario"]
+    assert sc["entrances"][0]["walk_m"][next(iter(sc["entrances"][0]["walk_m"]))] == old + 15
+    assert sc["canteen"]["tables"] == 150
+
+    page.goto(plan_url)
+    banner = page.locator("#school-edited")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("学校信息已修改")
+    expect(banner).to_contain_text(f"{int(old)} → {int(old) + 15}")
+    _shot(page, "plan-school-edited-zh")
+    page.locator("#replan-edited-button").click()
+    expect(page.locator("#board")).to_have_attribute("data-version", "2", timeout=SLOW_MS)
+    expect(page.locator("#school-edited")).to_have_count(0)
+    ctx.close()

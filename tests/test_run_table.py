@@ -130,3 +130,35 @@ def test_run_at_80_columns(lang: str, tmp_path: Path) -> None:
     assert len(diff_cols) == 2, table
     for col in diff_cols:
         assert broken(head.split(), col) == [], table
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("width", [80, 72])
+def test_four_plans_on_a_narrow_terminal_are_shown_in_tables_that_fit(
+    comparisons: dict[int, Comparison], lang: str, width: int
+) -> None:
+    """``run --current`` on 80 columns: no room for the measure names beside seven value columns, so
+    the plans go into several tables, each with the names and the reference plan, none folded."""
+    cmp = comparisons[4]
+    t = load_catalogue(lang)
+    text = render(cmp, lang, width)
+    assert max(len(line) for line in text.splitlines()) <= width
+    tables = ["┏" + part for part in text.split("┏")[1:]]
+    assert len(tables) >= 2
+    rows = comparison_rows(cmp, t)
+    labels = [r["label"] for r in rows]
+    ref = plan_label(cmp.reference, t)
+    seen = []
+    for table in tables:
+        cols = columns(table)
+        if lang == "en":
+            assert broken([w for label in labels for w in label.split()], cols[0]) == [], cols[0]
+        assert all(cjk_intact(label, cols[0]) for label in labels), cols[0]
+        assert cjk_intact(ref, cols[1])  # every table has the reference plan beside the names
+        for i, name in enumerate(cmp.plans):
+            values = [w for r in rows for w in f"{r['cells'][i]['value']} {r['cells'][i]['ci']}".split()]
+            shown = [c for c in cols[1:] if cjk_intact(plan_label(name, t), c)]
+            if shown and i:
+                seen.append(name)
+                assert broken([*values, *plan_label(name, t).split()], shown[0]) == [], (name, shown[0])
+    assert sorted(seen) == sorted(list(cmp.plans)[1:])  # each other plan in one of the tables

@@ -19,6 +19,7 @@ import typer
 import typer.main
 from rich.console import Console
 
+from reopen_sim.cli.help_lang import translate_help
 from reopen_sim.cli.usage import click_exceptions, usage_issue
 from reopen_sim.errors import InfeasibleError, InputError, InputIssue, notice_lines
 from reopen_sim.i18n import LANGUAGES, Catalogue, default_lang, load_catalogue
@@ -229,10 +230,13 @@ def lang_of(argv: Sequence[str]) -> str:
 
 def main() -> None:
     """Entry point: run the app, turning user-fixable errors into plain messages and exit codes."""
-    cat = load_catalogue(lang_of(sys.argv[1:]))
+    lang = lang_of(sys.argv[1:])
+    cat = load_catalogue(lang)
+    command = typer.main.get_command(app)  # what app() runs, with its --help in the user's language
+    translate_help(command, lang)
     try:
         # Outside standalone mode click returns a typer.Exit's code instead of exiting: honour it.
-        code = app(standalone_mode=False)
+        code = command(standalone_mode=False)
     except InputError as exc:
         # Plain text, never wrapped: each problem stays on one line for copy, grep and tests.
         sys.stderr.write(exc.render(cat) + "\n")
@@ -254,7 +258,7 @@ def main() -> None:
             exc.show()
             sys.exit(2)
         # An unknown option, a missing argument, a bad choice or number: a plain message, exit 2 like click.
-        issue = usage_issue(exc, sys.argv[1:], cat("cli.command_line"), typer.main.get_command(app))
+        issue = usage_issue(exc, sys.argv[1:], cat("cli.command_line"), command)
         sys.stderr.write(InputError([issue]).render(cat) + "\n")
         sys.exit(2)
     except Exception as exc:

@@ -198,7 +198,9 @@ class JobRunner:
                     self._set(job_id, status="cancelled", finished_at=datetime.now(UTC))
                     return True
             proc = self._running.get(job_id)
-            if proc is not None:
+            if job_id in self._cancelled:  # cancelled already: its process may still be being reaped
+                proc = None
+            elif proc is not None:
                 self._cancelled.add(job_id)
                 _kill(proc)
         if proc is not None:

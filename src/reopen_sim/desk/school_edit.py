@@ -95,7 +95,54 @@ _REFUSED = {
     "class_pinned": "a class without a pin ({id} is pinned in the school: remove its pin first)",
     "class_group": "a class in no arrival group ({id} arrives with group {group}: change that group first)",
     "class_plan_pin": "a class pinned on no plan ({id} is pinned on plan #{plan}: unpin it first)",
+    "node_gate": "a path no gate needs ({id} is the campus node of gate {gate} and on no other path: change that gate's node first)",
+    "canteen_pinned": "a canteen no pin needs (class {class_id} is pinned to sitting {sitting}: remove that pin's sitting first)",
 }
+
+
+def _nodes(data: Mapping[str, Any]) -> set[str]:
+    edges = (data.get("campus") or {}).get("edges") or []
+    return {str(e.get(k)) for e in edges if isinstance(e, Mapping) for k in ("a", "b")}
+
+
+def _has_sittings(data: Mapping[str, Any]) -> bool:
+    """A canteen with sittings (stored without its defaults: no canteen is meals delivered, a
+    canteen without ``mode`` has sittings)."""
+    canteen = data.get("canteen")
+    return isinstance(canteen, Mapping) and canteen.get("mode", "sittings") == "sittings"
+
+
+def removed_places(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[InputIssue]:
+    """One issue per campus node or canteen that ``new`` no longer has but something still needs:
+    a gate's node on no remaining path, a pin's canteen sitting when meals become delivered."""
+    issues = []
+    gone = _nodes(old) - _nodes(new)
+    for gate in new.get("entrances", []):
+        node = gate.get("node")
+        if node is not None and str(node) in gone:
+            fields = {"id": node, "gate": gate.get("id")}
+            expected = _REFUSED["node_gate"].format(**fields)
+            issues.append(
+                InputIssue(
+                    EDIT_FILE, "campus.edges", str(node), expected, key="desk_tables_node_gate", fields=fields
+                )
+            )
+    if _has_sittings(old) and not _has_sittings(new):
+        for pin in new.get("pins", []):
+            if pin.get("canteen_sitting") is not None:
+                fields = {"class_id": pin.get("class_id"), "sitting": pin["canteen_sitting"]}
+                expected = _REFUSED["canteen_pinned"].format(**fields)
+                issues.append(
+                    InputIssue(
+                        EDIT_FILE,
+                        "canteen.mode",
+                        "delivered",
+                        expected,
+                        key="desk_tables_canteen_pinned",
+                        fields=fields,
+                    )
+                )
+    return issues
 
 
 def removed_references(
@@ -202,7 +249,7 @@ def save_version(
                     latest=school.version,
                 )
             old = json.loads(school.scenario_json)
-            refused = removed_references(old, data, plan_pins(s, school_id))
+            refused = removed_references(old, data, plan_pins(s, school_id)) + removed_places(old, data)
             if refused:
                 raise InputError(refused)
             sc = validate(data)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.cells import cell_len
-from rich.console import Console
+from rich.console import Console, Group
 from rich.table import Table
 
 from reopen_sim.errors import notice_lines
@@ -19,7 +19,7 @@ from reopen_sim.experiment import Comparison, compare
 from reopen_sim.i18n import Catalogue, load_catalogue
 from reopen_sim.report.certificate import certificate_lines
 from reopen_sim.report.figures import plan_label
-from reopen_sim.report.linebreak import break_lines
+from reopen_sim.report.linebreak import break_lines, widest_unbroken
 from reopen_sim.report.write import check_out_dir, comparison_rows, write_report
 from reopen_sim.signals import python_sigint_kept
 
@@ -36,47 +36,102 @@ def _widest_word(texts: list[str]) -> int:
     return max((cell_len(w) for text in texts for w in text.split()), default=1)
 
 
-def comparison_table(comparison: Comparison, t: Catalogue, width: int | None = None) -> Table:
-    """The comparison as a rich table: mean [95% CI] per plan, and the paired difference to the first.
+def comparison_table(comparison: Comparison, t: Catalogue, width: int | None = None) -> Group:
+    """The comparison as rich tables: mean [95% CI] per plan, and the paired difference to the first.
 
     Each value sits above its interval. On a terminal ``width`` too narrow for the table as it is,
     each value column gets the width of its longest word (header, value or interval bound: nothing
     is folded inside a number or a word) and the measure names wrap at word boundaries (Chinese
-    between characters) instead of squeezing the numbers; a wide terminal keeps every name on one line.
+    between characters) instead of squeezing the numbers; a wide terminal keeps every name on one
+    line. When even that leaves no room for the names (four plans on 80 columns: ``run --current``),
+    the plans are shown in several tables one under the other, each with the measures and the
+    reference plan, as many plans in each as fit.
     """
     ref = plan_label(comparison.reference, t)
-    names = list(comparison.plans)
     rows = comparison_rows(comparison, t)
-    heads: list[str] = []
-    body: list[list[str]] = [[row["label"]] for row in rows]
-    for i, n in enumerate(names):
-        heads.append(plan_label(n, t))
-        for row, cells in zip(rows, body, strict=True):
-            c = row["cells"][i]
-            cells.append(f"{c['value']}\n{c['ci']}")
+    columns: list[list[tuple[str, list[str]]]] = []  # per plan: its value column, then its difference's
+    for i, n in enumerate(comparison.plans):
+        cols = [(plan_label(n, t), [f"{r['cells'][i]['value']}\n{r['cells'][i]['ci']}" for r in rows])]
         if i:
-            heads.append(t("cli.col_diff", reference=ref))
-            for row, cells in zip(rows, body, strict=True):
-                c = row["cells"][i]
-                cells.append(f"{c['diff']}\n{c['diff_ci']}")
-    label_w = max(cell_len(row["label"]) for row in rows)
-    natural = [
-        max(cell_len(line) for x in [h, *(cells[j + 1] for cells in body)] for line in x.splitlines())
-        for j, h in enumerate(heads)
-    ]
-    least = [_widest_word([h, *(cells[j + 1] for cells in body)]) for j, h in enumerate(heads)]
-    frame = 3 * (len(heads) + 1) + 1  # a border and two spaces of padding per column, one closing border
-    squeeze = width is not None and label_w + sum(natural) + frame > width
-    table = Table(title=t("cli.table_title", reference=ref))
-    label_room = (width or 0) - frame - sum(least)
-    if squeeze and label_room >= 6:  # room for a few words: else rich folds what it must
+            diffs = [f"{r['cells'][i]['diff']}\n{r['cells'][i]['diff_ci']}" for r in rows]
+            cols.append((t("cli.col_diff", reference=ref), diffs))
+        columns.append(cols)
+    labels = [r["label"] for r in rows]
+    shown = [list(range(len(columns)))]
+    if width is not None and _label_room(columns, shown[0], width) < _least_label(labels):
+        shown = _plans_that_fit(labels, columns, width)
+    title = t("cli.table_title", reference=ref)
+    heads = (t("col.metric"), title)
+    return Group(*(_table(labels, columns, plans, heads, k == 0, width) for k, plans in enumerate(shown)))
+
+
+# Cells a measure name needs at least beside the value columns (a few words, and its longest word
+# whole); below it, the plans are shown in several tables.
+MIN_LABEL_CELLS = 6
+
+
+def _least_label(labels: list[str]) -> int:
+    return max(MIN_LABEL_CELLS, *(widest_unbroken(label, cell_len) for label in labels))
+
+
+def _frame(n_columns: int) -> int:
+    """Cells of a table's borders and padding: a border and two spaces a column, one closing border."""
+    return 3 * n_columns + 1
+
+
+def _least(column: tuple[str, list[str]]) -> int:
+    head, cells = column
+    return _widest_word([head, *cells])
+
+
+def _natural(column: tuple[str, list[str]]) -> int:
+    head, cells = column
+    return max(cell_len(line) for x in [head, *cells] for line in x.splitlines())
+
+
+def _label_room(columns: list[list[tuple[str, list[str]]]], plans: list[int], width: int) -> int:
+    """Cells left for the measure names when the value columns of ``plans`` take their least width."""
+    cols = [c for i in plans for c in columns[i]]
+    return width - _frame(len(cols) + 1) - sum(_least(c) for c in cols)
+
+
+def _plans_that_fit(
+    labels: list[str], columns: list[list[tuple[str, list[str]]]], width: int
+) -> list[list[int]]:
+    """The reference plan (0) and the others in order, as many in each table as leave the names room."""
+    out: list[list[int]] = []
+    for i in range(1, len(columns)):
+        if out and _label_room(columns, [*out[-1], i], width) >= _least_label(labels):
+            out[-1].append(i)
+        else:
+            out.append([0, i])
+    return out or [[0]]
+
+
+def _table(
+    labels: list[str],
+    columns: list[list[tuple[str, list[str]]]],
+    plans: list[int],
+    heads: tuple[str, str],
+    titled: bool,
+    width: int | None,
+) -> Table:
+    """One table: the measure names, then the value (and difference) columns of ``plans``; ``heads``
+    are the names column's header and the title (shown on the first table only, ``titled``)."""
+    cols = [c for i in plans for c in columns[i]]
+    body = [[label, *(cells[k] for _, cells in cols)] for k, label in enumerate(labels)]
+    label_w = max(cell_len(label) for label in labels)
+    squeeze = width is not None and label_w + sum(_natural(c) for c in cols) + _frame(len(cols) + 1) > width
+    table = Table(title=heads[1] if titled else None)
+    label_room = (width or 0) - _frame(len(cols) + 1) - sum(_least(c) for c in cols)
+    if squeeze and label_room >= MIN_LABEL_CELLS:  # room for a few words: else rich folds what it must
         # Measure names on several lines, broken as Chinese and English text are (not mid-word,
         # no bracket alone at a line's start or end), in the room the value columns leave.
         for cells in body:
             cells[0] = "\n".join(break_lines(cells[0], lambda s: cell_len(s) <= label_room))
-    table.add_column(t("col.metric"), justify="left", no_wrap=not squeeze, overflow="fold")
-    for j, h in enumerate(heads):
-        table.add_column(h, justify="right", overflow="fold", width=least[j] if squeeze else None)
+    table.add_column(heads[0], justify="left", no_wrap=not squeeze, overflow="fold")
+    for c in cols:
+        table.add_column(c[0], justify="right", overflow="fold", width=_least(c) if squeeze else None)
     for cells in body:
         table.add_row(*cells)
     return table

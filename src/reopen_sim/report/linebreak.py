@@ -18,6 +18,12 @@ _NO_LINE_START = set("，。、；：？！）》」』】,.;:?!)%°")
 _NO_LINE_END = set("（《「『【")
 
 
+def widest_unbroken(text: str, width: Callable[[str], int]) -> int:
+    """The width of the widest piece of ``text`` that :func:`break_lines` keeps whole when it can (a
+    word of non-CJK text, an opening bracket with the character after it, a character)."""
+    return max((width(token.rstrip()) for token in _TOKEN.findall(text)), default=0)
+
+
 def break_lines(text: str, fits: Callable[[str], bool]) -> list[str]:
     """Break ``text`` into lines for which ``fits(line)`` holds (greedy; see the module docstring).
 

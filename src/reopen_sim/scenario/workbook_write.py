@@ -233,7 +233,8 @@ def _write_form(ws: Worksheet, part: Part, data: Mapping[str, Any], lang: str, c
     ws.freeze_panes = "B2"
 
 
-def _rows(part: Part, data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+def table_rows(part: Part, data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """A table sheet's rows from a scenario mapping (walks: one per entrance and building)."""
     if part.name == "walks":
         return [
             {"entrance": e["id"], "building": b, "walk_m": m}
@@ -246,7 +247,7 @@ def _rows(part: Part, data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def _write_table(ws: Worksheet, part: Part, data: Mapping[str, Any], lang: str, cat: Catalogue) -> None:
-    rows = _rows(part, data)
+    rows = table_rows(part, data)
     last = len(rows) + 1 + SPARE_ROWS
     for j, col in enumerate(part.columns, start=1):
         head = put(ws, 1, j, "\n".join(col.header(lang).split(" ", 1)))  # one language a line

@@ -17,8 +17,10 @@ from fastapi.testclient import TestClient
 from desk_support import TINY, client_for, plan_school, upload, wait_job
 from pg_support import DATABASES, database_url
 from reopen_sim import __version__
+from reopen_sim.desk.api.plans import ClassEdit
+from reopen_sim.desk.service import EDITABLE_FIELDS
 from reopen_sim.optimizer.check import check_plan
-from reopen_sim.plan import plan_from_rows, read_timetable
+from reopen_sim.plan import PLANNED_COLUMNS, TIMETABLE_COLUMNS, plan_from_rows, read_timetable
 from reopen_sim.scenario.load import load_scenario
 
 
@@ -133,6 +135,13 @@ def test_edit_makes_a_new_version_checked_at_once(client: TestClient, planned: d
     # The version edited is unchanged (versions are immutable).
     old = client.get(f"/api/plans/{planned['plan']}", params={"version": before["version"]}).json()
     assert old["classes"] == before["classes"]
+
+
+def test_an_edit_may_change_every_column_the_plan_decides_and_no_other() -> None:
+    # The editable fields are the timetable's planned columns (plan.PLANNED_COLUMNS), each one a
+    # field of the PATCH body; the class's own columns come from the scenario.
+    assert set(EDITABLE_FIELDS) == set(TIMETABLE_COLUMNS) - {"class_id", "grade", "students", "boarding"}
+    assert set(PLANNED_COLUMNS) <= set(ClassEdit.model_fields)
 
 
 def test_stale_edit_is_a_409_with_the_latest_state(client: TestClient, planned: dict[str, Any]) -> None:

@@ -44,7 +44,7 @@ LAUNCH_ARGS = [
     "--disable-sync",
 ]
 EXAMPLE = example_path("junior-middle")
-SLOW_MS = 180_000  # plans and simulations on a busy shared machine
+SLOW_MS = 180_000  # every wait on the desk: plans and simulations, pages, on a busy shared machine
 
 
 def _free_port() -> int:
@@ -118,6 +118,7 @@ def _fullest_cell(page: Any) -> tuple[Any, Any]:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_plan_edit_replan_simulate_publish(server: str, browser: Any, lang: str, tmp_path: Path) -> None:
     ctx = browser.new_context(accept_downloads=True, locale="zh-CN" if lang == "zh" else "en-US")
+    ctx.set_default_timeout(SLOW_MS)  # every click, drag, download and page load waits on the desk
     page = ctx.new_page()
     page.on("dialog", lambda d: d.accept())  # the publish confirmation
     page.goto(f"{server}/lang/{lang}?next=/")
@@ -132,12 +133,21 @@ def test_plan_edit_replan_simulate_publish(server: str, browser: Any, lang: str,
     page.locator("#upload button[type=submit]").click()
     page.wait_for_url(re.compile(r"/schools/\d+$"))
     _shot(page, f"school-{lang}")
-    page.locator("#plan-button").click()
+    # The progress indicator, with its cancel button. The page's polls of the job are held until it has
+    # been seen: a plan done by the first poll would replace it before a look on a fast machine.
     expect = pytest.importorskip("playwright.sync_api").expect
-    expect(page.locator("#job progress")).to_be_visible()  # the progress indicator, with its cancel button
+    held: list[Any] = []
+    polls = re.compile(r"/jobs/[^/?]+$")
+    page.route(polls, lambda route: held.append(route))
+    page.locator("#plan-button").click()
+    expect(page.locator("#job progress")).to_be_visible(timeout=SLOW_MS)
+    expect(page.locator("#job button")).to_be_visible(timeout=SLOW_MS)
+    page.unroute(polls)
+    for route in held:
+        route.continue_()
     page.wait_for_url(re.compile(r"/plans/\d+"), timeout=SLOW_MS)
     board = page.locator("#board")
-    expect(board).to_have_attribute("data-version", "1")
+    expect(board).to_have_attribute("data-version", "1", timeout=SLOW_MS)
     assert page.locator(".card.broken").count() == 0
     _shot(page, f"board-{lang}")
 
@@ -149,19 +159,19 @@ def test_plan_edit_replan_simulate_publish(server: str, browser: Any, lang: str,
     target, card = _fullest_cell(page)
     moved = card.get_attribute("data-class")
     card.drag_to(target)
-    expect(board).to_have_attribute("data-version", "2")
+    expect(board).to_have_attribute("data-version", "2", timeout=SLOW_MS)
     broken = page.locator(f".card.broken[data-class='{moved}']")
-    expect(broken).to_be_visible()
+    expect(broken).to_be_visible(timeout=SLOW_MS)
     problem = broken.locator(".problem").first.inner_text()
     has_chinese = re.search(r"[\u4e00-\u9fff]", problem) is not None
     assert has_chinese == (lang == "zh"), problem  # the words of check, in the page's language
-    expect(page.locator(".problems")).to_be_visible()
+    expect(page.locator(".problems")).to_be_visible(timeout=SLOW_MS)
     _shot(page, f"board-broken-{lang}")
     _shot(page, f"board-only-{lang}", "#board")
     stale_target, stale_card = _fullest_cell(other)
     stale_card.drag_to(stale_target)
-    expect(other.locator("#board .conflict")).to_be_visible()
-    expect(other.locator("#board")).to_have_attribute("data-version", "2")
+    expect(other.locator("#board .conflict")).to_be_visible(timeout=SLOW_MS)
+    expect(other.locator("#board")).to_have_attribute("data-version", "2", timeout=SLOW_MS)
     assert other.locator(f".card.broken[data-class='{moved}']").count() == 1  # the first tab's edit, kept
     other.close()
 
@@ -191,6 +201,6 @@ def test_plan_edit_replan_simulate_publish(server: str, browser: Any, lang: str,
 
     page.locator(".tabs a").nth(1).click()
     page.wait_for_url(re.compile(r"/why$"))
-    expect(page.locator("ul.facts li").first).to_be_visible()
+    expect(page.locator("ul.facts li").first).to_be_visible(timeout=SLOW_MS)
     _shot(page, f"why-{lang}")
     ctx.close()

@@ -1,8 +1,10 @@
 """The example schools shipped with the package, from one place.
 
-They are package data (``reopen_sim/examples``), which in the source tree is a link to the project's
-``scenarios/`` folder: the files the README, ``make demo`` and the tests name are the ones an
-installed wheel carries, rosters included. The CLI's ``serve`` and the desk offer them by name.
+They live once, in the project's ``scenarios/`` folder (the files the README, ``make demo`` and the
+tests name). A built wheel carries a copy as package data, ``reopen_sim/examples``, rosters included
+(setup.py's build hook copies them; no symlink, so a checkout without symlinks works the same); a
+source checkout or editable install reads ``scenarios/`` itself. The CLI's ``serve`` and the desk
+offer them by name.
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ EXAMPLE_SCHOOLS: tuple[str, ...] = ("junior-middle", "primary-school", "high-sch
 
 
 def examples_dir() -> Path:
-    """The folder of the bundled examples (``*.yaml`` with their roster files beside them)."""
-    return Path(str(files("reopen_sim").joinpath("examples")))
+    """The folder of the bundled examples (``*.yaml`` with their roster files beside them): the
+    package's ``examples/`` in an installed wheel, else the checkout's ``scenarios/`` (the package is
+    ``src/reopen_sim`` there)."""
+    package = Path(str(files("reopen_sim")))
+    installed = package / "examples"
+    return installed if installed.is_dir() else package.parent.parent / "scenarios"
 
 
 def example_path(name: str) -> Path:

@@ -23,11 +23,9 @@ from reopen_sim.scenario.schema import Scenario, format_hhmm, parse_hhmm
 
 __all__ = ["TIMETABLE_COLUMNS", "ClassAssignment", "Plan", "parse_bool", "plan_from_rows", "read_timetable"]
 
-TIMETABLE_COLUMNS: tuple[str, ...] = (
-    "class_id",
-    "grade",
-    "students",
-    "boarding",
+# The timetable's columns: the class as the scenario has it, then what the plan decides for it.
+CLASS_COLUMNS: tuple[str, ...] = ("class_id", "grade", "students", "boarding")
+PLANNED_COLUMNS: tuple[str, ...] = (
     "arrival_start",
     "arrival_end",
     "gate",
@@ -35,6 +33,7 @@ TIMETABLE_COLUMNS: tuple[str, ...] = (
     "canteen_sitting",
     "dismissal_time",
 )
+TIMETABLE_COLUMNS: tuple[str, ...] = CLASS_COLUMNS + PLANNED_COLUMNS
 
 
 @dataclass(frozen=True)

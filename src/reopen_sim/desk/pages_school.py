@@ -38,11 +38,9 @@ from reopen_sim.scenario.workbook_layout import (
     YES,
     Column,
     Part,
-    default_of,
-    field_info,
 )
 from reopen_sim.scenario.workbook_layout import PARTS as LAYOUT_PARTS
-from reopen_sim.scenario.workbook_read import Bad, read_cell
+from reopen_sim.scenario.workbook_read import Bad, distribution, read_cell
 from reopen_sim.scenario.workbook_write import cell_value, choice_label, dig, note_text, table_rows
 
 router = APIRouter(include_in_schema=False)
@@ -230,20 +228,7 @@ def _set(target: dict[str, Any], dotted: str, value: Any) -> None:
 def _distribution(part: Part, base: str, cells: Mapping[str, Any]) -> dict[str, Any]:
     """A distribution from its four cells, as the workbook reader builds it; the fields the kind does
     not take are sent as null so the merge removes them."""
-    kind = cells.get("dist_kind")
-    if kind is None:
-        default = default_of(field_info(part, Column(base, "", "dist")))
-        kind = default.dist if default is not None else "lognormal"
-    out: dict[str, Any] = {"dist": kind, "mean": None, "value": None, "sd": None, "samples": None}
-    takes = {"deterministic": ("value",), "exponential": ("mean",), "lognormal": ("mean", "sd")}
-    wanted = takes.get(kind, ("samples",))  # empirical
-    if "dist" in cells:
-        out["value" if kind == "deterministic" else "mean"] = cells["dist"]
-    if "dist_sd" in cells:
-        out["sd"] = cells["dist_sd"]
-    if "dist_samples" in cells:
-        out["samples"] = cells["dist_samples"]
-    return {k: v if k == "dist" or k in wanted else None for k, v in out.items()}
+    return distribution(part, base, cells, clear_unused=True)
 
 
 def read_typed(part: Part, col: Column, text: str) -> Any:

@@ -21,19 +21,12 @@ from reopen_sim.desk.models import PlanLine, PlanVersion, School
 from reopen_sim.desk.store import Store
 from reopen_sim.i18n import Catalogue
 from reopen_sim.optimizer.check import Violation, check_plan
-from reopen_sim.plan import TIMETABLE_COLUMNS, Plan, plan_from_rows
+from reopen_sim.plan import PLANNED_COLUMNS, TIMETABLE_COLUMNS, Plan, plan_from_rows
 from reopen_sim.scenario.load import scenario_from_dict
 from reopen_sim.scenario.schema import Scenario
 
-# Timetable fields an edit may change (the rest of a row comes from the scenario).
-EDITABLE_FIELDS: tuple[str, ...] = (
-    "arrival_start",
-    "arrival_end",
-    "gate",
-    "rooms",
-    "canteen_sitting",
-    "dismissal_time",
-)
+# Timetable fields an edit may change: what the plan decides (the rest of a row comes from the scenario).
+EDITABLE_FIELDS: tuple[str, ...] = PLANNED_COLUMNS
 
 
 class ScenarioCache:

@@ -22,11 +22,11 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from reopen_sim.errors import InputError, InputIssue
 from reopen_sim.scenario.build import scenario_from_dict
-from reopen_sim.scenario.schema import Scenario
+from reopen_sim.scenario.schema import Deterministic, Empirical, Exponential, LogNormal, Scenario
 from reopen_sim.scenario.setting_names import workbook_format
 from reopen_sim.scenario.workbook_layout import (
     CHOICES,
@@ -223,6 +223,41 @@ def read_cell(part: Part, col: Column, value: Any) -> Any:
     raise AssertionError(kind)
 
 
+# The fields each distribution kind takes, from the scenario schema's models.
+DIST_FIELDS: dict[str, tuple[str, ...]] = {
+    get_args(m.model_fields["dist"].annotation)[0]: tuple(k for k in m.model_fields if k != "dist")
+    for m in (Exponential, LogNormal, Deterministic, Empirical)
+}
+
+
+def distribution(
+    part: Part, base: str, cells: Mapping[str, Any], *, clear_unused: bool = False
+) -> dict[str, Any]:
+    """A distribution from its cells (``dist_kind``, ``dist`` = the value or mean, ``dist_sd``,
+    ``dist_samples``; those absent were blank): a blank kind is the field default's (lognormal when
+    the field has none). ``clear_unused`` (the desk's merge patch of a stored distribution): every
+    other field is present too, null where the kind does not take it or no cell gave it, so the
+    merge removes what an earlier kind had (a lognormal's ``sd`` when the kind becomes
+    deterministic)."""
+    kind = cells.get("dist_kind")
+    if kind is None:
+        default = default_of(field_info(part, Column(base, "", "dist")))
+        kind = default.dist if default is not None else "lognormal"
+    out: dict[str, Any] = {"dist": kind}
+    if clear_unused:
+        out |= dict.fromkeys(("mean", "value", "sd", "samples"))
+    if "dist" in cells:
+        out["value" if kind == "deterministic" else "mean"] = cells["dist"]
+    if "dist_sd" in cells:
+        out["sd"] = cells["dist_sd"]
+    if "dist_samples" in cells:
+        out["samples"] = cells["dist_samples"]
+    if clear_unused:
+        takes = DIST_FIELDS.get(kind, DIST_FIELDS["empirical"])
+        out = {k: v if k == "dist" or k in takes else None for k, v in out.items()}
+    return out
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -298,21 +333,7 @@ class _Reader:
             else:
                 _set(out, col.key, got)
         for base, d in dists.items():
-            _set(out, base, self._distribution(part, base, d))
-        return out
-
-    def _distribution(self, part: Part, base: str, cells: Mapping[str, Any]) -> dict[str, Any]:
-        kind = cells.get("dist_kind")
-        if kind is None:  # blank kind: the default's (lognormal for a gate's screening time)
-            default = default_of(field_info(part, Column(base, "", "dist")))
-            kind = default.dist if default is not None else "lognormal"
-        out: dict[str, Any] = {"dist": kind}
-        if "dist" in cells:
-            out["value" if kind == "deterministic" else "mean"] = cells["dist"]
-        if "dist_sd" in cells:
-            out["sd"] = cells["dist_sd"]
-        if "dist_samples" in cells:
-            out["samples"] = cells["dist_samples"]
+            _set(out, base, distribution(part, base, d))
         return out
 
     def form(self, part: Part, title: str, rows: list[tuple[Any, ...]]) -> dict[str, Any]:

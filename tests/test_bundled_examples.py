@@ -78,6 +78,9 @@ def test_an_installed_wheel_carries_every_example_and_the_desk_offers_them(tmp_p
     shipped = [n for n in zipfile.ZipFile(wheel).namelist() if n.startswith("reopen_sim/examples/")]
     expected = sorted(p.name for p in (ROOT / "scenarios").iterdir())
     assert sorted(n.removeprefix("reopen_sim/examples/") for n in shipped) == expected
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for data in (ROOT / "src" / "reopen_sim" / "locales").rglob("*.json"):  # messages and --help
+        assert data.relative_to(ROOT / "src").as_posix() in names, data
     site = tmp_path / "site"
     subprocess.run([*pip, "install", "--no-deps", "--target", str(site), str(wheel)], check=True)
     env = {**os.environ, "PYTHONPATH": str(site)}

@@ -140,3 +140,11 @@ def test_the_home_room_rule_is_named_as_the_schools_file_names_it(source: str, l
     p = optimize(sc, time_limit_s=5)
     (found,) = check_plan(sc, Plan((replace(p.assignments[0], rooms=("NEAR-1",)),)))
     assert named in found.render(load_catalogue(lang))
+
+
+def test_a_class_moved_out_of_its_home_room_lists_all_its_rooms() -> None:
+    sc = near_and_far()
+    p = optimize(sc, time_limit_s=5)
+    two = Plan((replace(p.assignments[0], rooms=("NEAR-1", "FAR-1")),))
+    (v,) = [x for x in check_plan(sc, two) if x.rule == "home_room"]
+    assert v.message.startswith("Class 7-1 is in NEAR-1;FAR-1, not its home room FAR-1")

@@ -403,3 +403,79 @@ def test_a_sitting_given_when_meals_are_delivered_is_named() -> None:
     assert [(v.rule, v.class_ids, v.message) for v in check_plan(sc, plan)] == [
         ("canteen", ("7-2",), "Class 7-2 has canteen sitting 1, but meals are delivered.")
     ]
+
+
+# ---- survivors of the mutation run of 2026-11-29 (docs/testing.md): each test fails on its mutant
+
+
+def _rule(found: list[Violation], rule: str) -> list[Violation]:
+    return [v for v in found if v.rule == rule]
+
+
+def test_a_boarder_edited_to_a_day_student_names_both_flags() -> None:
+    sc, plan = sound()
+    (v,) = _rule(check_plan(sc, edit(plan, "8-1", boarding=False)), "class_data")
+    assert "boarding no instead of yes" in v.message
+
+
+def test_several_unknown_rooms_are_listed_with_commas() -> None:
+    sc, plan = sound()
+    (v,) = _rule(check_plan(sc, edit(plan, "7-2", rooms=("X1", "X2"))), "rooms")
+    assert v.message == "Class 7-2 uses room(s) X1, X2, which do not exist."
+
+
+def test_a_class_without_a_sitting_does_not_stop_the_count_of_the_others() -> None:
+    # 8-1 has no sitting; 8-2 moves to sitting 2: 40 + 60 + 30 = 130 students for 100 seats.
+    sc, plan = sound()
+    found = _rule(
+        check_plan(sc, edit(edit(plan, "8-1", canteen_sitting=None), "8-2", canteen_sitting=2)), "canteen"
+    )
+    assert [v.class_ids for v in found] == [("8-1",), ("7-1", "7-2", "8-2")]
+
+
+def test_one_class_of_the_later_grade_arriving_too_early_is_named_in_the_singular() -> None:
+    sc, plan = sound()
+    moved = edit(plan, "7-2", arrival_start_min=T0, arrival_end_min=T0 + 10)
+    (v,) = _rule(check_plan(sc, moved), "arrival_order")
+    assert v.message.endswith("while 7-2 arrives at 07:00.")
+
+
+def test_a_pin_of_a_class_missing_from_the_timetable_does_not_hide_the_next_pin() -> None:
+    data = copy.deepcopy(DATA)
+    data["pins"] = [{"class_id": "8-1", "gate": "B"}, {"class_id": "7-2", "gate": "A"}]
+    sc = build(data)
+    _, plan = sound()
+    without = Plan(tuple(a for a in edit(plan, "7-2", gate="D").assignments if a.class_id != "8-1"))
+    assert [v.class_ids for v in _rule(check_plan(sc, without), "pin")] == [("7-2",)]
+
+
+def test_pinned_rooms_are_listed_as_the_timetable_writes_them() -> None:
+    data = copy.deepcopy(DATA)
+    data["pins"] = [{"class_id": "7-1", "rooms": ["R3", "LAB"]}]
+    sc = build(data)
+    _, plan = sound()
+    (v,) = _rule(check_plan(sc, edit(plan, "7-1", rooms=("LAB", "R3"))), "pin")
+    assert "rooms LAB;R3 instead of R3;LAB" in v.message
+
+
+def test_the_limits_a_certificate_sets_replace_the_static_gate_capacity() -> None:
+    # Gate D at 07:10 holds 7-1 (60 students): within the static capacity, not within a limit of 50.
+    sc, plan = sound()
+    assert _rule(check_plan(sc, plan), "gate_capacity") == []
+    (v,) = _rule(check_plan(sc, plan, window_limits={("D", T0 + 10): 50}), "gate_capacity")
+    assert v.class_ids == ("7-1",) and "at most 50" in v.message
+    assert _rule(check_plan(sc, plan, window_limits={("D", T0): 50}), "gate_capacity") == []
+
+
+def test_a_split_class_overfilling_its_last_room_lists_its_rooms() -> None:
+    # 100 students in R1 then R2 (48 seats each): R1 takes 48, R2 the other 52.
+    sc = build(
+        school(
+            [("7-1", 7, 100)],
+            rooms=[room("R1", 48), room("R2", 48), room("R3", 48)],
+            policy={"max_rooms_per_class": 3},
+        )
+    )
+    plan = Plan((ClassAssignment("7-1", 7, 100, False, T0, T0 + 10, "A", ("R1", "R2"), None, 16 * 60),))
+    (v,) = _rule(check_plan(sc, plan), "room_capacity")
+    assert v.message.startswith("Class 7-1 (100 students in R1;R2) puts 52 in room R2")

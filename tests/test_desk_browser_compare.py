@@ -24,9 +24,11 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_simulate_then_compare_two_versions(server: str, browser: Any, lang: str) -> None:
     expect = pytest.importorskip("playwright.sync_api").expect
+    expect.set_options(timeout=SLOW_MS)  # every wait on the desk, as in test_desk_browser.py
     ctx = browser.new_context(
         locale="zh-CN" if lang == "zh" else "en-US", viewport={"width": 1400, "height": 900}
     )
+    ctx.set_default_timeout(SLOW_MS)  # clicks, page loads and downloads wait on the desk too
     page = ctx.new_page()
     page.goto(f"{server}/lang/{lang}?next=/")
     page.select_option("#example select[name=example]", "junior-middle")

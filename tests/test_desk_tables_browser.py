@@ -41,7 +41,9 @@ def test_edit_school_tables_replan_and_download(
     tmp_path: Path,
 ) -> None:
     expect = pytest.importorskip("playwright.sync_api").expect
+    expect.set_options(timeout=SLOW_MS)  # every wait on the desk, as in test_desk_browser.py
     ctx = browser.new_context(accept_downloads=True, locale="zh-CN" if lang == "zh" else "en-US")
+    ctx.set_default_timeout(SLOW_MS)  # clicks, page loads and downloads wait on the desk too
     page = ctx.new_page()
     page.on("dialog", lambda d: d.accept())
     page.goto(f"{server}/lang/{lang}?next=/")
@@ -118,7 +120,9 @@ def test_edit_walks_and_add_a_canteen_in_chinese_then_replan_from_the_banner(
     canteen added to a school without one; the plan made before says the school was edited, names
     the change, and its banner's re-plan makes a version for the edited school."""
     expect = pytest.importorskip("playwright.sync_api").expect
+    expect.set_options(timeout=SLOW_MS)  # every wait on the desk, as in test_desk_browser.py
     ctx = browser.new_context(locale="zh-CN")
+    ctx.set_default_timeout(SLOW_MS)  # clicks, page loads and downloads wait on the desk too
     page = ctx.new_page()
     page.goto(f"{server}/lang/zh?next=/")
     page.locator("#example select").select_option("junior-middle")

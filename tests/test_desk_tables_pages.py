@@ -217,3 +217,17 @@ def test_unknown_parts_rows_and_schools(c: TestClient) -> None:
     assert c.post(f"/schools/{school}/tables/classes/cell", data={"key": "students"}).status_code == 404
     assert c.post(f"/schools/{school}/tables/rules/delete", data={"row": "0"}).status_code == 404
     assert c.get("/schools/999999/tables").status_code == 404
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_history_names_each_change_by_its_column(c: TestClient, lang: str) -> None:
+    """Not the stored path (``entrances gate.lanes``): the part, the row, the column as the table
+    heads it, old → new, in the page's language, as the plan page's banner says them."""
+    school = _school(c)
+    gate = _scenario(c, school)["scenario"]["entrances"][0]
+    _cell(c, school, "entrances", "lanes", str(gate["lanes"] + 1), 1, lang=lang)
+    page = c.get(f"/schools/{school}/tables", headers={"accept-language": lang}).text
+    history = page[page.index('id="school-history"') :]
+    lanes = html.escape(ENTRANCES.column("lanes").header(lang))
+    assert f"{gate['id']} · {lanes}: {gate['lanes']} → {gate['lanes'] + 1}" in history
+    assert f"{gate['id']}.lanes" not in history and "<code>entrances" not in history

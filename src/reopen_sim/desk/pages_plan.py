@@ -13,7 +13,7 @@ from reopen_sim.desk.charts import queue_charts
 from reopen_sim.desk.pages_api import ApiAnswer, api_error, call_api
 from reopen_sim.desk.pages_board import build_board
 from reopen_sim.desk.pages_common import catalogue_of, page_lang, render, scenario_of
-from reopen_sim.desk.pages_school import change_label
+from reopen_sim.desk.pages_school import labelled_change
 from reopen_sim.i18n import Catalogue
 from reopen_sim.report.certificate import reason_text as certificate_reason
 from reopen_sim.scenario.schema import format_hhmm, parse_hhmm
@@ -74,18 +74,10 @@ async def _board_context(request: Request, plan: dict[str, Any], **extra: Any) -
 
 # School changes named on the plan page when the school was edited after the plan was made.
 EDITS_SHOWN = 5
+
+
 # A scenario's top-level part -> the school page's name for it (desk_tables.ui.part.<name>); the
 # others (entrances, rooms, classes, canteen, pins, groups, campus) have the same name there.
-_PART_OF = {"school": "school_day", "day": "school_day", "policy": "rules"}
-
-
-def _shown(value: Any) -> Any:
-    """A changed value as the tables show it (22 for 22.0); lists and missing values as they are."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 async def school_edits(request: Request, plan: dict[str, Any]) -> dict[str, Any] | None:
     """How the school changed since the version this plan was made for (``None`` when it was not
     edited since): the versions between, and their first changes (``school_versions.changes``)."""
@@ -96,15 +88,7 @@ async def school_edits(request: Request, plan: dict[str, Any]) -> dict[str, Any]
     newer = [v for v in history.data if v["version"] > planned] if history.ok else []
     lang = page_lang(request)
     changes = [
-        {
-            **ch,
-            "part_name": _PART_OF.get(ch["part"], ch["part"]),
-            "label": change_label(ch["part"], ch["field"], lang) if ch["field"] else "",
-            "old": _shown(ch["old"]),
-            "new": _shown(ch["new"]),
-        }
-        for v in sorted(newer, key=lambda v: v["version"])
-        for ch in v["changes"]
+        labelled_change(ch, lang) for v in sorted(newer, key=lambda v: v["version"]) for ch in v["changes"]
     ]
     return {
         "planned": planned,

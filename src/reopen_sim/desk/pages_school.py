@@ -142,6 +142,29 @@ def change_label(part: str, field: str, lang: str) -> str:
     return field
 
 
+# The table a stored change's top-level key is edited in (``school_versions.changes``: ``part``).
+_PART_OF = {"school": "school_day", "day": "school_day", "policy": "rules"}
+
+
+def _shown(value: Any) -> Any:
+    """A changed value as the tables show it (22 for 22.0); lists and missing values as they are."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def labelled_change(change: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """A stored change as the pages say it: the part's table (``part_name``), the field as its
+    column is headed (``label``), old and new values as the tables show them."""
+    return {
+        **change,
+        "part_name": _PART_OF.get(change["part"], change["part"]),
+        "label": change_label(change["part"], change["field"], lang) if change["field"] else "",
+        "old": _shown(change["old"]),
+        "new": _shown(change["new"]),
+    }
+
+
 def _derived(part: Part, item: Mapping[str, Any], sc: Any, homes: Mapping[str, list[str]], lang: str) -> str:
     """The read-only column beside a row: a room's classes, a class's (or pin's, group's) names."""
     names = {c.id: c for c in sc.classes}
@@ -370,7 +393,14 @@ async def _render(
         "problem": problem,
         "message": message,
         "saved": saved,
-        "history": history.data[:5] if history.ok and isinstance(history.data, list) else [],
+        "history": [
+            {
+                **v,
+                "n_changes": len(v["changes"]),
+                "changes": [labelled_change(ch, lang) for ch in v["changes"][:4]],
+            }
+            for v in (history.data[:5] if history.ok and isinstance(history.data, list) else [])
+        ],
         "plans": list(reversed(school.get("plans", []))),
         "open_part": None if part is None else part.name,
         **view,

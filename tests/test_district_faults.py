@@ -175,8 +175,11 @@ def test_a_killed_sweep_resumes_to_the_same_bytes(tmp_path: Path) -> None:
         proc.kill()
     n_kept = _stored(resumed)
     assert 1 <= n_kept < 4 and not (resumed / "report").exists()
+    # What a sweep killed while saving a task leaves (the file being written): never a result.
+    (resumed / "tasks" / ".tmp-killed-mid-write.json").write_text('{"school": "Gen', encoding="utf-8")
     again = subprocess.run(_sweep_cmd(dfile, resumed), capture_output=True, text=True, env=_env())
     assert again.returncode == 0, again.stderr
+    assert not list((resumed / "tasks").glob(".tmp-*"))
     assert f"{n_kept} resumed" in again.stdout
     assert "summary" in pd.read_excel(resumed / "report" / "results.xlsx", sheet_name=None)
     want, got = _files(whole / "report"), _files(resumed / "report")

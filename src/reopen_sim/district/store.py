@@ -53,6 +53,10 @@ def task_filename(school: str, what_if: str) -> str:
     return f"{_slug(school)}__{_slug(what_if)}__{digest}.json"
 
 
+# Files being written (renamed into place when whole).
+TMP_PREFIX = ".tmp-"
+
+
 class TaskStore:
     """Finished tasks under ``out_dir/tasks``."""
 
@@ -77,7 +81,7 @@ class TaskStore:
         """Write atomically: a temporary file in the same folder, then ``os.replace``."""
         self.dir.mkdir(parents=True, exist_ok=True)
         p = self.path(outcome.school, outcome.what_if)
-        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".tmp-", suffix=".json")
+        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=TMP_PREFIX, suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(outcome.to_json())
@@ -88,3 +92,9 @@ class TaskStore:
             Path(tmp).unlink(missing_ok=True)
             raise
         return p
+
+    def discard_partial(self) -> None:
+        """Remove files a save left half-written: a sweep killed, or interrupted between the
+        temporary file's creation and the cleanup of its own ``except``. They are never results."""
+        for p in self.dir.glob(f"{TMP_PREFIX}*.json"):
+            p.unlink(missing_ok=True)

@@ -385,6 +385,8 @@ def sweep(
     check_what_ifs(district)
     t_start = time.perf_counter()
     store = TaskStore(out_dir) if out_dir is not None else None
+    if store is not None:
+        store.discard_partial()  # what a killed sweep was writing
     ev_name = _evaluator_name(evaluator)
     keys = [(s, w) for s in district.schools for w in district.what_ifs]
     outcomes: list[TaskOutcome | None] = [None] * len(keys)
@@ -428,6 +430,8 @@ def sweep(
             advance()
     finally:
         results.close()  # on an interrupt: workers killed now, not when garbage-collected
+        if store is not None:
+            store.discard_partial()  # an interrupt during a save: no half-written file is left
         stop()
     done = [o for o in outcomes if o is not None]
     assert len(done) == len(keys)

@@ -351,6 +351,16 @@ class _Fold:
         return [r for i in sorted(self.paired) for r in self.paired[i]]
 
 
+def _task_store(out_dir: str | Path | None) -> TaskStore | None:
+    """Where finished tasks are kept (none without ``out_dir``), cleared of what a killed sweep
+    was writing."""
+    if out_dir is None:
+        return None
+    store = TaskStore(out_dir)
+    store.discard_partial()
+    return store
+
+
 def sweep(
     district: District,
     replications: int = 20,
@@ -384,9 +394,7 @@ def sweep(
     check_executor(executor, scheduler, workers)
     check_what_ifs(district)
     t_start = time.perf_counter()
-    store = TaskStore(out_dir) if out_dir is not None else None
-    if store is not None:
-        store.discard_partial()  # what a killed sweep was writing
+    store = _task_store(out_dir)
     ev_name = _evaluator_name(evaluator)
     keys = [(s, w) for s in district.schools for w in district.what_ifs]
     outcomes: list[TaskOutcome | None] = [None] * len(keys)

@@ -135,7 +135,6 @@ def _report(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str
     Both go to folders the server named."""
     from pathlib import Path
 
-    from reopen_sim.experiment import compare
     from reopen_sim.optimizer.baseline import baseline_plan
     from reopen_sim.optimizer.check import check_plan
     from reopen_sim.plan import plan_from_rows
@@ -154,20 +153,7 @@ def _report(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str
     )
     conn.send(("progress", 0.1))
     plans = {"published": plan, "baseline": baseline_plan(scenario)}
-    steps = {"done": 0}
-
-    def told(_done: int, total: int) -> None:  # one call per replication of each plan
-        steps["done"] += 1
-        conn.send(("progress", 0.1 + 0.85 * steps["done"] / max(2 * total, 1)))
-
-    cmp = compare(
-        scenario,
-        plans,
-        replications=int(params["replications"]),
-        seed=int(params["seed"]),
-        processes=int(params.get("processes", 1)),
-        progress=told,
-    )
+    cmp = _compared(scenario, plans, params, conn, start=0.1, share=0.85)
     report = write_report(scenario, cmp, out / "report", lang=params["lang"], force=True, plan="published")
     return {
         "printable": sorted(p.relative_to(printable).as_posix() for p in printable.rglob("*") if p.is_file()),
@@ -175,22 +161,20 @@ def _report(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str
     }
 
 
-def _compare(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str, Any]:
-    """Two or more versions simulated with common random numbers (``compare``): per plan and metric
-    the mean with its 95% interval and the paired difference to the first plan."""
-    from reopen_sim.desk.series import gate_differences, queue_series
-    from reopen_sim.desk.service import jsonable
+def _compared(
+    scenario: Any, plans: dict[str, Any], params: dict[str, Any], conn: Connection, start: float, share: float
+) -> Any:
+    """``compare`` of ``plans`` with the job's replications, seed and processes; progress goes from
+    ``start`` to ``start + share`` as each plan's replications come back (one call each)."""
     from reopen_sim.experiment import compare
-    from reopen_sim.plan import plan_from_rows
 
-    plans = {name: plan_from_rows(rows) for name, rows in params["plans"].items()}
     steps = {"done": 0}
 
     def told(_done: int, total: int) -> None:
         steps["done"] += 1
-        conn.send(("progress", 0.99 * steps["done"] / max(len(plans) * total, 1)))
+        conn.send(("progress", start + share * steps["done"] / max(len(plans) * total, 1)))
 
-    cmp = compare(
+    return compare(
         scenario,
         plans,
         replications=int(params["replications"]),
@@ -198,6 +182,17 @@ def _compare(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[st
         processes=int(params.get("processes", 1)),
         progress=told,
     )
+
+
+def _compare(scenario: Any, params: dict[str, Any], conn: Connection) -> dict[str, Any]:
+    """Two or more versions simulated with common random numbers (``compare``): per plan and metric
+    the mean with its 95% interval and the paired difference to the first plan."""
+    from reopen_sim.desk.series import gate_differences, queue_series
+    from reopen_sim.desk.service import jsonable
+    from reopen_sim.plan import plan_from_rows
+
+    plans = {name: plan_from_rows(rows) for name, rows in params["plans"].items()}
+    cmp = _compared(scenario, plans, params, conn, start=0.0, share=0.99)
     series = {name: queue_series(scenario, cmp.timeseries[cmp.timeseries["plan"] == name]) for name in plans}
     return jsonable(
         {

@@ -341,6 +341,7 @@ def _why(st: _State, ev: Evaluation, cause: str) -> list[dict[str, Any]]:
 def unmet_reasons(sc: Scenario, sl: ServiceLevel, ev: Evaluation, cause: str) -> list[dict[str, Any]]:
     """:func:`_why` for any judged plan (``cause``: the catalogue key ending each gate-window's reason)."""
     reasons = []
+    settings = advice_settings(sc)
     for f in ev.broken:
         fields: dict[str, Any] = {
             "gate": f.gate,
@@ -351,9 +352,9 @@ def unmet_reasons(sc: Scenario, sl: ServiceLevel, ev: Evaluation, cause: str) ->
             "queue": f"{f.queue_hi:.1f}",
             "places": f"{f.places_limit:g}",
             "late": f.late_max,
-            **advice_settings(sc),
+            **settings,
         }
-        fields["cause"] = Reason(_cause(f, cause), advice_settings(sc))
+        fields["cause"] = Reason(_cause(f, cause), settings)
         reasons.append(Reason("certify.unmet.queue" if "queue" in f.breaks else "certify.unmet.late", fields))
     if ev.held_max > sl.max_held:
         reasons.append(_held_reason(sc, ev))
